@@ -1,0 +1,234 @@
+/**
+ * The one place the environment is read. `loadConfig` is pure over the env record it is given so
+ * tests can build any configuration; `getConfig` reads `process.env` once per process.
+ *
+ * Production refuses an unsafe configuration with a `ConfigError` whose message is one line naming
+ * the setting; development fills the gaps (see `developmentDefaults`).
+ */
+import { z } from 'zod';
+import { randomHex } from './random';
+
+export const MIN_SECRET_BYTES = 32;
+export const MIN_API_KEY_LENGTH = 24;
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
+
+export type RateLimits = {
+  /** Token requests per credential per minute. */
+  readonly tokenPerMinute: number;
+  /** Failed client authentications and consent attempts per client IP per minute. */
+  readonly failedAuthPerMinute: number;
+  /** Dynamic client registrations per client IP per minute. */
+  readonly registrationPerMinute: number;
+  /** `/mcp` requests per key fingerprint per minute. */
+  readonly mcpPerMinute: number;
+};
+
+export type Config = {
+  readonly mode: 'production' | 'development';
+  /** External origin without a trailing slash; the issuer. */
+  readonly publicUrl: string;
+  readonly issuer: string;
+  /** The protected resource: `publicUrl + '/mcp'` (RFC 8707 / RFC 9728). */
+  readonly resource: string;
+  /** RFC 9728 §3.1: the metadata URL for the `/mcp` resource. */
+  readonly resourceMetadataUrl: string;
+  readonly authSecret: Uint8Array;
+  readonly authSecretPrevious: Uint8Array | null;
+  readonly apiKeys: readonly string[];
+  readonly redis: { readonly url: string; readonly token: string } | null;
+  readonly oauthClientId: string;
+  /** Hosts allowed for `https` redirect URIs of registered clients. */
+  readonly redirectHosts: readonly string[];
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly limits: RateLimits;
+  /** Vercel sets `x-forwarded-for`/`x-real-ip` itself, so they are trusted only there. */
+  readonly trustProxyHeaders: boolean;
+  readonly version: string;
+};
+
+/** A configuration the server must not run with. The message is one line naming the setting. */
+export class ConfigError extends TypeError {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const positiveInt = (name: string, fallback: number, max = 1_000_000) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer from 1 to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+function decodeSecret(name: string, raw: string): Uint8Array {
+  const value = raw.trim();
+  let bytes: Uint8Array | null = null;
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(value)) {
+    bytes = Uint8Array.from(value.match(/../g)!, (h) => parseInt(h, 16));
+  } else if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) {
+    const b64 = value.replace(/-/g, '+').replace(/_/g, '/');
+    bytes = Uint8Array.from(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+  }
+  if (!bytes) throw new ConfigError(`${name} must be hex or base64 encoding at least ${MIN_SECRET_BYTES} random bytes`);
+  if (bytes.length < MIN_SECRET_BYTES) {
+    throw new ConfigError(`${name} must encode at least ${MIN_SECRET_BYTES} bytes (it has ${bytes.length})`);
+  }
+  return bytes;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+function resolvePublicUrl(env: Env, mode: Config['mode']): string {
+  let raw = env.PUBLIC_URL?.trim();
+  if (!raw && env.VERCEL) {
+    // Vercel: the stable production domain in production, the deployment's own URL in previews.
+    const host = env.VERCEL_ENV === 'production' ? env.VERCEL_PROJECT_PRODUCTION_URL : env.VERCEL_URL;
+    if (host) raw = `https://${host}`;
+  }
+  if (!raw) {
+    if (mode === 'production') throw new ConfigError('PUBLIC_URL is required in production (e.g. https://mcp.example.com)');
+    raw = `http://localhost:${env.PORT?.trim() || '3000'}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('PUBLIC_URL must be an absolute URL such as https://mcp.example.com');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('PUBLIC_URL must use https');
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('PUBLIC_URL must be an origin only, with no path, query or fragment');
+  }
+  if (mode === 'production' && url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError('PUBLIC_URL must use https in production (http is allowed only for loopback hosts)');
+  }
+  return url.origin;
+}
+
+function parseApiKeys(raw: string | undefined): string[] {
+  const keys = (raw ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
+  keys.forEach((key, i) => {
+    // Never echo the key: name its position only.
+    if (key.length < MIN_API_KEY_LENGTH) {
+      throw new ConfigError(`MCP_API_KEYS entry #${i + 1} is shorter than ${MIN_API_KEY_LENGTH} characters`);
+    }
+    if (!/^[\x21-\x7e]+$/.test(key)) {
+      throw new ConfigError(`MCP_API_KEYS entry #${i + 1} must be printable ASCII without spaces`);
+    }
+  });
+  return [...new Set(keys)];
+}
+
+const NumbersSchema = z.object({
+  RATE_LIMIT_TOKEN_PER_MINUTE: positiveInt('RATE_LIMIT_TOKEN_PER_MINUTE', 10),
+  RATE_LIMIT_FAILED_AUTH_PER_MINUTE: positiveInt('RATE_LIMIT_FAILED_AUTH_PER_MINUTE', 20),
+  RATE_LIMIT_REGISTER_PER_MINUTE: positiveInt('RATE_LIMIT_REGISTER_PER_MINUTE', 120),
+  RATE_LIMIT_MCP_PER_MINUTE: positiveInt('RATE_LIMIT_MCP_PER_MINUTE', 120),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt('ACCESS_TOKEN_TTL_SECONDS', 3600, MAX_ACCESS_TOKEN_TTL_SECONDS),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 90 * 24 * 3600),
+});
+
+/**
+ * Fills missing development values in `env` itself, so that every bundle of this process
+ * (middleware and route handlers are bundled apart) reads the same generated secret and key.
+ * Returns the generated API key, if one was generated, so the caller can print it once.
+ */
+export function developmentDefaults(env: Env): { generatedApiKey: string | null } {
+  if (!env.AUTH_SECRET?.trim()) env.AUTH_SECRET = randomHex(32);
+  let generatedApiKey: string | null = null;
+  if (!env.MCP_API_KEYS?.trim()) {
+    generatedApiKey = `dev_${randomHex(24)}`;
+    env.MCP_API_KEYS = generatedApiKey;
+  }
+  return { generatedApiKey };
+}
+
+/** Parses and validates the whole configuration. Throws `ConfigError` naming the first bad setting. */
+export function loadConfig(env: Env): Config {
+  const mode: Config['mode'] = env.NODE_ENV === 'production' ? 'production' : 'development';
+  if (mode === 'development') developmentDefaults(env);
+
+  const publicUrl = resolvePublicUrl(env, mode);
+
+  if (!env.AUTH_SECRET?.trim()) throw new ConfigError(`AUTH_SECRET is required: at least ${MIN_SECRET_BYTES} random bytes, hex or base64`);
+  const authSecret = decodeSecret('AUTH_SECRET', env.AUTH_SECRET);
+  const authSecretPrevious = env.AUTH_SECRET_PREVIOUS?.trim() ? decodeSecret('AUTH_SECRET_PREVIOUS', env.AUTH_SECRET_PREVIOUS) : null;
+
+  const apiKeys = parseApiKeys(env.MCP_API_KEYS);
+  if (apiKeys.length === 0) throw new ConfigError('MCP_API_KEYS is empty: set at least one API key (comma-separated)');
+
+  const redisUrl = (env.UPSTASH_REDIS_REST_URL ?? env.KV_REST_API_URL)?.trim();
+  const redisToken = (env.UPSTASH_REDIS_REST_TOKEN ?? env.KV_REST_API_TOKEN)?.trim();
+  if (Boolean(redisUrl) !== Boolean(redisToken)) {
+    throw new ConfigError('UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together');
+  }
+  if (redisUrl) {
+    try {
+      new URL(redisUrl);
+    } catch {
+      throw new ConfigError('UPSTASH_REDIS_REST_URL must be an absolute URL');
+    }
+  }
+
+  const oauthClientId = env.OAUTH_CLIENT_ID?.trim() || 'mcp';
+  if (!/^[\x21-\x7e]{1,64}$/.test(oauthClientId)) throw new ConfigError('OAUTH_CLIENT_ID must be 1 to 64 printable ASCII characters');
+
+  const redirectHosts = (env.OAUTH_REDIRECT_HOSTS ?? 'claude.ai,claude.com')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of redirectHosts) {
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(host)) {
+      throw new ConfigError('OAUTH_REDIRECT_HOSTS must be a comma-separated list of DNS host names');
+    }
+  }
+
+  const numbers = NumbersSchema.safeParse(env);
+  if (!numbers.success) throw new ConfigError(numbers.error.issues[0]?.message ?? 'invalid numeric setting');
+  const n = numbers.data;
+
+  return {
+    mode,
+    publicUrl,
+    issuer: publicUrl,
+    resource: `${publicUrl}/mcp`,
+    resourceMetadataUrl: `${publicUrl}/.well-known/oauth-protected-resource/mcp`,
+    authSecret,
+    authSecretPrevious,
+    apiKeys,
+    redis: redisUrl && redisToken ? { url: redisUrl, token: redisToken } : null,
+    oauthClientId,
+    redirectHosts,
+    accessTokenTtlSeconds: n.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: n.REFRESH_TOKEN_TTL_SECONDS,
+    limits: {
+      tokenPerMinute: n.RATE_LIMIT_TOKEN_PER_MINUTE,
+      failedAuthPerMinute: n.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,
+      registrationPerMinute: n.RATE_LIMIT_REGISTER_PER_MINUTE,
+      mcpPerMinute: n.RATE_LIMIT_MCP_PER_MINUTE,
+    },
+    trustProxyHeaders: Boolean(env.VERCEL),
+    version: env.APP_VERSION?.trim() || '0.1.0',
+  };
+}
+
+let cached: Config | null = null;
+
+/** The process's configuration, parsed on first use. */
+export function getConfig(): Config {
+  cached ??= loadConfig(process.env);
+  return cached;
+}

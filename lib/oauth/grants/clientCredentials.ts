@@ -1,0 +1,26 @@
+/**
+ * `client_credentials` (RFC 6749 §4.4) for scripts: the pre-registered client (`OAUTH_CLIENT_ID`)
+ * whose secret is an API key. claude.ai never uses this grant.
+ */
+import type { Services } from '../../services';
+import { OAuthError } from '../errors';
+import { parseScope } from '../scope';
+import type { TokenRequest } from '../tokenRequest';
+import { tokenResponse } from '../tokenResponse';
+
+type ClientCredentialsRequest = Extract<TokenRequest, { grant_type: 'client_credentials' }>;
+
+export async function clientCredentialsGrant(request: ClientCredentialsRequest, services: Services): Promise<Response> {
+  const { client } = request;
+  if (client.method === 'none') {
+    throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', { reason: 'public client' });
+  }
+  const fingerprint = client.clientId === services.config.oauthClientId ? await services.keyring.identify(client.secret) : null;
+  if (!fingerprint) {
+    throw new OAuthError('invalid_client', 'Client authentication failed.', { reason: 'unknown client id or API key' });
+  }
+  // No refresh token for this grant (RFC 6749 §4.4.3), so `offline_access` is not granted.
+  const scopes = parseScope(request.scope).filter((s) => s === 'mcp');
+  if (scopes.length === 0) throw new OAuthError('invalid_scope', 'This grant issues only the mcp scope.');
+  return tokenResponse(services, { fingerprint, clientId: client.clientId, scopes });
+}

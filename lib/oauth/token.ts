@@ -1,0 +1,63 @@
+/**
+ * The token endpoint (RFC 6749 §3.2): parse, limit per credential, dispatch on `grant_type`.
+ */
+import { BodyTooLargeError } from '../http/body';
+import { OUTAGE_RETRY_AFTER_SECONDS, rateLimitHeaders } from '../http/rateLimited';
+import { fingerprintOf } from '../keys';
+import type { Services } from '../services';
+import { jsonResponse, OAuthError, toErrorResponse } from './errors';
+import { clientCredentialsGrant } from './grants/clientCredentials';
+import { parseTokenRequest, TOKEN_BODY_LIMIT, type PresentedClient, type TokenRequest } from './tokenRequest';
+
+/** The limiter bucket of a credential: a hash, never the secret itself. */
+async function credentialBucket(client: PresentedClient): Promise<string> {
+  return client.method === 'none' ? `id:${await fingerprintOf(client.clientId)}` : `secret:${await fingerprintOf(client.secret)}`;
+}
+
+async function enforceTokenLimit(request: TokenRequest, services: Services): Promise<Record<string, string>> {
+  const decision = await services.limiter.hit('token', await credentialBucket(request.client));
+  if (decision.outcome === 'unavailable') {
+    throw new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
+      status: 503,
+      headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
+      reason: 'rate limiter unavailable',
+    });
+  }
+  if (decision.outcome === 'limited') {
+    throw new OAuthError('temporarily_unavailable', `Too many token requests; retry in ${decision.retryAfterSeconds} s.`, {
+      status: 429,
+      headers: rateLimitHeaders(decision),
+    });
+  }
+  return rateLimitHeaders(decision);
+}
+
+async function dispatch(request: TokenRequest, services: Services): Promise<Response> {
+  switch (request.grant_type) {
+    case 'client_credentials':
+      return clientCredentialsGrant(request, services);
+    case 'authorization_code':
+    case 'refresh_token':
+      throw new OAuthError('unsupported_grant_type', 'Supported grant types: client_credentials.');
+  }
+}
+
+/** Answers one token request; every failure is an RFC 6749 §5.2 JSON error. */
+export async function handleTokenRequest(request: Request, services: Services): Promise<Response> {
+  try {
+    const parsed = await parseTokenRequest(request);
+    const limitHeaders = await enforceTokenLimit(parsed, services);
+    const response = await dispatch(parsed, services);
+    for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
+    return response;
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      return jsonResponse({ error: 'invalid_request', error_description: `The body exceeds ${TOKEN_BODY_LIMIT} bytes.` }, 413);
+    }
+    if (error instanceof OAuthError && error.code === 'invalid_client' && /^\s*basic\b/i.test(request.headers.get('authorization') ?? '')) {
+      // RFC 6749 §5.2: a client that authenticated with Basic gets a Basic challenge.
+      error.headers['WWW-Authenticate'] = 'Basic realm="oauth", charset="UTF-8"';
+    }
+    return toErrorResponse('token', error);
+  }
+}

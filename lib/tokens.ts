@@ -1,0 +1,224 @@
+/**
+ * The only module that signs or verifies. Every token this server hands out is an HS256 JWT of one
+ * `kind`; each kind has its own key (HKDF from AUTH_SECRET, one `info` per kind) and its own `typ`,
+ * so no token of one kind verifies as another (RFC 8725 §3.11, §3.12).
+ *
+ * `kid` names the secret generation, so `AUTH_SECRET_PREVIOUS` keeps verifying (never signing)
+ * tokens minted before a rotation.
+ */
+import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import { z } from 'zod';
+import { base64UrlEncode, randomBase64Url } from './random';
+import { isFingerprintShaped, type Fingerprint } from './keys';
+
+export type TokenKind = 'access' | 'refresh' | 'code' | 'client' | 'consent';
+
+/** RFC 9068 §2.1 fixes `at+jwt` for access tokens; the others are ours and distinct. */
+export const TOKEN_TYP: Readonly<Record<TokenKind, string>> = {
+  access: 'at+jwt',
+  refresh: 'mcp-rt+jwt',
+  code: 'mcp-code+jwt',
+  client: 'mcp-client+jwt',
+  consent: 'mcp-consent+jwt',
+};
+
+const ALGORITHM = 'HS256';
+/** Clock skew accepted between instances (the issue allows at most 30 s). */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+export const CODE_TTL_SECONDS = 60;
+export const CONSENT_TTL_SECONDS = 600;
+
+export type ClientAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
+
+const scopeString = z.string().max(200);
+const fingerprint = z.string().refine(isFingerprintShaped) as unknown as z.ZodType<Fingerprint>;
+
+/** Claims per kind, as verified. Field names of wire-visible claims keep RFC spelling. */
+const ClaimSchemas = {
+  access: z.object({ sub: fingerprint, client_id: z.string(), scope: scopeString, jti: z.string(), iat: z.number(), exp: z.number() }),
+  refresh: z.object({
+    sub: fingerprint,
+    client_id: z.string(),
+    scope: scopeString,
+    resource: z.string(),
+    jti: z.string(),
+    iat: z.number(),
+    exp: z.number(),
+  }),
+  code: z.object({
+    sub: fingerprint,
+    client_id: z.string(),
+    redirect_uri: z.string(),
+    code_challenge: z.string(),
+    scope: scopeString,
+    resource: z.string(),
+    jti: z.string(),
+    exp: z.number(),
+  }),
+  // Compact claim names: a client id must stay short enough for clients to store (≤ 512 chars).
+  client: z.object({
+    ru: z.array(z.string()).min(1),
+    am: z.enum(['none', 'client_secret_post', 'client_secret_basic']),
+    gt: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1),
+    cn: z.string().optional(),
+    iat: z.number(),
+  }),
+  consent: z.object({
+    client_id: z.string(),
+    client_name: z.string().optional(),
+    redirect_uri: z.string(),
+    code_challenge: z.string(),
+    scope: scopeString,
+    resource: z.string(),
+    state: z.string().optional(),
+    jti: z.string(),
+    exp: z.number(),
+  }),
+} satisfies Record<TokenKind, z.ZodType>;
+
+export type Claims<K extends TokenKind> = z.infer<(typeof ClaimSchemas)[K]>;
+type Issued<K extends TokenKind> = Omit<Claims<K>, 'iat' | 'exp' | 'jti'>;
+
+export type TokenFailure = 'malformed' | 'expired' | 'invalid';
+
+/** A token that does not verify. `reason` is for logs; the wire says only "invalid" or "expired". */
+export class TokenError extends Error {
+  override name = 'TokenError';
+  constructor(
+    readonly reason: TokenFailure,
+    readonly detail: string,
+  ) {
+    super(`${reason}: ${detail}`);
+  }
+}
+
+type SecretGeneration = { kid: string; keys: Record<TokenKind | 'client-secret', CryptoKey> };
+
+const HKDF_SALT = new TextEncoder().encode('mcp-oauth-gateway/v1');
+
+async function hkdf(secret: Uint8Array, info: string, bytes: number): Promise<Uint8Array> {
+  const base = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'HKDF', hash: 'SHA-256', salt: HKDF_SALT, info: new TextEncoder().encode(info) },
+    base,
+    bytes * 8,
+  );
+  return new Uint8Array(bits);
+}
+
+async function deriveGeneration(secret: Uint8Array): Promise<SecretGeneration> {
+  const kinds = ['access', 'refresh', 'code', 'client', 'consent', 'client-secret'] as const;
+  const entries = await Promise.all(
+    kinds.map(async (kind) => {
+      const raw = await hkdf(secret, `key:${kind}`, 32);
+      const key = await crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+      return [kind, key] as const;
+    }),
+  );
+  // The kid identifies the secret generation without revealing anything about it.
+  const kid = base64UrlEncode(await hkdf(secret, 'kid', 6));
+  return { kid, keys: Object.fromEntries(entries) as SecretGeneration['keys'] };
+}
+
+export type TokenServiceOptions = {
+  secret: Uint8Array;
+  previousSecret?: Uint8Array | null;
+  issuer: string;
+  resource: string;
+  /** Injected clock (milliseconds), for tests; defaults to `Date.now`. */
+  now?: () => number;
+};
+
+export type TokenService = Awaited<ReturnType<typeof createTokenService>>;
+
+/**
+ * Derives every per-kind key once. Signing always uses the current secret; verification accepts
+ * the previous secret's tokens only by their `kid`.
+ * @see RFC 9068 (access token profile), RFC 7519, RFC 8725
+ */
+export async function createTokenService(options: TokenServiceOptions) {
+  const current = await deriveGeneration(options.secret);
+  const previous = options.previousSecret ? await deriveGeneration(options.previousSecret) : null;
+  const generations = new Map<string, SecretGeneration>([[current.kid, current]]);
+  if (previous && previous.kid !== current.kid) generations.set(previous.kid, previous);
+  const now = options.now ?? Date.now;
+  const nowSeconds = () => Math.floor(now() / 1000);
+
+  const audienceOf = (kind: TokenKind) => (kind === 'access' ? options.resource : options.issuer);
+
+  async function issue<K extends TokenKind>(kind: K, claims: Issued<K>, ttlSeconds: number | null): Promise<{ token: string; expiresAt: number | null; jti: string }> {
+    const iat = nowSeconds();
+    const jti = randomBase64Url(16);
+    const payload: JWTPayload = { ...(claims as JWTPayload), iat };
+    if (kind !== 'client') payload.jti = jti;
+    const jwt = new SignJWT(payload)
+      .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYP[kind], kid: current.kid })
+      .setIssuer(options.issuer)
+      .setAudience(audienceOf(kind));
+    const expiresAt = ttlSeconds === null ? null : iat + ttlSeconds;
+    if (expiresAt !== null) jwt.setExpirationTime(expiresAt);
+    return { token: await jwt.sign(current.keys[kind]), expiresAt, jti };
+  }
+
+  /** Verifies signature, `alg`, `typ`, `kid`, `iss`, `aud`, `exp`/`nbf` and the claim shape of `kind`. */
+  async function verify<K extends TokenKind>(kind: K, token: string): Promise<Claims<K>> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096 || token.split('.').length !== 3) {
+      throw new TokenError('malformed', 'not a compact JWS');
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(
+        token,
+        (header) => {
+          const generation = typeof header.kid === 'string' ? generations.get(header.kid) : undefined;
+          if (!generation) throw new TokenError('invalid', 'unknown kid');
+          return generation.keys[kind];
+        },
+        {
+          algorithms: [ALGORITHM],
+          typ: TOKEN_TYP[kind],
+          issuer: options.issuer,
+          audience: audienceOf(kind),
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          currentDate: new Date(now()),
+          requiredClaims: kind === 'client' ? ['iat'] : ['exp', 'iat'],
+        },
+      ));
+    } catch (error) {
+      if (error instanceof TokenError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new TokenError('expired', `${kind} token expired`);
+      if (error instanceof joseErrors.JOSEError) throw new TokenError('invalid', `${kind}: ${error.code}`);
+      throw new TokenError('malformed', `${kind}: undecodable`);
+    }
+    const parsed = ClaimSchemas[kind].safeParse(payload);
+    if (!parsed.success) throw new TokenError('invalid', `${kind}: claims do not match the kind`);
+    return parsed.data as Claims<K>;
+  }
+
+  const encoder = new TextEncoder();
+
+  return {
+    issue,
+    verify,
+    issuer: options.issuer,
+    resource: options.resource,
+    nowSeconds,
+
+    /** A confidential registered client's secret: HMAC of its client id, so nothing is stored. */
+    async clientSecretFor(clientId: string): Promise<string> {
+      const mac = await crypto.subtle.sign('HMAC', current.keys['client-secret'], encoder.encode(clientId));
+      return base64UrlEncode(new Uint8Array(mac));
+    },
+
+    /** Constant-time check of a presented client secret (`crypto.subtle.verify` compares MACs). */
+    async verifyClientSecret(clientId: string, presented: string): Promise<boolean> {
+      if (!/^[A-Za-z0-9_-]{43}$/.test(presented)) return false;
+      const b64 = presented.replace(/-/g, '+').replace(/_/g, '/') + '=';
+      const mac = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      for (const generation of generations.values()) {
+        if (await crypto.subtle.verify('HMAC', generation.keys['client-secret'], mac, encoder.encode(clientId))) return true;
+      }
+      return false;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { NextConfig } from 'next';
+import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_SERVER } from 'next/constants';
+import { ConfigError, loadConfig } from './lib/config';
+import { ensureDevelopmentEnv } from './scripts/dev-env';
+
+const nextConfig: NextConfig = {
+  poweredByHeader: false,
+  // Discovery and /mcp answer at their exact paths; a redirect there breaks OAuth clients.
+  skipTrailingSlashRedirect: true,
+};
+
+export default function config(phase: string): NextConfig {
+  if (phase === PHASE_DEVELOPMENT_SERVER) ensureDevelopmentEnv(process.env);
+  if (phase === PHASE_PRODUCTION_SERVER) {
+    // `next start` must not serve a single request with an unsafe configuration.
+    try {
+      loadConfig({ ...process.env });
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(`Refusing to start: ${error.message}`);
+        process.exit(1);
+      }
+      throw error;
+    }
+  }
+  return nextConfig;
+}

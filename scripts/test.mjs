@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// `npm test`: build the production app once, then every suite against it: unit and integration
+// (Vitest), then end to end (Playwright with Debian's Chromium). Stops at the first failing step.
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+
+const steps = [
+  ['next', ['build']],
+  ['vitest', ['run']],
+  ['playwright', ['test']],
+];
+
+rmSync('test-results/server-output.log', { force: true });
+for (const [bin, args] of steps) {
+  console.log(`\n> ${bin} ${args.join(' ')}`);
+  const result = spawnSync('npx', ['--no-install', bin, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (result.status !== 0) {
+    console.error(`\n${bin} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+    process.exit(result.status || 1);
+  }
+}

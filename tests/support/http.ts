@@ -1,0 +1,48 @@
+/** Small helpers for talking to a running instance over real HTTP. */
+
+export function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+export async function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: form(fields),
+  });
+}
+
+/** An access token from `client_credentials` for `key`. */
+export async function clientCredentialsToken(baseUrl: string, key: string, clientId = 'mcp'): Promise<string> {
+  const res = await postForm(`${baseUrl}/oauth/token`, { grant_type: 'client_credentials', client_id: clientId, client_secret: key });
+  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+export const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'test', version: '1.0.0' } },
+} as const;
+
+export async function postMcp(baseUrl: string, message: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${baseUrl}/mcp`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify(message),
+  });
+}
+
+/** The JSON-RPC messages of a response, whether it came as JSON or as an SSE stream. */
+export async function rpcMessages(res: Response): Promise<Array<Record<string, unknown>>> {
+  const text = await res.text();
+  if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
+  }
+  const parsed = JSON.parse(text) as Record<string, unknown> | Array<Record<string, unknown>>;
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
