@@ -16,6 +16,8 @@ export interface RateLimiter {
   readonly backend: 'upstash' | 'memory';
   /** Counts one hit of `id` (already a hash or fingerprint, never a secret) against `name`. */
   hit(name: LimitName, id: string): Promise<LimitDecision>;
+  /** The decision a hit would get, without counting one (to refuse before verifying a secret). */
+  peek(name: LimitName, id: string): Promise<LimitDecision>;
 }
 
 const WINDOW_MS = 60_000;
@@ -37,9 +39,7 @@ export function limitFor(limits: RateLimits, name: LimitName): number {
 export function createMemoryRateLimiter(limits: RateLimits, now: () => number = Date.now): RateLimiter {
   const windows = new Map<string, { start: number; count: number }>();
   let lastSweep = now();
-  return {
-    backend: 'memory',
-    async hit(name, id) {
+  const decide = (name: LimitName, id: string, count: boolean): LimitDecision => {
       const t = now();
       if (t - lastSweep > WINDOW_MS) {
         for (const [k, w] of windows) if (t - w.start >= WINDOW_MS) windows.delete(k);
@@ -56,8 +56,12 @@ export function createMemoryRateLimiter(limits: RateLimits, now: () => number = 
       if (w.count >= limit) {
         return { outcome: 'limited', limit, remaining: 0, resetAt, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - t) / 1000)) };
       }
-      w.count += 1;
+      if (count) w.count += 1;
       return { outcome: 'allowed', limit, remaining: limit - w.count, resetAt };
-    },
+  };
+  return {
+    backend: 'memory',
+    hit: async (name, id) => decide(name, id, true),
+    peek: async (name, id) => decide(name, id, false),
   };
 }

@@ -2,34 +2,16 @@
  * The token endpoint (RFC 6749 §3.2): parse, limit per credential, dispatch on `grant_type`.
  */
 import { BodyTooLargeError } from '../http/body';
-import { OUTAGE_RETRY_AFTER_SECONDS, rateLimitHeaders } from '../http/rateLimited';
 import { fingerprintOf } from '../keys';
 import type { Services } from '../services';
 import { jsonResponse, OAuthError, toErrorResponse } from './errors';
+import { enforceLimit } from './rateLimit';
 import { clientCredentialsGrant } from './grants/clientCredentials';
 import { parseTokenRequest, TOKEN_BODY_LIMIT, type PresentedClient, type TokenRequest } from './tokenRequest';
 
 /** The limiter bucket of a credential: a hash, never the secret itself. */
 async function credentialBucket(client: PresentedClient): Promise<string> {
   return client.method === 'none' ? `id:${await fingerprintOf(client.clientId)}` : `secret:${await fingerprintOf(client.secret)}`;
-}
-
-async function enforceTokenLimit(request: TokenRequest, services: Services): Promise<Record<string, string>> {
-  const decision = await services.limiter.hit('token', await credentialBucket(request.client));
-  if (decision.outcome === 'unavailable') {
-    throw new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
-      status: 503,
-      headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
-      reason: 'rate limiter unavailable',
-    });
-  }
-  if (decision.outcome === 'limited') {
-    throw new OAuthError('temporarily_unavailable', `Too many token requests; retry in ${decision.retryAfterSeconds} s.`, {
-      status: 429,
-      headers: rateLimitHeaders(decision),
-    });
-  }
-  return rateLimitHeaders(decision);
 }
 
 async function dispatch(request: TokenRequest, services: Services): Promise<Response> {
@@ -46,7 +28,7 @@ async function dispatch(request: TokenRequest, services: Services): Promise<Resp
 export async function handleTokenRequest(request: Request, services: Services): Promise<Response> {
   try {
     const parsed = await parseTokenRequest(request);
-    const limitHeaders = await enforceTokenLimit(parsed, services);
+    const limitHeaders = await enforceLimit(services, 'token', await credentialBucket(parsed.client));
     const response = await dispatch(parsed, services);
     for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
     return response;

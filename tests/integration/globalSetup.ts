@@ -29,11 +29,3 @@ export async function teardown() {
   await app?.stop();
   await redis?.stop();
 }
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    appUrl: string;
-    redisRestUrl: string;
-    redisRestToken: string;
-  }
-}

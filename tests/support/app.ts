@@ -40,7 +40,7 @@ export function baseEnv(port: number): Record<string, string> {
 export function runNextStart(env: Record<string, string>, port: number): { exited: Promise<{ code: number | null; output: string }>; child: ChildProcess } {
   const child = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

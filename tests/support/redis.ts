@@ -3,12 +3,10 @@
  * (`@humanwhocodes/upstash-redis-server`), as the app talks to Upstash in production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freePort, waitFor } from './ports';
 
-const require = createRequire(import.meta.url);
 
 export type RedisStack = {
   /** The Upstash REST URL and token for the app's environment. */
@@ -25,7 +23,8 @@ export type RedisStack = {
 };
 
 function bridgeScript(): string {
-  return join(dirname(require.resolve('@humanwhocodes/upstash-redis-server')), 'server.js');
+  // The package exports only its ESM entry, so its bin is located by path.
+  return join(import.meta.dirname, '..', '..', 'node_modules', '@humanwhocodes', 'upstash-redis-server', 'dist', 'server.js');
 }
 
 function stopProcess(child: ChildProcess | null): Promise<void> {

@@ -1,0 +1,9 @@
+import 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    appUrl: string;
+    redisRestUrl: string;
+    redisRestToken: string;
+  }
+}
