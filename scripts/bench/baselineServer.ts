@@ -1,0 +1,75 @@
+/**
+ * A bare `node:http` `/mcp`-equivalent that answers JSON-RPC `ping`, run in its own process so
+ * autocannon does not share its event loop. Two paths, identical except for authentication:
+ *
+ *   POST /stateless  the app's own `verifyMcpCredential` (JWT verify + keyring re-check)
+ *   POST /seed       the seed design: the bearer is an opaque id looked up through Upstash REST
+ *
+ * Neither path applies a rate limit, so the difference between them is the authentication alone.
+ * Environment: the app's (same AUTH_SECRET, PUBLIC_URL and keys, so its tokens verify here), plus
+ * BENCH_PORT and the Upstash REST URL and token.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { loadConfig } from '@/lib/config';
+import { CredentialError, verifyMcpCredential } from '@/lib/mcp/auth';
+import { createServices } from '@/lib/services';
+import { createSeedTokenStore } from './seed';
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+  return headers;
+}
+
+export async function main(): Promise<void> {
+  const env = process.env;
+  const services = await createServices(loadConfig(env));
+  const seed = createSeedTokenStore(env.UPSTASH_REDIS_REST_URL!, env.UPSTASH_REDIS_REST_TOKEN!);
+
+  const server = createServer(async (req, res) => {
+    try {
+      const body = await readBody(req);
+      let authenticated: boolean;
+      if (req.url === '/stateless') {
+        authenticated = await verifyMcpCredential(headersOf(req), services).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof CredentialError) return false;
+            throw error;
+          },
+        );
+      } else if (req.url === '/seed') {
+        authenticated = (await seed.authenticate(req.headers.authorization ?? null, services.keyring)) !== null;
+      } else {
+        return send(res, 404, { error: 'not_found' });
+      }
+      if (!authenticated) return send(res, 401, { error: 'invalid_token' });
+      const message = JSON.parse(body) as { id?: unknown; method?: unknown };
+      if (message.method !== 'ping') return send(res, 400, { jsonrpc: '2.0', id: null, error: { code: -32601, message: 'ping only' } });
+      send(res, 200, { result: {}, jsonrpc: '2.0', id: message.id });
+    } catch (error) {
+      console.error('[baseline]', error instanceof Error ? error.message : error);
+      send(res, 500, { error: 'server_error' });
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  const port = Number(env.BENCH_PORT);
+  server.listen(port, '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}

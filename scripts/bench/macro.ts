@@ -1,0 +1,230 @@
+/**
+ * The macro benchmark: the production server (`next start`) with a real redis-server behind the
+ * Upstash REST protocol, limits raised so the limiter runs on every request but never trips,
+ * driven by autocannon. Every case runs against the same instance in the same run, so the
+ * authenticated cases can be stated as ratios to the floor.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import autocannon, { type AutocannonResult } from 'autocannon';
+import { KEY_A, ROOT, startApp, type AppInstance } from '../../tests/support/app';
+import { clientCredentialsToken, form } from '../../tests/support/http';
+import { freePort, waitFor } from '../../tests/support/ports';
+import { startRedisStack, type RedisStack } from '../../tests/support/redis';
+import { fingerprintOf } from '@/lib/keys';
+import { pidListeningOn, processName, rssBytes } from './rss';
+import { createSeedTokenStore } from './seed';
+
+export type MacroOptions = { connections: number; durationSeconds: number; warmupSeconds: number };
+
+export type CaseResult = {
+  id: string;
+  label: string;
+  target: 'app' | 'baseline' | 'bridge';
+  /** The status every response is expected to have. */
+  expectedStatus: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  total: number;
+  non2xx: number;
+  /** Responses whose status was not `expectedStatus`, plus socket errors and timeouts. */
+  unexpected: number;
+  statusCounts: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** The app server's RSS right after this case. */
+  rssAfterBytes: number | null;
+};
+
+export type MacroResult = {
+  options: MacroOptions;
+  server: { pid: number | null; process: string | null; redisBackend: string };
+  rss: { startBytes: number | null; afterWarmupBytes: number | null; endBytes: number | null };
+  cases: CaseResult[];
+};
+
+type Case = {
+  id: string;
+  label: string;
+  target: 'app' | 'baseline' | 'bridge';
+  path: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  expectedStatus: number;
+};
+
+const RAISED_LIMITS = {
+  RATE_LIMIT_TOKEN_PER_MINUTE: '1000000',
+  RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '1000000',
+  RATE_LIMIT_REGISTER_PER_MINUTE: '1000000',
+  RATE_LIMIT_MCP_PER_MINUTE: '1000000',
+};
+
+const MCP_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+const TOOLS_LIST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+
+async function drive(baseUrl: string, c: Case, connections: number, durationSeconds: number): Promise<AutocannonResult> {
+  return autocannon({
+    url: `${baseUrl}${c.path}`,
+    connections,
+    duration: durationSeconds,
+    method: c.method,
+    headers: c.headers ?? {},
+    ...(c.body === undefined ? {} : { body: c.body }),
+  });
+}
+
+function summarize(c: Case, r: AutocannonResult, rssAfterBytes: number | null): CaseResult {
+  const statusCounts = Object.fromEntries(Object.entries(r.statusCodeStats).map(([status, { count }]) => [status, count]));
+  const total = Object.values(statusCounts).reduce((a, b) => a + b, 0);
+  const expected = statusCounts[String(c.expectedStatus)] ?? 0;
+  return {
+    id: c.id,
+    label: c.label,
+    target: c.target,
+    expectedStatus: c.expectedStatus,
+    requestsPerSecond: total / r.duration,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    total,
+    non2xx: r.non2xx,
+    unexpected: total - expected + r.errors + r.timeouts,
+    statusCounts,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    rssAfterBytes,
+  };
+}
+
+/** One request of the case, checked before it is driven, so a broken case fails loudly. */
+async function probe(baseUrl: string, c: Case): Promise<void> {
+  const res = await fetch(`${baseUrl}${c.path}`, { method: c.method, headers: c.headers, body: c.body });
+  const text = await res.text();
+  if (res.status !== c.expectedStatus) throw new Error(`${c.label}: expected ${c.expectedStatus}, got ${res.status}: ${text.slice(0, 300)}`);
+}
+
+async function startBaseline(app: AppInstance, redis: RedisStack): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/baselineServer.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...app.env,
+      NODE_ENV: 'production',
+      BENCH_PORT: String(port),
+      UPSTASH_REDIS_REST_URL: redis.restUrl,
+      UPSTASH_REDIS_REST_TOKEN: redis.restToken,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/none`, { method: 'POST', body: '{}' })).status === 404, 30_000, 'baseline server');
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}
+
+export async function runMacro(options: MacroOptions, log: (line: string) => void): Promise<MacroResult> {
+  const redis = await startRedisStack();
+  let app: AppInstance | undefined;
+  let baseline: Awaited<ReturnType<typeof startBaseline>> | undefined;
+  try {
+    app = await startApp({ UPSTASH_REDIS_REST_URL: redis.restUrl, UPSTASH_REDIS_REST_TOKEN: redis.restToken, ...RAISED_LIMITS });
+    const pid = pidListeningOn(app.port);
+    const rssStart = rssBytes(pid);
+    log(`server pid ${pid} (${processName(pid)}), RSS at start ${mb(rssStart)}`);
+
+    const token = await clientCredentialsToken(app.url, KEY_A);
+    const seedStore = createSeedTokenStore(redis.restUrl, redis.restToken);
+    const seedToken = await seedStore.issue({ sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
+    baseline = await startBaseline(app, redis);
+
+    const bearer = { ...MCP_HEADERS, Authorization: `Bearer ${token}` };
+    const floor: Omit<Case, 'id' | 'label'> = { target: 'app', path: '/.well-known/oauth-authorization-server', method: 'GET', expectedStatus: 200 };
+    const appCases: Case[] = [
+      { id: 'floor', label: 'floor: GET AS metadata (no auth, no Redis)', ...floor },
+      { id: 'ping-bearer', label: '/mcp ping, Bearer JWT', target: 'app', path: '/mcp', method: 'POST', headers: bearer, body: PING, expectedStatus: 200 },
+      { id: 'tools-list-bearer', label: '/mcp tools/list, Bearer JWT', target: 'app', path: '/mcp', method: 'POST', headers: bearer, body: TOOLS_LIST, expectedStatus: 200 },
+      { id: 'ping-api-key', label: '/mcp ping, X-API-Key', target: 'app', path: '/mcp', method: 'POST', headers: { ...MCP_HEADERS, 'X-API-Key': KEY_A }, body: PING, expectedStatus: 200 },
+      { id: 'unauthenticated', label: '/mcp ping, no credentials (401 expected)', target: 'app', path: '/mcp', method: 'POST', headers: MCP_HEADERS, body: PING, expectedStatus: 401 },
+      {
+        id: 'token',
+        label: 'POST /oauth/token client_credentials',
+        target: 'app',
+        path: '/oauth/token',
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form({ grant_type: 'client_credentials', client_id: 'mcp', client_secret: KEY_A }),
+        expectedStatus: 200,
+      },
+    ];
+    const baselineCases: Case[] = [
+      { id: 'baseline-stateless', label: 'bare node:http ping, JWT verify (this design)', target: 'baseline', path: '/stateless', method: 'POST', headers: bearer, body: PING, expectedStatus: 200 },
+      {
+        // The store's own ceiling: the seed design can never serve more than this.
+        id: 'bridge-get',
+        label: 'Upstash REST GET alone (the seed\'s store)',
+        target: 'bridge',
+        path: '/',
+        method: 'POST',
+        headers: { Authorization: `Bearer ${redis.restToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(['GET', 'bench:seed:absent']),
+        expectedStatus: 200,
+      },
+      {
+        id: 'baseline-seed',
+        label: 'bare node:http ping, Upstash lookup (seed design)',
+        target: 'baseline',
+        path: '/seed',
+        method: 'POST',
+        headers: { ...MCP_HEADERS, Authorization: `Bearer ${seedToken}` },
+        body: PING,
+        expectedStatus: 200,
+      },
+    ];
+    const urlOf = (c: Case) => (c.target === 'app' ? app!.url : c.target === 'baseline' ? baseline!.url : redis.restUrl);
+
+    for (const c of [...appCases, ...baselineCases]) await probe(urlOf(c), c);
+    log(`warm-up: ${options.warmupSeconds} s per case`);
+    for (const c of [...appCases, ...baselineCases]) await drive(urlOf(c), c, options.connections, options.warmupSeconds);
+    const rssAfterWarmup = rssBytes(pid);
+    log(`RSS after warm-up ${mb(rssAfterWarmup)}`);
+
+    // The floor runs first and last; its two runs are averaged, so drift in the machine's load
+    // during the run shows up as their difference rather than as a bias in the ratios.
+    const order: Case[] = [...appCases, ...baselineCases, { ...appCases[0]!, id: 'floor-end', label: 'floor again (end of run)' }];
+    const cases: CaseResult[] = [];
+    for (const c of order) {
+      log(`measuring ${c.label} (${options.durationSeconds} s, ${options.connections} connections)`);
+      const result = await drive(urlOf(c), c, options.connections, options.durationSeconds);
+      cases.push(summarize(c, result, rssBytes(pid)));
+    }
+    const rssEnd = rssBytes(pid);
+    log(`RSS at end ${mb(rssEnd)}`);
+    return {
+      options,
+      server: { pid, process: processName(pid), redisBackend: 'redis-server behind the Upstash REST protocol' },
+      rss: { startBytes: rssStart, afterWarmupBytes: rssAfterWarmup, endBytes: rssEnd },
+      cases,
+    };
+  } finally {
+    await baseline?.stop();
+    await app?.stop();
+    await redis.stop();
+  }
+}
+
+export function mb(bytes: number | null): string {
+  return bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

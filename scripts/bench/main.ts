@@ -1,0 +1,140 @@
+/**
+ * `npm run bench`: micro-benchmarks of the authentication hot path, then the production server
+ * under load, then one table with ratios from this run and a JSON file in bench-results/.
+ *
+ *   --quick            2 s per case (a smoke run of the harness, not for the record)
+ *   --duration <s>     seconds per measured case (default 8)
+ *   --no-micro         skip the micro-benchmarks
+ *   --no-macro         skip the load test (and the build)
+ *
+ * The budget is reported, never asserted: timings depend on the machine.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../../tests/support/app';
+import { buildIfNeeded } from './build';
+import { mb, runMacro, type CaseResult, type MacroResult } from './macro';
+import { runMicro, type MicroResult } from './micro';
+
+const CONNECTIONS = 16;
+
+type Budget = { check: string; target: string; measured: string; met: boolean | null };
+
+function log(line: string): void {
+  process.stdout.write(`[bench] ${line}\n`);
+}
+
+function argValue(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i === -1 ? undefined : argv[i + 1];
+}
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [pad(header, widths), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => pad(r, widths))].join('\n');
+}
+
+function floorRate(cases: CaseResult[]): number {
+  const floors = cases.filter((c) => c.id === 'floor' || c.id === 'floor-end');
+  return floors.reduce((a, c) => a + c.requestsPerSecond, 0) / floors.length;
+}
+
+function macroTable(macro: MacroResult): string {
+  const floor = floorRate(macro.cases);
+  const baseline = macro.cases.find((c) => c.id === 'baseline-stateless');
+  return table(
+    ['case', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'ratio', 'app RSS after'],
+    macro.cases.map((c) => {
+      const reference = c.target === 'app' ? floor : (baseline?.requestsPerSecond ?? NaN);
+      const non2xx = c.expectedStatus === 200 ? String(c.non2xx) : `${c.non2xx} (${c.expectedStatus}s expected; ${c.unexpected} other)`;
+      return [c.label, c.requestsPerSecond.toFixed(0), String(c.p50Ms), String(c.p99Ms), String(c.total), non2xx, `${(c.requestsPerSecond / reference).toFixed(2)}x`, mb(c.rssAfterBytes)];
+    }),
+  );
+}
+
+function microTable(micro: MicroResult[]): string {
+  return table(
+    ['micro-benchmark (per call)', 'p50 µs', 'p99 µs', 'samples'],
+    micro.map((m) => [m.name, m.medianMicros.toFixed(m.medianMicros < 1 ? 3 : 1), m.p99Micros.toFixed(m.p99Micros < 1 ? 3 : 1), String(m.samples)]),
+  );
+}
+
+function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[] {
+  const out: Budget[] = [];
+  if (macro) {
+    const floor = floorRate(macro.cases);
+    const ping = macro.cases.find((c) => c.id === 'ping-bearer')!;
+    const ratio = ping.requestsPerSecond / floor;
+    out.push({ check: 'authenticated ping vs floor (req/s)', target: '>= 0.50x', measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.5 });
+    const authenticated = macro.cases.filter((c) => c.target === 'app' && c.id !== 'unauthenticated' && !c.id.startsWith('floor'));
+    const unexpected = authenticated.reduce((a, c) => a + c.non2xx + c.errors + c.timeouts, 0);
+    out.push({ check: 'non-2xx/errors on authenticated cases', target: '0', measured: String(unexpected), met: unexpected === 0 });
+    const { afterWarmupBytes: before, endBytes: after } = macro.rss;
+    const growth = before && after ? (after - before) / before : null;
+    out.push({
+      check: 'server RSS growth, after warm-up to end',
+      target: '< 10%',
+      measured: growth === null ? 'n/a' : `${(growth * 100).toFixed(1)}% (${mb(before)} -> ${mb(after)})`,
+      met: growth === null ? null : growth < 0.1,
+    });
+  }
+  if (micro) {
+    const verify = micro.find((m) => m.name.startsWith('verify'));
+    if (verify) out.push({ check: 'access token verify p50', target: '< 50 µs', measured: `${verify.medianMicros.toFixed(1)} µs`, met: verify.medianMicros < 50 });
+    for (const op of ['identify', 'isCurrent']) {
+      const rows = micro.filter((m) => m.name.startsWith(op));
+      if (rows.length < 2) continue;
+      const first = rows[0]!.medianMicros;
+      const last = rows[rows.length - 1]!.medianMicros;
+      // "Flat": 10,000 keys within 2x of 1 key (a linear scan would be ~10,000x).
+      out.push({ check: `keyring.${op} 1 -> 10,000 keys`, target: '<= 2x (flat)', measured: `${(last / first).toFixed(2)}x`, met: last / first <= 2 });
+    }
+  }
+  return out;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const durationSeconds = Number(argValue(argv, '--duration') ?? (quick ? 2 : 8));
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const outDir = join(ROOT, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  const micro = argv.includes('--no-micro') ? null : runMicro(ROOT, join(outDir, `micro-${stamp}.json`), log);
+
+  let macro: MacroResult | null = null;
+  if (!argv.includes('--no-macro')) {
+    buildIfNeeded(ROOT, log);
+    macro = await runMacro({ connections: CONNECTIONS, durationSeconds, warmupSeconds: quick ? 1 : 2 }, log);
+  }
+
+  const budgetRows = budget(macro, micro);
+  const report = [
+    '',
+    macro ? `Load: autocannon, ${CONNECTIONS} connections, ${durationSeconds} s per case after warm-up; ratio = req/s ÷ floor (mean of its two runs) for app cases, ÷ the bare JWT server for the baseline and store cases.` : '',
+    macro ? macroTable(macro) : '',
+    macro ? `server RSS: start ${mb(macro.rss.startBytes)}, after warm-up ${mb(macro.rss.afterWarmupBytes)}, end ${mb(macro.rss.endBytes)} (pid ${macro.server.pid}: ${macro.server.process})` : '',
+    '',
+    micro ? microTable(micro) : '',
+    '',
+    table(
+      ['budget (reported, not asserted)', 'target', 'measured', 'met'],
+      budgetRows.map((b) => [b.check, b.target, b.measured, b.met === null ? 'n/a' : b.met ? 'yes' : 'NO']),
+    ),
+    '',
+  ].join('\n');
+  process.stdout.write(report);
+
+  const file = join(outDir, `bench-${stamp}.json`);
+  const json = JSON.stringify({ startedAt, node: process.version, cpus: cpus().length, loadavgAtStart: loadavg(), quick, macro, micro, budget: budgetRows }, null, 2);
+  writeFileSync(file, json);
+  writeFileSync(join(outDir, 'latest.json'), json);
+  log(`results written to ${file}`);
+}

@@ -1,0 +1,17 @@
+/** Services for the micro-benchmarks: the production configuration of the test harness, in-process. */
+import { loadConfig } from '@/lib/config';
+import { createServices, type Services } from '@/lib/services';
+import { baseEnv } from '../support/app';
+
+/** Limits raised so the memory limiter runs on every call but never refuses one. */
+export async function benchServices(overrides: Record<string, string> = {}): Promise<Services> {
+  return createServices(loadConfig({ ...baseEnv(3000), RATE_LIMIT_MCP_PER_MINUTE: '1000000', ...overrides }));
+}
+
+/** `count` distinct well-formed API keys. */
+export function apiKeys(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `bench_key_${String(i).padStart(6, '0')}_abcdefghijklmnop`);
+}
+
+/** Long enough for a stable median on a shared, noisy machine; short enough to run often. */
+export const OPTIONS = { time: 1500, warmupTime: 300 } as const;
