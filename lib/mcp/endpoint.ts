@@ -51,6 +51,16 @@ function canonicalAccept(accept: string | null): string | null {
   return null;
 }
 
+/** `{ parsedBody }` exactly when the SDK's own reading would yield one (non-empty, valid JSON). */
+function parsedJson(body: string): { parsedBody?: unknown } {
+  if (body.length === 0) return {};
+  try {
+    return { parsedBody: JSON.parse(body) as unknown };
+  } catch {
+    return {};
+  }
+}
+
 async function authenticate(request: Request, services: Services): Promise<Identity | Response> {
   return rebindingGuardResponse(request, services.config) ?? (await requireMcpIdentity(request, services));
 }
@@ -82,6 +92,10 @@ export async function serveMcp(request: Request, services: Services): Promise<Re
 
   try {
     const response = await handler.fetch(forwarded, {
+      // The body is already read and size-checked; handing the SDK its parse spares a clone, a
+      // second read and a second parse per request. Only a body the SDK would itself have parsed
+      // to a value is passed, so an empty or malformed body still takes the SDK's own error path.
+      ...parsedJson(body),
       authInfo: {
         token: '', // the SDK passes this to handlers; tools need the identity, never the token
         clientId: identity.clientId,
