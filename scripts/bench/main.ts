@@ -112,7 +112,7 @@ export async function main(argv: string[]): Promise<void> {
   let macro: MacroResult | null = null;
   if (!argv.includes('--no-macro')) {
     buildIfNeeded(ROOT, log);
-    macro = await runMacro({ connections: CONNECTIONS, durationSeconds, warmupSeconds: quick ? 1 : 2 }, log);
+    macro = await runMacro({ connections: CONNECTIONS, durationSeconds, warmupSeconds: quick ? 1 : 4 }, log);
   }
 
   const budgetRows = budget(macro, micro);
