@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: build the production app once, then every suite against it: unit and integration
-// (Vitest), then end to end (Playwright with Debian's Chromium). Stops at the first failing step.
+// (Vitest), then end to end (Playwright with Debian's Chromium), then the offline `vercel build`
+// check. Stops at the first failing step.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
@@ -8,12 +9,14 @@ const steps = [
   ['next', ['build']],
   ['vitest', ['run']],
   ['playwright', ['test']],
+  ['node', ['scripts/vercel-check.mjs']],
 ];
 
 rmSync('test-results/server-output.log', { force: true });
 for (const [bin, args] of steps) {
   console.log(`\n> ${bin} ${args.join(' ')}`);
-  const result = spawnSync('npx', ['--no-install', bin, ...args], {
+  const command = bin === 'node' ? [process.execPath, args] : ['npx', ['--no-install', bin, ...args]];
+  const result = spawnSync(command[0], command[1], {
     stdio: 'inherit',
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
   });
