@@ -3,7 +3,7 @@
 // (Vitest), then end to end (Playwright with Debian's Chromium), then the offline `vercel build`
 // check. Stops at the first failing step.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 const steps = [
   ['next', ['build']],
@@ -11,6 +11,14 @@ const steps = [
   ['playwright', ['test']],
   ['node', ['scripts/vercel-check.mjs']],
 ];
+
+const missing = [];
+if (spawnSync('redis-server', ['--version']).status !== 0) missing.push('redis-server');
+if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
+if (missing.length > 0) {
+  console.error(`npm test needs ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
+  process.exit(1);
+}
 
 rmSync('test-results/server-output.log', { force: true });
 for (const [bin, args] of steps) {
