@@ -190,6 +190,10 @@ export async function createTokenService(options: TokenServiceOptions) {
       if (error instanceof joseErrors.JOSEError) throw new TokenError('invalid', `${kind}: ${error.code}`);
       throw new TokenError('malformed', `${kind}: undecodable`);
     }
+    // RFC 7519 leaves `iat` unchecked; a token from the future means a forged or skewed issuer.
+    if (typeof payload.iat === 'number' && payload.iat > nowSeconds() + CLOCK_TOLERANCE_SECONDS) {
+      throw new TokenError('invalid', `${kind}: issued in the future`);
+    }
     const parsed = ClaimSchemas[kind].safeParse(payload);
     if (!parsed.success) throw new TokenError('invalid', `${kind}: claims do not match the kind`);
     return parsed.data as Claims<K>;

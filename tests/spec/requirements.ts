@@ -36,6 +36,7 @@ export const requirements = {
   'MCP-CLIENT-ERAS': { clause: 'MCP 2025-11-25 and 2026-07-28', behaviour: 'the official client works over initialize and server/discover' },
   'MCP-TOOL-ERRORS': { clause: 'Issue 2 item 8', behaviour: 'a throwing tool becomes an error result without internal detail' },
   HEALTH: { clause: 'Issue 2 item 9', behaviour: '/api/health reports status, version and limiter backend, nothing secret' },
+  'ADV-FORGED-TOKENS': { clause: 'RFC 8725 §2, §3', behaviour: 'forged tokens (alg none, other algorithms, header injection, swapped payloads, stripped signatures) are refused' },
 } as const satisfies Record<string, { clause: string; behaviour: string }>;
 
 export type RequirementId = keyof typeof requirements;

@@ -147,3 +147,11 @@ describe('client secrets', () => {
     expect(await (await service()).verifyClientSecret('client-a', secret)).toBe(false);
   });
 });
+
+describe('verify', () => {
+  it('refuses a token issued in the future beyond the clock tolerance', async () => {
+    const ahead = await service({ now: () => Date.now() + 60_000 });
+    const { token } = await ahead.issue('access', SAMPLE.access as never, 3600);
+    expect((await rejection((await service()).verify('access', token))).reason).toBe('invalid');
+  });
+});
