@@ -26,6 +26,11 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        resolve: { alias },
+        // Run by npm test after the integration and end-to-end suites: it reads their server output.
+        test: { name: 'audit', include: ['tests/audit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 2 } },
+      },
     ],
   },
 });

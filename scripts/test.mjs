@@ -7,8 +7,9 @@ import { existsSync, rmSync } from 'node:fs';
 
 const steps = [
   ['next', ['build']],
-  ['vitest', ['run']],
+  ['vitest', ['run', '--project', 'unit', '--project', 'integration']],
   ['playwright', ['test']],
+  ['vitest', ['run', '--project', 'audit']],
   ['node', ['scripts/vercel-check.mjs']],
 ];
 

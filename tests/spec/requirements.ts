@@ -37,6 +37,7 @@ export const requirements = {
   'MCP-TOOL-ERRORS': { clause: 'Issue 2 item 8', behaviour: 'a throwing tool becomes an error result without internal detail' },
   HEALTH: { clause: 'Issue 2 item 9', behaviour: '/api/health reports status, version and limiter backend, nothing secret' },
   'ADV-FORGED-TOKENS': { clause: 'RFC 8725 §2, §3', behaviour: 'forged tokens (alg none, other algorithms, header injection, swapped payloads, stripped signatures) are refused' },
+  'ADV-LOG-AUDIT': { clause: 'DESIGN: Promise 2', behaviour: 'no key, secret, token, code or client secret appears in any server output of the test run' },
 } as const satisfies Record<string, { clause: string; behaviour: string }>;
 
 export type RequirementId = keyof typeof requirements;
