@@ -38,6 +38,8 @@ export const requirements = {
   HEALTH: { clause: 'Issue 2 item 9', behaviour: '/api/health reports status, version and limiter backend, nothing secret' },
   'ADV-FORGED-TOKENS': { clause: 'RFC 8725 §2, §3', behaviour: 'forged tokens (alg none, other algorithms, header injection, swapped payloads, stripped signatures) are refused' },
   'ADV-LOG-AUDIT': { clause: 'DESIGN: Promise 2', behaviour: 'no key, secret, token, code or client secret appears in any server output of the test run' },
+  'ADV-PROPERTY-TOKEN': { clause: 'Issue 7 item 3', behaviour: 'any form body to /oauth/token is answered 2xx or 4xx, never 5xx' },
+  'ADV-TIMING': { clause: 'Issue 7 item 6', behaviour: 'a wrong key takes as long whatever its overlap with a real key' },
 } as const satisfies Record<string, { clause: string; behaviour: string }>;
 
 export type RequirementId = keyof typeof requirements;
