@@ -40,6 +40,7 @@ export const requirements = {
   'ADV-LOG-AUDIT': { clause: 'DESIGN: Promise 2', behaviour: 'no key, secret, token, code or client secret appears in any server output of the test run' },
   'ADV-PROPERTY-TOKEN': { clause: 'Issue 7 item 3', behaviour: 'any form body to /oauth/token is answered 2xx or 4xx, never 5xx' },
   'ADV-TIMING': { clause: 'Issue 7 item 6', behaviour: 'a wrong key takes as long whatever its overlap with a real key' },
+  'ADV-MALFORMED': { clause: 'Issue 7 item 2', behaviour: 'malformed input everywhere gets a spec-shaped 4xx' },
 } as const satisfies Record<string, { clause: string; behaviour: string }>;
 
 export type RequirementId = keyof typeof requirements;
