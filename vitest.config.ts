@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
         resolve: { alias },
@@ -22,7 +22,14 @@ export default defineConfig({
           hookTimeout: 90_000,
           // Each file may start its own servers; two cores are shared by all of them.
           maxWorkers: 2,
+          // Unit tests first, then the integration suites against real servers.
+          sequence: { groupOrder: 1 },
         },
+      },
+      {
+        resolve: { alias },
+        // Run by npm test after the integration and end-to-end suites: it reads their server output.
+        test: { name: 'audit', include: ['tests/audit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 2 } },
       },
     ],
   },

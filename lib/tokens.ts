@@ -190,6 +190,10 @@ export async function createTokenService(options: TokenServiceOptions) {
       if (error instanceof joseErrors.JOSEError) throw new TokenError('invalid', `${kind}: ${error.code}`);
       throw new TokenError('malformed', `${kind}: undecodable`);
     }
+    // RFC 7519 leaves `iat` unchecked; a token from the future means a forged or skewed issuer.
+    if (typeof payload.iat === 'number' && payload.iat > nowSeconds() + CLOCK_TOLERANCE_SECONDS) {
+      throw new TokenError('invalid', `${kind}: issued in the future`);
+    }
     const parsed = ClaimSchemas[kind].safeParse(payload);
     if (!parsed.success) throw new TokenError('invalid', `${kind}: claims do not match the kind`);
     return parsed.data as Claims<K>;
@@ -215,6 +219,8 @@ export async function createTokenService(options: TokenServiceOptions) {
       if (!/^[A-Za-z0-9_-]{43}$/.test(presented)) return false;
       const b64 = presented.replace(/-/g, '+').replace(/_/g, '/') + '=';
       const mac = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      // Only the canonical encoding: the last character's two spare bits must not vary.
+      if (base64UrlEncode(mac) !== presented) return false;
       for (const generation of generations.values()) {
         if (await crypto.subtle.verify('HMAC', generation.keys['client-secret'], mac, encoder.encode(clientId))) return true;
       }
