@@ -12,6 +12,8 @@ export type Failure =
   | { readonly kind: 'rate_limited'; readonly retryAfterSeconds: number | null }
   /** 502/503/504: misconfigured server, unreachable Redis, or a proxy with no server behind it. */
   | { readonly kind: 'unavailable'; readonly status: number; readonly retryAfterSeconds: number | null }
+  /** `/mcp` on a loopback PUBLIC_URL refused this page's `Host` (the DNS-rebinding guard). */
+  | { readonly kind: 'wrong_host' }
   /** `/mcp` refused the token the token endpoint had just issued. */
   | { readonly kind: 'token_rejected'; readonly description: string }
   /** The request never got an HTTP answer (offline, DNS, CORS, blocked by an extension). */
@@ -67,6 +69,8 @@ export function classifyHttpFailure(
   if (status === 429) return { kind: 'rate_limited', retryAfterSeconds };
   if (status === 502 || status === 503 || status === 504) return { kind: 'unavailable', status, retryAfterSeconds };
   if (endpoint === 'token' && (status === 401 || error === 'invalid_client')) return { kind: 'invalid_key' };
+  // lib/mcp/auth.ts `rebindingGuardResponse`: the only 403 whose error is `forbidden`.
+  if (endpoint === 'mcp' && status === 403 && error === 'forbidden') return { kind: 'wrong_host' };
   if (endpoint === 'mcp' && (status === 401 || status === 403)) {
     return { kind: 'token_rejected', description: description ?? error ?? `HTTP ${status}` };
   }
@@ -89,6 +93,8 @@ export function describeFailure(failure: Failure): string {
       return `Rate limited: too many attempts in the last minute. Wait ${wait(failure.retryAfterSeconds)}, then try again.`;
     case 'unavailable':
       return `The server is misconfigured or cannot reach its rate-limit store (HTTP ${failure.status}). Try again in ${wait(failure.retryAfterSeconds)}; if it keeps happening, the operator should check the server's logs and its Redis (Upstash) settings.`;
+    case 'wrong_host':
+      return 'The MCP endpoint refuses requests sent to the address this page was opened at. Open the page at the server\'s PUBLIC_URL (see Server status below) and test again.';
     case 'token_rejected':
       return `The MCP endpoint refused the token this server had just issued (${failure.description}). PUBLIC_URL or AUTH_SECRET probably differ between the server's instances.`;
     case 'network':

@@ -46,7 +46,7 @@ function unexpectedConsoleErrors(w: Watch, allowedStatuses: readonly number[] = 
 }
 
 function statusText(status: number): string {
-  return ({ 401: 'Unauthorized', 429: 'Too Many Requests' } as Record<number, string>)[status] ?? '';
+  return ({ 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests' } as Record<number, string>)[status] ?? '';
 }
 
 /** The key is in no URL, storage, cookie, console line, rendered text or serialized DOM, and in token request bodies only. */
@@ -243,6 +243,18 @@ test.describe('dashboard', () => {
     await expect(status).toContainText(health.limiter === 'upstash' ? 'Upstash Redis' : 'In-memory');
     await expect(status).toContainText(health.issuer);
     await expect(status).toContainText(health.version);
+  });
+
+  test('opened at another address than PUBLIC_URL, it warns and says why /mcp refuses', async ({ page }) => {
+    const elsewhere = baseUrl().replace('127.0.0.1', 'localhost');
+    const w = watch(page);
+    await page.goto(elsewhere);
+    await expect(page.getByRole('region', { name: 'Server status' })).toContainText(`You opened this page at ${elsewhere}, but connectors use ${baseUrl()}`);
+    // The instructions still name PUBLIC_URL, never the address the request came in on.
+    await expect(page.getByText(`${baseUrl()}/mcp`, { exact: true })).toBeVisible();
+    await testKey(page, KEY_A);
+    await expect(page.getByRole('status')).toContainText("Connect to the MCP endpoint failed. The MCP endpoint refuses requests sent to the address this page was opened at.");
+    expect(unexpectedConsoleErrors(w, [403])).toEqual([]);
   });
 
   test('without JavaScript, submitting the form sends no key and puts nothing in the URL', async ({ browser }) => {

@@ -162,6 +162,18 @@ describe('runKeyTest', () => {
     expect(result.failure).toEqual({ kind: 'token_rejected', description: 'The access token is invalid.' });
   });
 
+  it('reports a page opened at another address than a loopback PUBLIC_URL', async () => {
+    const svc = await services();
+    const result = await runKeyTest({
+      apiKey: KEY,
+      clientId: 'mcp',
+      tokenUrl: 'http://localhost:4999/oauth/token',
+      mcpUrl: 'http://localhost:4999/mcp',
+      fetch: inProcessFetch(svc),
+    });
+    expect(result).toEqual({ ok: false, step: 'initialize', failure: { kind: 'wrong_host' } });
+  });
+
   it('reports a network error when the request gets no HTTP answer', async () => {
     const result = await run(async () => {
       throw new TypeError('Failed to fetch');

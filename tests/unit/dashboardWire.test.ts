@@ -88,7 +88,10 @@ describe('classifyHttpFailure', () => {
       kind: 'token_rejected',
       description: 'The access token was revoked.',
     });
-    expect(classifyHttpFailure('mcp', 403, headers(), '{"error":"forbidden","error_description":"Host not allowed."}').kind).toBe('token_rejected');
+    expect(classifyHttpFailure('mcp', 403, headers(), '{"error":"insufficient_scope","error_description":"The access token lacks the mcp scope."}').kind).toBe('token_rejected');
+  });
+  it('treats the loopback host guard of /mcp as a page opened at the wrong address', () => {
+    expect(classifyHttpFailure('mcp', 403, headers(), '{"error":"forbidden","error_description":"Host not allowed."}')).toEqual({ kind: 'wrong_host' });
   });
   it('carries the wait of a 429 and of a 503', () => {
     expect(classifyHttpFailure('token', 429, headers('17'), '{}')).toEqual({ kind: 'rate_limited', retryAfterSeconds: 17 });
@@ -115,6 +118,7 @@ describe('describeFailure', () => {
       [{ kind: 'rate_limited', retryAfterSeconds: 600 }, /Wait 10 minutes,/],
       [{ kind: 'unavailable', status: 503, retryAfterSeconds: 5 }, /misconfigured .*\(HTTP 503\)\. Try again in 5 seconds/],
       [{ kind: 'token_rejected', description: 'The access token is invalid.' }, /refused the token .*PUBLIC_URL or AUTH_SECRET/],
+      [{ kind: 'wrong_host' }, /Open the page at the server's PUBLIC_URL/],
       [{ kind: 'network' }, /^Network error: /],
       [{ kind: 'timeout', seconds: 15 }, /within 15 seconds/],
       [{ kind: 'unexpected', status: 400, description: 'Unknown scope.' }, /^The server answered HTTP 400: Unknown scope\.\.?$/],
