@@ -220,6 +220,20 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w, [401])).toEqual([]);
   });
 
+  test('axe finds no serious or critical violation in the dark colour scheme', async ({ page }, testInfo) => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.goto(baseUrl());
+    await testKey(page, KEY_A);
+    await expect(page.getByTestId('fingerprint')).toBeVisible();
+    await expect(page.getByText('Rate limiter')).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
+    await testKey(page, WRONG_KEY);
+    await expect(page.getByRole('status')).toContainText('not valid');
+    expect(await seriousViolations(page)).toEqual([]);
+    await saveScreenshot(page, testInfo, 'dashboard-360-dark-bad-key');
+  });
+
   test('lays out without horizontal overflow at 360 px and 1280 px', async ({ page }, testInfo) => {
     const w = watch(page);
     for (const width of [360, 1280]) {
