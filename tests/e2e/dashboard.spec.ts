@@ -100,6 +100,7 @@ async function seriousViolations(page: Page) {
 }
 
 test.describe('dashboard', () => {
+  // @req DASH-CONNECT
   test('shows the connector URL, the Claude Code command and a curl example built from PUBLIC_URL', async ({ page }) => {
     const w = watch(page);
     await page.goto(baseUrl());
@@ -114,6 +115,7 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w)).toEqual([]);
   });
 
+  // @req DASH-CONNECT
   test('copies the connector URL to the clipboard', async ({ page, context }) => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl() });
     const w = watch(page);
@@ -124,6 +126,7 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w)).toEqual([]);
   });
 
+  // @req DASH-KEY-TEST @req DASH-KEY-PRIVACY
   test('a good key shows its fingerprint, the token expiry and the whoami tool', async ({ page }) => {
     const w = watch(page);
     await page.goto(baseUrl());
@@ -145,6 +148,7 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w)).toEqual([]);
   });
 
+  // @req DASH-KEY-FAILURES @req DASH-KEY-PRIVACY @req DASH-A11Y
   test('a key that is not valid gets a plain message, and the later steps do not run', async ({ page }, testInfo) => {
     const w = watch(page);
     await page.setViewportSize({ width: 360, height: 800 });
@@ -165,6 +169,7 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w, [401])).toEqual([]);
   });
 
+  // @req DASH-KEY-FAILURES
   test('reports a network error when the request never reaches the server', async ({ page }) => {
     await page.goto(baseUrl());
     await page.route('**/oauth/token', (route) => route.abort('internetdisconnected'));
@@ -172,6 +177,7 @@ test.describe('dashboard', () => {
     await expect(page.getByRole('status')).toContainText('Get an access token failed. Network error: the request did not reach the server.');
   });
 
+  // @req DASH-A11Y @req DASH-KEY-PRIVACY
   test('runs from the keyboard alone, with a visible focus ring', async ({ page }) => {
     const w = watch(page);
     await page.goto(baseUrl());
@@ -206,6 +212,7 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w)).toEqual([]);
   });
 
+  // @req DASH-A11Y
   test('axe finds no serious or critical violation before a test, after a success and after a failure', async ({ page }) => {
     const w = watch(page);
     await page.goto(baseUrl());
@@ -220,6 +227,7 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w, [401])).toEqual([]);
   });
 
+  // @req DASH-A11Y
   test('axe finds no serious or critical violation in the dark colour scheme', async ({ page }, testInfo) => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 360, height: 800 });
@@ -234,6 +242,7 @@ test.describe('dashboard', () => {
     await saveScreenshot(page, testInfo, 'dashboard-360-dark-bad-key');
   });
 
+  // @req DASH-A11Y
   test('lays out without horizontal overflow at 360 px and 1280 px', async ({ page }, testInfo) => {
     const w = watch(page);
     for (const width of [360, 1280]) {
@@ -250,6 +259,7 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w)).toEqual([]);
   });
 
+  // @req DASH-STATUS
   test('shows the limiter backend, issuer and version that /api/health reports', async ({ page, request }) => {
     const health = (await (await request.get(`${baseUrl()}/api/health`)).json()) as { limiter: string; issuer: string; version: string };
     await page.goto(baseUrl());
@@ -259,6 +269,7 @@ test.describe('dashboard', () => {
     await expect(status).toContainText(health.version);
   });
 
+  // @req DASH-STATUS @req DASH-KEY-FAILURES
   test('opened at another address than PUBLIC_URL, it warns and says why /mcp refuses', async ({ page }) => {
     const elsewhere = baseUrl().replace('127.0.0.1', 'localhost');
     const w = watch(page);
@@ -271,6 +282,7 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w, [403])).toEqual([]);
   });
 
+  // @req DASH-KEY-PRIVACY
   test('without JavaScript, submitting the form sends no key and puts nothing in the URL', async ({ browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
@@ -295,6 +307,7 @@ test.describe('dashboard on an instance with a low token limit and the in-memory
     await app?.stop();
   });
 
+  // @req DASH-KEY-FAILURES @req DASH-KEY-PRIVACY
   test('a rate-limited key is told how many seconds to wait', async ({ page }, testInfo) => {
     const w = watch(page);
     await page.goto(app.url);
@@ -313,6 +326,7 @@ test.describe('dashboard on an instance with a low token limit and the in-memory
     expect(unexpectedConsoleErrors(w, [429])).toEqual([]);
   });
 
+  // @req DASH-STATUS
   test('the server status warns that the in-memory limiter is for local runs', async ({ page }) => {
     await page.goto(app.url);
     const status = page.getByRole('region', { name: 'Server status' });

@@ -35,6 +35,12 @@ export const requirements = {
   'MCP-SECOND-WALL': { clause: 'DESIGN: Promise 6, CVE-2025-29927', behaviour: 'the route verifies again; headers never change the identity' },
   'MCP-CLIENT-ERAS': { clause: 'MCP 2025-11-25 and 2026-07-28', behaviour: 'the official client works over initialize and server/discover' },
   'MCP-TOOL-ERRORS': { clause: 'Issue 2 item 8', behaviour: 'a throwing tool becomes an error result without internal detail' },
+  'DASH-CONNECT': { clause: 'Issue 5 item 1', behaviour: 'connector URL, Claude Code command and curl example are built from PUBLIC_URL, selectable and copyable' },
+  'DASH-KEY-TEST': { clause: 'Issue 5 item 2, DESIGN: Flow 4', behaviour: 'Test your key runs client_credentials, initialize and tools/list, showing fingerprint, expiry and tools' },
+  'DASH-KEY-FAILURES': { clause: 'Issue 5 item 2', behaviour: 'a failed step is named and explained: key not valid, rate limited with the wait, 503, network error' },
+  'DASH-KEY-PRIVACY': { clause: 'Issue 5 item 2, DESIGN: Promise 2', behaviour: 'the key goes only into the token request body: never storage, cookies, URL, console or the page' },
+  'DASH-STATUS': { clause: 'Issue 5 item 3', behaviour: 'server status shows the limiter backend (warning for in-memory), issuer and version from /api/health' },
+  'DASH-A11Y': { clause: 'Issue 5 item 4', behaviour: 'keyboard only, visible focus, labelled inputs, no serious axe violation, no layout break from 360 px' },
   HEALTH: { clause: 'Issue 2 item 9', behaviour: '/api/health reports status, version and limiter backend, nothing secret' },
 } as const satisfies Record<string, { clause: string; behaviour: string }>;
 

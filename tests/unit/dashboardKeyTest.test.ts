@@ -63,6 +63,7 @@ const unreachableLimiter: RateLimiter = {
 };
 
 describe('runKeyTest', () => {
+  // @req DASH-KEY-TEST
   it('reports the fingerprint, the token expiry and the whoami tool for a configured key', async () => {
     const svc = await services();
     const steps: Array<[StepId, StepStatus]> = [];
@@ -90,6 +91,7 @@ describe('runKeyTest', () => {
     ]);
   });
 
+  // @req DASH-KEY-PRIVACY
   it('sends the key only in the token request body, never in a URL or to /mcp', async () => {
     const seen: Seen[] = [];
     const svc = await services();
@@ -105,6 +107,7 @@ describe('runKeyTest', () => {
     expect(seen[2]!.body).not.toContain(KEY);
   });
 
+  // @req DASH-KEY-FAILURES
   it('says the key is not valid at the token step and never calls /mcp', async () => {
     const seen: Seen[] = [];
     const svc = await services();
@@ -119,6 +122,7 @@ describe('runKeyTest', () => {
     if (!result.ok) expect(describeFailure(result.failure)).toMatch(/not valid/);
   });
 
+  // @req DASH-KEY-FAILURES
   it('reports the wait from Retry-After when the token endpoint rate-limits the key', async () => {
     const svc = await services({ RATE_LIMIT_TOKEN_PER_MINUTE: '1' });
     const fetchImpl = inProcessFetch(svc);
@@ -145,6 +149,7 @@ describe('runKeyTest', () => {
     expect(result.failure.kind).toBe('rate_limited');
   });
 
+  // @req DASH-KEY-FAILURES
   it('reports a misconfigured or unreachable server when the token endpoint answers 503', async () => {
     const svc: Services = { ...(await services()), limiter: unreachableLimiter };
     const result = await run(inProcessFetch(svc));
@@ -174,6 +179,7 @@ describe('runKeyTest', () => {
     expect(result).toEqual({ ok: false, step: 'initialize', failure: { kind: 'wrong_host' } });
   });
 
+  // @req DASH-KEY-FAILURES
   it('reports a network error when the request gets no HTTP answer', async () => {
     const result = await run(async () => {
       throw new TypeError('Failed to fetch');
