@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, inject, it } from 'vitest';
 import { baseEnv, KEY_A, TEST_SECRET } from '../support/app';
-import { clientCredentialsToken, INITIALIZE, postMcp, rpcMessages } from '../support/http';
+import { clientCredentialsToken, INITIALIZE, postMcp, rawPost, rpcMessages } from '../support/http';
 import { tokenServiceFor } from '../support/mint';
 import { fingerprintOf } from '@/lib/keys';
 
@@ -127,12 +127,10 @@ describe('the /mcp gate', () => {
   // @req MCP-BODY-LIMIT
   it('answers a body over 1 MiB with 413', async () => {
     const token = await clientCredentialsToken(base(), KEY_A);
-    const res = await fetch(`${base()}/mcp`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: '*/*' },
-      body: JSON.stringify({ ...INITIALIZE, params: { ...INITIALIZE.params, pad: 'x'.repeat(1024 * 1024) } }),
-    });
-    expect(res.status).toBe(413);
+    const over = JSON.stringify({ ...INITIALIZE, params: { ...INITIALIZE.params, pad: 'x'.repeat(1024 * 1024) } });
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: '*/*' };
+    expect(await rawPost(`${base()}/mcp`, headers, over, false)).toBe(413);
+    expect(await rawPost(`${base()}/mcp`, headers, over, true)).toBe(413);
     // Just under the limit is served, whether sent with a length or chunked.
     const near = JSON.stringify({ ...INITIALIZE, params: { ...INITIALIZE.params, pad: 'x'.repeat(1000 * 1024) } });
     const chunked = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(near)), c.close()) });

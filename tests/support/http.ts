@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+
 /** Small helpers for talking to a running instance over real HTTP. */
 
 export function form(fields: Record<string, string>): string {
@@ -45,4 +47,22 @@ export async function rpcMessages(res: Response): Promise<Array<Record<string, u
   }
   const parsed = JSON.parse(text) as Record<string, unknown> | Array<Record<string, unknown>>;
   return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+/**
+ * One POST on its own connection (no keep-alive pool), for answers a server gives before reading
+ * the whole body; `chunked` sends the body without a Content-Length.
+ */
+export function rawPost(url: string, headers: Record<string, string>, body: string, chunked: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, headers: chunked ? headers : { ...headers, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    if (chunked) {
+      req.write(body.slice(0, 1000));
+      req.end(body.slice(1000));
+    } else req.end(body);
+  });
 }
