@@ -41,18 +41,19 @@ export function createRedisClient(settings: { readonly url: string; readonly tok
 
 const OUTAGE_LOG_INTERVAL_MS = 60_000;
 let lastOutageLog = 0;
-let down = false;
+let outageLogged = false;
 
+/** One line per minute at most while Redis fails, and one when it answers again after that. */
 function noteOutcome(failed: 'timeout' | 'error' | null): void {
   if (failed === null) {
-    if (down) console.warn('[redis] reachable again');
-    down = false;
+    if (outageLogged) console.warn('[redis] reachable again');
+    outageLogged = false;
     return;
   }
-  down = true;
   const now = Date.now();
   if (now - lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
     lastOutageLog = now;
+    outageLogged = true;
     // The kind only: the client's error text quotes the command it was running.
     console.warn(`[redis] unavailable (${failed === 'timeout' ? `no answer within ${REDIS_TIMEOUT_MS} ms` : 'request failed'}); logged once per minute while it lasts`);
   }
