@@ -40,20 +40,23 @@ export function createRedisClient(settings: { readonly url: string; readonly tok
 }
 
 const OUTAGE_LOG_INTERVAL_MS = 60_000;
-let lastOutageLog = 0;
-let outageLogged = false;
+
+// Per process, not per module copy: Next bundles middleware and each route apart.
+const logState: { lastOutageLog: number; outageLogged: boolean } = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('mcp-oauth-gateway.redis.log')
+] ??= { lastOutageLog: 0, outageLogged: false }) as { lastOutageLog: number; outageLogged: boolean };
 
 /** One line per minute at most while Redis fails, and one when it answers again after that. */
 function noteOutcome(failed: 'timeout' | 'error' | null): void {
   if (failed === null) {
-    if (outageLogged) console.warn('[redis] reachable again');
-    outageLogged = false;
+    if (logState.outageLogged) console.warn('[redis] reachable again');
+    logState.outageLogged = false;
     return;
   }
   const now = Date.now();
-  if (now - lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
-    lastOutageLog = now;
-    outageLogged = true;
+  if (now - logState.lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
+    logState.lastOutageLog = now;
+    logState.outageLogged = true;
     // The kind only: the client's error text quotes the command it was running.
     console.warn(`[redis] unavailable (${failed === 'timeout' ? `no answer within ${REDIS_TIMEOUT_MS} ms` : 'request failed'}); logged once per minute while it lasts`);
   }
