@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { randomHex } from './random';
+import packageJson from '../package.json';
 
 export const MIN_SECRET_BYTES = 32;
 export const MIN_API_KEY_LENGTH = 24;
@@ -239,7 +240,7 @@ export function loadConfig(env: Env): Config {
       mcpPerMinute: n.RATE_LIMIT_MCP_PER_MINUTE,
     },
     trustProxyHeaders,
-    version: env.APP_VERSION?.trim() || '0.1.0',
+    version: packageJson.version,
   };
 }
 

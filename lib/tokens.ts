@@ -215,6 +215,8 @@ export async function createTokenService(options: TokenServiceOptions) {
       if (!/^[A-Za-z0-9_-]{43}$/.test(presented)) return false;
       const b64 = presented.replace(/-/g, '+').replace(/_/g, '/') + '=';
       const mac = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      // Only the canonical encoding: the last character's two spare bits must not vary.
+      if (base64UrlEncode(mac) !== presented) return false;
       for (const generation of generations.values()) {
         if (await crypto.subtle.verify('HMAC', generation.keys['client-secret'], mac, encoder.encode(clientId))) return true;
       }

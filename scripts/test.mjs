@@ -1,19 +1,30 @@
 #!/usr/bin/env node
 // `npm test`: build the production app once, then every suite against it: unit and integration
-// (Vitest), then end to end (Playwright with Debian's Chromium). Stops at the first failing step.
+// (Vitest), then end to end (Playwright with Debian's Chromium), then the offline `vercel build`
+// check. Stops at the first failing step.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 const steps = [
   ['next', ['build']],
   ['vitest', ['run']],
   ['playwright', ['test']],
+  ['node', ['scripts/vercel-check.mjs']],
 ];
+
+const missing = [];
+if (spawnSync('redis-server', ['--version']).status !== 0) missing.push('redis-server');
+if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
+if (missing.length > 0) {
+  console.error(`npm test needs ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
+  process.exit(1);
+}
 
 rmSync('test-results/server-output.log', { force: true });
 for (const [bin, args] of steps) {
   console.log(`\n> ${bin} ${args.join(' ')}`);
-  const result = spawnSync('npx', ['--no-install', bin, ...args], {
+  const command = bin === 'node' ? [process.execPath, args] : ['npx', ['--no-install', bin, ...args]];
+  const result = spawnSync(command[0], command[1], {
     stdio: 'inherit',
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
   });

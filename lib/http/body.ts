@@ -49,3 +49,29 @@ export async function readLimitedText(request: Request, limit: number): Promise<
 export function mediaTypeOf(request: Request): string {
   return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
+
+/**
+ * Reads a body to its end without keeping it, refusing more than `limit` bytes. Returns `false`
+ * when the body is over the limit (by `Content-Length` or as counted).
+ */
+export async function drainWithinLimit(request: Request, limit: number): Promise<boolean> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limit) return false;
+  if (!request.body) return true;
+  const reader = request.body.getReader();
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => {});
+        return false;
+      }
+    }
+  } catch {
+    // A client that hung up mid-body: nothing left to serve; the route sees the same.
+    return true;
+  }
+}

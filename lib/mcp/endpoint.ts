@@ -11,8 +11,8 @@ import type { Services } from '../services';
 import { rebindingGuardResponse, requireMcpIdentity } from './auth';
 import type { Identity } from './identity';
 import { createMcpServer } from './server';
+import { bodyTooLargeResponse, jsonRpcError, MCP_BODY_LIMIT } from './limits';
 
-export const MCP_BODY_LIMIT = 1024 * 1024;
 const ALLOWED_METHODS = ['POST', 'OPTIONS'] as const;
 
 const handler = createMcpHandler(
@@ -33,13 +33,6 @@ function withCors(response: Response): Response {
   const headers = new Headers(response.headers);
   for (const [name, value] of Object.entries(MCP_CORS_HEADERS)) headers.set(name, value);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-}
-
-function jsonRpcError(status: number, code: number, message: string): Response {
-  return new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }), {
-    status,
-    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...MCP_CORS_HEADERS },
-  });
 }
 
 /**
@@ -69,8 +62,8 @@ export async function serveMcp(request: Request, services: Services): Promise<Re
   try {
     body = await readLimitedText(request, MCP_BODY_LIMIT);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) return jsonRpcError(413, -32600, `Request body exceeds ${MCP_BODY_LIMIT} bytes.`);
-    if (error instanceof BodyEncodingError) return jsonRpcError(400, -32700, 'Parse error: body is not valid UTF-8.');
+    if (error instanceof BodyTooLargeError) return bodyTooLargeResponse(MCP_CORS_HEADERS);
+    if (error instanceof BodyEncodingError) return jsonRpcError(400, -32700, 'Parse error: body is not valid UTF-8.', MCP_CORS_HEADERS);
     throw error;
   }
   const headers = new Headers(request.headers);
@@ -94,6 +87,6 @@ export async function serveMcp(request: Request, services: Services): Promise<Re
     return withCors(response);
   } catch (error) {
     console.error('[mcp] handler failed:', error instanceof Error ? error.stack ?? error.message : error);
-    return jsonRpcError(500, -32603, 'Internal error.');
+    return jsonRpcError(500, -32603, 'Internal error.', MCP_CORS_HEADERS);
   }
 }

@@ -1,9 +1,10 @@
 /** Builds the per-request MCP server for one verified identity (stateless: one instance per request). */
 import { McpServer } from '@modelcontextprotocol/server';
+import packageJson from '../../package.json';
 import type { Identity } from './identity';
 import { tools as defaultTools, type ToolDefinition, type ToolResult } from './tools';
 
-export const SERVER_INFO = { name: 'mcp-oauth-gateway', version: '0.1.0' } as const;
+export const SERVER_INFO = { name: 'mcp-oauth-gateway', version: packageJson.version } as const;
 
 const TOOL_FAILED: ToolResult = {
   isError: true,

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Vercel readiness, tested rather than assumed: `vercel build` offline (no account, no network
+// beyond the registry) against a generated project file, then a check that the build output holds
+// the middleware and a function for every route under /mcp, /oauth and /.well-known.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+
+const root = process.cwd();
+const output = join(root, '.vercel', 'output');
+mkdirSync(join(root, '.vercel'), { recursive: true });
+writeFileSync(
+  join(root, '.vercel', 'project.json'),
+  JSON.stringify({ projectId: 'prj_offline_build_check', orgId: 'team_offline_build_check', settings: { framework: 'nextjs' } }, null, 2),
+);
+rmSync(output, { recursive: true, force: true });
+
+const build = spawnSync('npx', ['--no-install', 'vercel', 'build', '--yes'], {
+  stdio: 'inherit',
+  env: { ...process.env, VERCEL_TELEMETRY_DISABLED: '1', NEXT_TELEMETRY_DISABLED: '1' },
+});
+if (build.status !== 0) fail(`vercel build exited with ${build.status ?? build.signal}`);
+
+/** Route paths of the app router under the prefixes the product serves. */
+function routes(dir = join(root, 'app')) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...routes(path));
+    else if (/^(route\.ts|page\.tsx)$/.test(name)) found.push('/' + relative(join(root, 'app'), dir).split(sep).join('/'));
+  }
+  return found;
+}
+
+const expected = routes().filter((r) => /^\/(mcp|oauth|\.well-known)(\/|$)/.test(r));
+const problems = [];
+const config = JSON.parse(readFileSync(join(output, 'config.json'), 'utf8'));
+const middlewareRoute = config.routes?.find((r) => r.middlewarePath === 'middleware');
+if (!middlewareRoute) problems.push('config.json routes no request through the middleware');
+if (!existsSync(join(output, 'functions', 'middleware.func', '.vc-config.json'))) problems.push('middleware.func is missing');
+else {
+  const vc = JSON.parse(readFileSync(join(output, 'functions', 'middleware.func', '.vc-config.json'), 'utf8'));
+  if (vc.runtime !== 'edge') problems.push(`middleware runtime is ${vc.runtime}, expected edge`);
+}
+if (middlewareRoute && !new RegExp(middlewareRoute.src).test('/mcp')) problems.push('the middleware route does not match /mcp');
+for (const route of expected) {
+  if (!existsSync(join(output, 'functions', `${route.slice(1)}.func`))) problems.push(`no function for ${route}`);
+}
+if (problems.length > 0) fail(problems.join('\n'));
+console.log(`vercel build output OK: middleware (edge) and ${expected.length} functions: ${expected.join(', ')}`);
+
+function fail(message) {
+  console.error(`Vercel check failed:\n${message}`);
+  process.exit(1);
+}

@@ -1,0 +1,149 @@
+import { SignJWT, decodeProtectedHeader, decodeJwt, base64url } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createTokenService, TOKEN_TYP, TokenError, type TokenKind } from '@/lib/tokens';
+
+const SECRET = new Uint8Array(32).fill(1);
+const OTHER = new Uint8Array(32).fill(2);
+const ISSUER = 'https://mcp.example.com';
+const RESOURCE = `${ISSUER}/mcp`;
+const FP = '0123456789abcdef';
+
+const service = (opts: Partial<Parameters<typeof createTokenService>[0]> = {}) =>
+  createTokenService({ secret: SECRET, issuer: ISSUER, resource: RESOURCE, ...opts });
+
+const SAMPLE: { [K in TokenKind]: Parameters<Awaited<ReturnType<typeof service>>['issue']>[1] } = {
+  access: { sub: FP, client_id: 'mcp', scope: 'mcp' },
+  refresh: { sub: FP, client_id: 'c', scope: 'mcp offline_access', resource: RESOURCE },
+  code: { sub: FP, client_id: 'c', redirect_uri: 'https://claude.ai/api/mcp/auth_callback', code_challenge: 'x'.repeat(43), scope: 'mcp', resource: RESOURCE },
+  client: { ru: ['https://claude.ai/api/mcp/auth_callback'], am: 'client_secret_post', gt: ['authorization_code', 'refresh_token'], cn: 'Claude' },
+  consent: { client_id: 'c', redirect_uri: 'https://claude.ai/api/mcp/auth_callback', code_challenge: 'x'.repeat(43), scope: 'mcp', resource: RESOURCE, state: 's' },
+} as never;
+
+const KINDS = Object.keys(TOKEN_TYP) as TokenKind[];
+
+async function rejection(promise: Promise<unknown>): Promise<TokenError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TokenError) return error;
+    throw error;
+  }
+  throw new Error('expected a TokenError, but the token verified');
+}
+
+describe('createTokenService', () => {
+  // @req TOK-ACCESS-CLAIMS
+  it('mints access tokens with at+jwt, HS256, kid and the RFC 9068 claims', async () => {
+    const tokens = await service({ now: () => 1_800_000_000_000 });
+    const { token, expiresAt } = await tokens.issue('access', SAMPLE.access as never, 3600);
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'HS256', typ: 'at+jwt', kid: expect.any(String) });
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({ iss: ISSUER, aud: RESOURCE, sub: FP, client_id: 'mcp', scope: 'mcp', iat: 1_800_000_000, exp: 1_800_003_600 });
+    expect(claims.jti).toMatch(/^[\w-]{22}$/);
+    expect(expiresAt).toBe(1_800_003_600);
+    expect(await tokens.verify('access', token)).toMatchObject({ sub: FP });
+  });
+
+  // @req TOK-KIND-SEPARATION
+  it.each(KINDS.flatMap((minted) => KINDS.filter((k) => k !== minted).map((presented) => [minted, presented] as const)))(
+    'refuses a %s token presented as a %s token',
+    async (minted, presented) => {
+      const tokens = await service();
+      const { token } = await tokens.issue(minted, SAMPLE[minted] as never, 60);
+      expect((await rejection(tokens.verify(presented, token))).reason).toBe('invalid');
+    },
+  );
+
+  it.each(KINDS)('verifies a %s token as its own kind', async (kind) => {
+    const tokens = await service();
+    const { token } = await tokens.issue(kind, SAMPLE[kind] as never, 60);
+    await expect(tokens.verify(kind, token)).resolves.toBeTruthy();
+  });
+
+  // @req TOK-EXPIRY
+  it('refuses an expired token beyond the clock tolerance and accepts it within', async () => {
+    let now = 1_800_000_000_000;
+    const tokens = await service({ now: () => now });
+    const { token } = await tokens.issue('access', SAMPLE.access as never, 60);
+    now += 64_000;
+    await expect(tokens.verify('access', token)).resolves.toBeTruthy();
+    now += 2_000;
+    expect((await rejection(tokens.verify('access', token))).reason).toBe('expired');
+  });
+
+  // @req TOK-ALG-PINNED
+  it('refuses alg none, HS384 under the right key, and a signature over a swapped payload', async () => {
+    const tokens = await service();
+    const { token } = await tokens.issue('access', SAMPLE.access as never, 60);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const noneHeader = base64url.encode(JSON.stringify({ ...decodeProtectedHeader(token), alg: 'none' }));
+    expect((await rejection(tokens.verify('access', `${noneHeader}.${payload}.`))).reason).not.toBe('expired');
+    const forged = base64url.encode(JSON.stringify({ ...decodeJwt(token), sub: 'ffffffffffffffff' }));
+    expect((await rejection(tokens.verify('access', `${header}.${forged}.${signature}`))).reason).toBe('invalid');
+    expect((await rejection(tokens.verify('access', `${header}.${payload}.`))).reason).toBe('invalid');
+  });
+
+  // @req TOK-KEY-DERIVATION
+  it('refuses a token signed with the raw AUTH_SECRET instead of the derived key', async () => {
+    const tokens = await service();
+    const { token } = await tokens.issue('access', SAMPLE.access as never, 60);
+    const raw = await new SignJWT(decodeJwt(token)).setProtectedHeader(decodeProtectedHeader(token) as { alg: string }).sign(SECRET);
+    expect((await rejection(tokens.verify('access', raw))).reason).toBe('invalid');
+  });
+
+  it('refuses tokens of another deployment, issuer or audience', async () => {
+    const mine = await service();
+    const theirs = await service({ secret: OTHER });
+    const elsewhere = await service({ issuer: 'https://evil.example', resource: 'https://evil.example/mcp' });
+    for (const other of [theirs, elsewhere]) {
+      const { token } = await other.issue('access', SAMPLE.access as never, 60);
+      expect((await rejection(mine.verify('access', token))).reason).toBe('invalid');
+    }
+  });
+
+  // @req TOK-ROTATION
+  it('verifies tokens of the previous secret during a rotation and signs only with the new one', async () => {
+    const old = await service({ secret: OTHER });
+    const { token } = await old.issue('refresh', SAMPLE.refresh as never, 60);
+    const rotated = await service({ secret: SECRET, previousSecret: OTHER });
+    await expect(rotated.verify('refresh', token)).resolves.toMatchObject({ sub: FP });
+    const fresh = await rotated.issue('refresh', SAMPLE.refresh as never, 60);
+    expect(decodeProtectedHeader(fresh.token).kid).not.toBe(decodeProtectedHeader(token).kid);
+    await expect(old.verify('refresh', fresh.token)).rejects.toBeInstanceOf(TokenError);
+    const unrotated = await service({ secret: SECRET });
+    expect((await rejection(unrotated.verify('refresh', token))).reason).toBe('invalid');
+  });
+
+  it('refuses malformed input without throwing anything but a TokenError', async () => {
+    const tokens = await service();
+    for (const junk of ['', 'abc', 'a.b', 'a.b.c', '....', 'x'.repeat(5000), '%%%.%%%.%%%']) {
+      expect(await rejection(tokens.verify('access', junk))).toBeInstanceOf(TokenError);
+    }
+  });
+
+  it('keeps the client id of the exact claude.ai registration under 512 characters', async () => {
+    const tokens = await service();
+    const { token } = await tokens.issue('client', SAMPLE.client as never, null);
+    expect(token.length).toBeLessThanOrEqual(512);
+    expect(decodeJwt(token).exp).toBeUndefined();
+  });
+});
+
+describe('client secrets', () => {
+  // @req TOK-CLIENT-SECRET
+  it('derives a secret that verifies for its client id only', async () => {
+    const tokens = await service();
+    const secret = await tokens.clientSecretFor('client-a');
+    expect(await tokens.verifyClientSecret('client-a', secret)).toBe(true);
+    expect(await tokens.verifyClientSecret('client-b', secret)).toBe(false);
+    expect(await tokens.verifyClientSecret('client-a', secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A'))).toBe(false);
+    expect(await tokens.verifyClientSecret('client-a', '')).toBe(false);
+  });
+
+  it('keeps verifying secrets derived from the previous AUTH_SECRET', async () => {
+    const old = await service({ secret: OTHER });
+    const secret = await old.clientSecretFor('client-a');
+    expect(await (await service({ previousSecret: OTHER })).verifyClientSecret('client-a', secret)).toBe(true);
+    expect(await (await service()).verifyClientSecret('client-a', secret)).toBe(false);
+  });
+});
