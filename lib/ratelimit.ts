@@ -8,9 +8,8 @@
  * Lua flag stock Redis rejects); the in-memory backend has the same semantics in one process only.
  */
 import { Ratelimit } from '@upstash/ratelimit';
-import type { Redis } from '@upstash/redis';
 import type { RateLimits } from './config';
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher } from './redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from './redis';
 
 export type LimitName = 'token' | 'failedAuth' | 'register' | 'mcp';
 
@@ -86,7 +85,7 @@ export function createMemoryRateLimiter(limits: RateLimits, now: () => number = 
 }
 
 export type UpstashRateLimiterOptions = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly limits: RateLimits;
   readonly hashId: IdHasher;
   readonly timeoutMs?: number;

@@ -9,7 +9,9 @@
  * - keys are built from keyed hashes only (`createIdHasher`), so Redis never holds a key, a token,
  *   a fingerprint or a client IP, and its contents cannot be matched against fingerprints.
  */
-import { Redis } from '@upstash/redis';
+// The Web-API-only build (named for Cloudflare): the same client, without the Node entry's
+// `process` probing, so it runs in Edge middleware and Node route handlers alike.
+import { Redis } from '@upstash/redis/cloudflare';
 
 /** Every Redis operation answers within this or counts as unavailable (the issue allows ≤ 1 s). */
 export const REDIS_TIMEOUT_MS = 800;
@@ -20,10 +22,12 @@ export const KEY_PREFIX = 'mcpgw';
 export const UNAVAILABLE: unique symbol = Symbol('redis unavailable');
 export type Unavailable = typeof UNAVAILABLE;
 
+export type RedisClient = Redis;
+
 /** A keyed hash of `id` within `scope`: 32 hex characters. */
 export type IdHasher = (scope: string, id: string) => Promise<string>;
 
-export function createRedisClient(settings: { readonly url: string; readonly token: string }, timeoutMs: number = REDIS_TIMEOUT_MS): Redis {
+export function createRedisClient(settings: { readonly url: string; readonly token: string }, timeoutMs: number = REDIS_TIMEOUT_MS): RedisClient {
   return new Redis({
     url: settings.url,
     token: settings.token,
@@ -41,7 +45,11 @@ export function createRedisClient(settings: { readonly url: string; readonly tok
 
 const OUTAGE_LOG_INTERVAL_MS = 60_000;
 
-// Per process, not per module copy: Next bundles middleware and each route apart.
+declare const EdgeRuntime: string | undefined;
+/** Edge middleware and Node route handlers keep separate globals, so each logs for itself. */
+const RUNTIME = typeof EdgeRuntime === 'string' ? 'edge' : 'node';
+
+// Per runtime, not per module copy: Next bundles middleware and each route apart.
 const logState: { lastOutageLog: number; outageLogged: boolean } = ((globalThis as Record<symbol, unknown>)[
   Symbol.for('mcp-oauth-gateway.redis.log')
 ] ??= { lastOutageLog: 0, outageLogged: false }) as { lastOutageLog: number; outageLogged: boolean };
@@ -49,7 +57,7 @@ const logState: { lastOutageLog: number; outageLogged: boolean } = ((globalThis 
 /** One line per minute at most while Redis fails, and one when it answers again after that. */
 function noteOutcome(failed: 'timeout' | 'error' | null): void {
   if (failed === null) {
-    if (logState.outageLogged) console.warn('[redis] reachable again');
+    if (logState.outageLogged) console.warn(`[redis] reachable again (${RUNTIME} runtime)`);
     logState.outageLogged = false;
     return;
   }
@@ -58,7 +66,8 @@ function noteOutcome(failed: 'timeout' | 'error' | null): void {
     logState.lastOutageLog = now;
     logState.outageLogged = true;
     // The kind only: the client's error text quotes the command it was running.
-    console.warn(`[redis] unavailable (${failed === 'timeout' ? `no answer within ${REDIS_TIMEOUT_MS} ms` : 'request failed'}); logged once per minute while it lasts`);
+    const what = failed === 'timeout' ? `no answer within ${REDIS_TIMEOUT_MS} ms` : 'request failed';
+    console.warn(`[redis] unavailable (${RUNTIME} runtime: ${what}); logged once per minute while it lasts`);
   }
 }
 

@@ -2,8 +2,7 @@
  * Single-use ids (authorization-code `jti`s): the only state besides rate-limit counters.
  * An id is remembered only until the thing it names would have expired anyway.
  */
-import type { Redis } from '@upstash/redis';
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher } from './redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from './redis';
 
 export type ClaimOutcome = 'first' | 'replayed' | 'unavailable';
 
@@ -31,7 +30,7 @@ export function createMemorySingleUseStore(now: () => number = Date.now): Single
 }
 
 export type RedisSingleUseStoreOptions = {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly hashId: IdHasher;
   readonly timeoutMs?: number;
 };

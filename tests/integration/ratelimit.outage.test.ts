@@ -99,12 +99,16 @@ describe('the Upstash REST endpoint killed mid-run', () => {
     const recoveryMs = Math.round(performance.now() - back);
     expect(recovered?.status).toBe(200);
     expect(recovered?.headers.get('ratelimit-limit')).toBe('10');
+    expect((await postMcp(app.url, INITIALIZE, auth)).status).toBe(200);
 
-    // Logged once per interval, not per request.
+    // Logged once per interval, not per request: once by the gate, once by each runtime's client
+    // (the token route runs on Node, the /mcp gate in Edge middleware).
     const output = app.output();
     expect(mcpLogLines(output, /\[mcp\] rate limiter unavailable/)).toBe(1);
-    expect(mcpLogLines(output, /\[redis\] unavailable/)).toBe(1);
-    expect(mcpLogLines(output, /\[redis\] reachable again/)).toBe(1);
+    for (const runtime of ['node', 'edge']) {
+      expect(mcpLogLines(output, new RegExp(`\\[redis\\] unavailable \\(${runtime} runtime`))).toBe(1);
+      expect(mcpLogLines(output, new RegExp(`\\[redis\\] reachable again \\(${runtime} runtime`))).toBe(1);
+    }
     expect(output).not.toContain(KEY_A);
     expect(output).not.toContain(accessToken);
 
