@@ -43,6 +43,7 @@ describe('createUpstashRateLimiter on a real Redis', () => {
     expect(upstashLimiter().backend).toBe('upstash');
   });
 
+  // @req RL-SHARED-REDIS
   it('shares one count between separate clients of the same Redis', async () => {
     await awaitRoomInWindow();
     const [a, b] = [upstashLimiter(), upstashLimiter()];
@@ -52,6 +53,7 @@ describe('createUpstashRateLimiter on a real Redis', () => {
     expect(await b.hit('token', 'shared-cred')).toMatchObject({ outcome: 'limited', remaining: 0 });
   });
 
+  // @req RL-REDIS-CONTENTS
   it('writes only prefixed keys of keyed hashes, with integer counts that expire with their window', async () => {
     await upstashLimiter().hit('failedAuth', '203.0.113.77');
     const keys = (await stack.command('KEYS', `${KEY_PREFIX}:rl:*`)) as string[];
@@ -70,6 +72,7 @@ describe('createUpstashRateLimiter on a real Redis', () => {
 });
 
 describe('createRedisSingleUseStore on a real Redis', () => {
+  // @req RL-SINGLE-USE
   it('answers first once per id across clients, then replayed', async () => {
     const one = createRedisSingleUseStore({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), hashId });
     const two = createRedisSingleUseStore({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), hashId });
@@ -79,6 +82,7 @@ describe('createRedisSingleUseStore on a real Redis', () => {
     expect(await two.claim('jti-0002', 60)).toBe('first');
   });
 
+  // @req RL-SINGLE-USE
   it('stores a constant under a keyed hash of the id, expiring with its time to live', async () => {
     const store = createRedisSingleUseStore({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), hashId });
     expect(await store.claim('jti-visible-0003', 45)).toBe('first');
@@ -93,6 +97,7 @@ describe('createRedisSingleUseStore on a real Redis', () => {
 });
 
 describe('an unreachable or silent Redis', () => {
+  // @req RL-OUTAGE
   it('answers unavailable while the REST endpoint is down, and counts again once it is back', async () => {
     const limiter = upstashLimiter();
     const store = createRedisSingleUseStore({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), hashId });
@@ -109,6 +114,7 @@ describe('an unreachable or silent Redis', () => {
     expect(await store.claim('jti-outage', 60)).toBe('first');
   });
 
+  // @req RL-DEADLINE
   it('answers unavailable instead of waiting on a Redis that never answers', async () => {
     const hole = await startBlackhole();
     try {

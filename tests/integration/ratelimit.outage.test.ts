@@ -53,6 +53,7 @@ function mcpLogLines(output: string, pattern: RegExp): number {
 }
 
 describe('the Upstash REST endpoint killed mid-run', () => {
+  // @req RL-OUTAGE
   it('answers 503 + Retry-After on the token endpoint and 200 on /mcp for a verified token, then recovers when it returns', async () => {
     const accessToken = await clientCredentialsToken(app.url, KEY_A);
     const auth = { Authorization: `Bearer ${accessToken}` };
@@ -120,6 +121,7 @@ describe('the Upstash REST endpoint killed mid-run', () => {
 });
 
 describe('a Redis that accepts connections and never answers', () => {
+  // @req RL-DEADLINE
   it('answers 503 + Retry-After on the token endpoint and serves /mcp once the deadline has passed', async () => {
     const apiKeyAuth = { 'X-API-Key': KEY_A };
     const token503 = await timed(() => tokenRequest(silent.url, KEY_A, '203.0.113.1'));

@@ -60,6 +60,7 @@ async function token(app: AppInstance, secret: string, ip: string): Promise<Resp
 }
 
 describe('the limiter backend of each instance', () => {
+  // @req RL-MEMORY-PARITY
   it('reports upstash when Redis is configured and memory when it is not', async () => {
     expect(((await (await fetch(`${a.url}/api/health`)).json()) as { limiter: string }).limiter).toBe('upstash');
     expect(((await (await fetch(`${memory.url}/api/health`)).json()) as { limiter: string }).limiter).toBe('memory');
@@ -67,6 +68,7 @@ describe('the limiter backend of each instance', () => {
 });
 
 describe('the token endpoint, per credential (10 / min)', () => {
+  // @req RL-TOKEN-CREDENTIAL
   it('passes the 10th request for a credential and answers the 11th with 429, Retry-After, RateLimit-* and an RFC 6749 body', async () => {
     for (let i = 1; i <= 10; i++) {
       const res = await token(a, KEYS.exact, '203.0.113.1');
@@ -78,6 +80,7 @@ describe('the token endpoint, per credential (10 / min)', () => {
     await expectOAuthTooManyRequests(eleventh, 10);
   });
 
+  // @req RL-SHARED-REDIS
   it('shares one limit between two instances on the same Redis', async () => {
     for (let i = 0; i < 5; i++) expect((await token(a, KEYS.shared, '203.0.113.2')).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await token(b, KEYS.shared, '203.0.113.2')).status).toBe(200);
@@ -85,6 +88,7 @@ describe('the token endpoint, per credential (10 / min)', () => {
     await expectOAuthTooManyRequests(await token(b, KEYS.shared, '203.0.113.2'), 10);
   });
 
+  // @req RL-SHARED-REDIS
   it('does not let one credential use up the bucket of another', async () => {
     for (let i = 0; i < 11; i++) await token(b, KEYS.shared, '203.0.113.3');
     await expectOAuthTooManyRequests(await token(b, KEYS.shared, '203.0.113.3'), 10);
@@ -95,6 +99,7 @@ describe('the token endpoint, per credential (10 / min)', () => {
 });
 
 describe('failed client authentications, per client IP (20 / min)', () => {
+  // @req RL-FAILED-AUTH-IP
   it('refuses even a valid key from an address after 20 failures there, before verifying it, while other addresses pass', async () => {
     const ip = '198.51.100.20';
     for (let i = 0; i < 20; i++) {
@@ -110,6 +115,7 @@ describe('failed client authentications, per client IP (20 / min)', () => {
     expect((await token(a, KEYS.ipVictim, '198.51.100.21')).status).toBe(200);
   });
 
+  // @req RL-FAILED-AUTH-IP
   it('does not count successful authentications', async () => {
     for (let i = 0; i < 10; i++) await token(a, KEYS.other, '198.51.100.30');
     for (let i = 0; i < 10; i++) await token(a, KEYS.ipVictim, '198.51.100.30');
@@ -119,6 +125,7 @@ describe('failed client authentications, per client IP (20 / min)', () => {
 });
 
 describe('/mcp, per key fingerprint', () => {
+  // @req RL-MCP-FINGERPRINT
   it('answers 429 with Retry-After and RateLimit-* before any MCP work once the limit is used up, on every instance', async () => {
     // Each instance is its own issuer (its own PUBLIC_URL), so each mints its own token for the key;
     // both carry the key's fingerprint, the bucket.
@@ -152,6 +159,7 @@ describe('/mcp, per key fingerprint', () => {
 });
 
 describe('an instance without Redis (in-memory backend)', () => {
+  // @req RL-MEMORY-PARITY
   it('applies the same exact count to the token endpoint', async () => {
     for (let i = 1; i <= 10; i++) {
       const res = await token(memory, KEYS.memory, '203.0.113.50');
@@ -161,6 +169,7 @@ describe('an instance without Redis (in-memory backend)', () => {
     await expectOAuthTooManyRequests(await token(memory, KEYS.memory, '203.0.113.50'), 10);
   });
 
+  // @req RL-MEMORY-PARITY
   it('keeps its counts to itself: a credential used up on Redis still passes there', async () => {
     for (let i = 0; i < 11; i++) await token(a, KEYS.other, '203.0.113.51');
     await expectOAuthTooManyRequests(await token(a, KEYS.other, '203.0.113.51'), 10);
@@ -169,6 +178,7 @@ describe('an instance without Redis (in-memory backend)', () => {
 });
 
 describe('what Redis holds after the run', () => {
+  // @req RL-REDIS-CONTENTS
   it('contains only prefixed hashed keys and counts: no key, secret, token, fingerprint or address', async () => {
     const keys = (await stack.command('KEYS', '*')) as string[];
     expect(keys.length).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ function manualClock(start = 1_767_225_600_000 + 30_000) {
 }
 
 describe('createMemoryRateLimiter', () => {
+// @req RL-MEMORY-PARITY
   describe('the behaviour shared with the Upstash backend', () => {
     limiterContract(() => {
       const clock = manualClock();
