@@ -82,10 +82,13 @@ export async function withDeadline<T>(operation: () => Promise<T>, timeoutMs: nu
   });
   try {
     const outcome = await Promise.race([
-      operation().then(
-        (value) => ({ value }),
-        () => 'error' as const,
-      ),
+      // Started inside a promise chain, so even a synchronous throw becomes UNAVAILABLE.
+      Promise.resolve()
+        .then(operation)
+        .then(
+          (value) => ({ value }),
+          () => 'error' as const,
+        ),
       deadline,
     ]);
     if (outcome === 'timeout' || outcome === 'error') {
