@@ -43,7 +43,10 @@ export type Config = {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly limits: RateLimits;
-  /** Vercel sets `x-forwarded-for`/`x-real-ip` itself, so they are trusted only there. */
+  /**
+   * Whether `x-real-ip`/`x-forwarded-for` name the client: on Vercel (its edge sets them), or when
+   * `TRUST_PROXY_HEADERS` says the operator's own proxy sets them (see `lib/http/clientIp.ts`).
+   */
   readonly trustProxyHeaders: boolean;
   readonly version: string;
 };
@@ -177,11 +180,26 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together');
   }
   if (redisUrl) {
+    let parsed: URL | null = null;
     try {
-      new URL(redisUrl);
+      parsed = new URL(redisUrl);
     } catch {
-      throw new ConfigError('UPSTASH_REDIS_REST_URL must be an absolute URL');
+      // reported below
     }
+    // The REST URL (https://…upstash.io), not a redis:// connection string.
+    if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+      throw new ConfigError('UPSTASH_REDIS_REST_URL must be the https REST URL of the database (not a redis:// URL)');
+    }
+  }
+
+  // Vercel's edge sets the client IP headers itself; elsewhere only an operator's own proxy can.
+  const trustRaw = env.TRUST_PROXY_HEADERS?.trim().toLowerCase();
+  let trustProxyHeaders = Boolean(env.VERCEL);
+  if (trustRaw) {
+    if (trustRaw !== '1' && trustRaw !== 'true' && trustRaw !== '0' && trustRaw !== 'false') {
+      throw new ConfigError('TRUST_PROXY_HEADERS must be 1, true, 0 or false');
+    }
+    trustProxyHeaders = trustRaw === '1' || trustRaw === 'true';
   }
 
   const oauthClientId = env.OAUTH_CLIENT_ID?.trim() || 'mcp';
@@ -221,7 +239,7 @@ export function loadConfig(env: Env): Config {
       registrationPerMinute: n.RATE_LIMIT_REGISTER_PER_MINUTE,
       mcpPerMinute: n.RATE_LIMIT_MCP_PER_MINUTE,
     },
-    trustProxyHeaders: Boolean(env.VERCEL),
+    trustProxyHeaders,
     version: packageJson.version,
   };
 }

@@ -1,10 +1,19 @@
 /**
  * Rate limiting: one interface, a decision out; callers build the 429 (see `lib/http/rateLimited.ts`).
- * The in-memory backend serves local runs only: its counters live in one process.
+ *
+ * Both backends count in fixed one-minute windows aligned to the epoch minute, so a `limited`
+ * decision's `Retry-After` is exact: the first request after it passes. (A sliding window would
+ * smooth the boundary, where up to twice a limit can pass within a minute, but its Retry-After
+ * would be a guess.) Production uses Upstash (`@upstash/ratelimit` 2.0.8, pinned: 2.1+ sends a
+ * Lua flag stock Redis rejects); the in-memory backend has the same semantics in one process only.
  */
+import { Ratelimit } from '@upstash/ratelimit';
 import type { RateLimits } from './config';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from './redis';
 
 export type LimitName = 'token' | 'failedAuth' | 'register' | 'mcp';
+
+export const LIMIT_NAMES: readonly LimitName[] = ['token', 'failedAuth', 'register', 'mcp'];
 
 export type LimitDecision =
   | { readonly outcome: 'allowed'; readonly limit: number; readonly remaining: number; readonly resetAt: number }
@@ -20,7 +29,7 @@ export interface RateLimiter {
   peek(name: LimitName, id: string): Promise<LimitDecision>;
 }
 
-const WINDOW_MS = 60_000;
+export const WINDOW_MS = 60_000;
 
 export function limitFor(limits: RateLimits, name: LimitName): number {
   switch (name) {
@@ -35,33 +44,90 @@ export function limitFor(limits: RateLimits, name: LimitName): number {
   }
 }
 
-/** Fixed one-minute windows per (limit, id), swept as they expire. */
+/** The one mapping from counts to a decision, shared by both backends. */
+function decide(limit: number, remaining: number, resetAt: number, allowed: boolean, now: number): LimitDecision {
+  if (allowed) return { outcome: 'allowed', limit, remaining, resetAt };
+  return { outcome: 'limited', limit, remaining: 0, resetAt, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)) };
+}
+
+/** Fixed epoch-aligned one-minute windows per (limit, id) in this process's memory. */
 export function createMemoryRateLimiter(limits: RateLimits, now: () => number = Date.now): RateLimiter {
-  const windows = new Map<string, { start: number; count: number }>();
-  let lastSweep = now();
-  const decide = (name: LimitName, id: string, count: boolean): LimitDecision => {
-      const t = now();
-      if (t - lastSweep > WINDOW_MS) {
-        for (const [k, w] of windows) if (t - w.start >= WINDOW_MS) windows.delete(k);
-        lastSweep = t;
-      }
-      const limit = limitFor(limits, name);
-      const key = `${name}:${id}`;
-      let w = windows.get(key);
-      if (!w || t - w.start >= WINDOW_MS) {
-        w = { start: t, count: 0 };
-        windows.set(key, w);
-      }
-      const resetAt = w.start + WINDOW_MS;
-      if (w.count >= limit) {
-        return { outcome: 'limited', limit, remaining: 0, resetAt, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - t) / 1000)) };
-      }
-      if (count) w.count += 1;
-      return { outcome: 'allowed', limit, remaining: limit - w.count, resetAt };
+  const windows = new Map<string, { bucket: number; count: number }>();
+  let sweptBucket = Math.floor(now() / WINDOW_MS);
+  const count = (name: LimitName, id: string, increment: boolean): LimitDecision => {
+    const t = now();
+    const bucket = Math.floor(t / WINDOW_MS);
+    if (bucket !== sweptBucket) {
+      for (const [k, w] of windows) if (w.bucket !== bucket) windows.delete(k);
+      sweptBucket = bucket;
+    }
+    const limit = limitFor(limits, name);
+    const key = `${name}:${id}`;
+    let w = windows.get(key);
+    if (!w || w.bucket !== bucket) {
+      w = { bucket, count: 0 };
+      windows.set(key, w);
+    }
+    const resetAt = (bucket + 1) * WINDOW_MS;
+    // As in Redis, a refused hit is counted too; it changes nothing within the window.
+    if (increment) {
+      w.count += 1;
+      return decide(limit, Math.max(0, limit - w.count), resetAt, w.count <= limit, t);
+    }
+    const remaining = Math.max(0, limit - w.count);
+    return decide(limit, remaining, resetAt, remaining > 0, t);
   };
   return {
     backend: 'memory',
-    hit: async (name, id) => decide(name, id, true),
-    peek: async (name, id) => decide(name, id, false),
+    hit: async (name, id) => count(name, id, true),
+    peek: async (name, id) => count(name, id, false),
+  };
+}
+
+export type UpstashRateLimiterOptions = {
+  readonly redis: RedisClient;
+  readonly limits: RateLimits;
+  readonly hashId: IdHasher;
+  readonly timeoutMs?: number;
+};
+
+/**
+ * Upstash fixed windows. Keys: `mcpgw:rl:<limit>:<hmac of id>:<window number>`, each expiring
+ * with its window. Every call is bounded by the Redis deadline and answers `unavailable` on
+ * failure, never throws.
+ */
+export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): RateLimiter {
+  const { redis, limits, hashId } = options;
+  const timeoutMs = options.timeoutMs ?? REDIS_TIMEOUT_MS;
+  const limiters = new Map<LimitName, Ratelimit>(
+    LIMIT_NAMES.map((name) => [
+      name,
+      new Ratelimit({
+        redis,
+        limiter: Ratelimit.fixedWindow(limitFor(limits, name), `${WINDOW_MS} ms`),
+        prefix: `${KEY_PREFIX}:rl:${name}`,
+        // The library's own timeout answers "allowed"; ours answers "unavailable" (see withDeadline).
+        timeout: 0,
+        analytics: false,
+        // Remembers, per process, ids refused until their window ends: no Redis call for them.
+        ephemeralCache: new Map(),
+      }),
+    ]),
+  );
+  const limiter = (name: LimitName): Ratelimit => limiters.get(name)!;
+  return {
+    backend: 'upstash',
+    async hit(name, id) {
+      const identifier = await hashId(`rl:${name}`, id);
+      const result = await withDeadline(() => limiter(name).limit(identifier), timeoutMs);
+      if (result === UNAVAILABLE) return { outcome: 'unavailable' };
+      return decide(result.limit, result.remaining, result.reset, result.success, Date.now());
+    },
+    async peek(name, id) {
+      const identifier = await hashId(`rl:${name}`, id);
+      const result = await withDeadline(() => limiter(name).getRemaining(identifier), timeoutMs);
+      if (result === UNAVAILABLE) return { outcome: 'unavailable' };
+      return decide(result.limit, result.remaining, result.reset, result.remaining > 0, Date.now());
+    },
   };
 }

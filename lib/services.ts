@@ -6,8 +6,9 @@
 import { getConfig, type Config } from './config';
 import { createKeyring, type Keyring } from './keys';
 import { createTokenService, type TokenService } from './tokens';
-import { createMemoryRateLimiter, type RateLimiter } from './ratelimit';
-import { createMemorySingleUseStore, type SingleUseStore } from './singleUse';
+import { createMemoryRateLimiter, createUpstashRateLimiter, type RateLimiter } from './ratelimit';
+import { createIdHasher, createRedisClient } from './redis';
+import { createMemorySingleUseStore, createRedisSingleUseStore, type SingleUseStore } from './singleUse';
 
 export type Services = {
   readonly config: Config;
@@ -17,8 +18,19 @@ export type Services = {
   readonly singleUse: SingleUseStore;
 };
 
+/** Upstash when configured (limits hold across instances); otherwise memory, one process only. */
+async function createStores(config: Config): Promise<Pick<Services, 'limiter' | 'singleUse'>> {
+  if (!config.redis) return { limiter: createMemoryRateLimiter(config.limits), singleUse: createMemorySingleUseStore() };
+  const redis = createRedisClient(config.redis);
+  const hashId = await createIdHasher(config.authSecret);
+  return {
+    limiter: createUpstashRateLimiter({ redis, limits: config.limits, hashId }),
+    singleUse: createRedisSingleUseStore({ redis, hashId }),
+  };
+}
+
 export async function createServices(config: Config): Promise<Services> {
-  const [keyring, tokens] = await Promise.all([
+  const [keyring, tokens, stores] = await Promise.all([
     createKeyring(config.apiKeys),
     createTokenService({
       secret: config.authSecret,
@@ -26,13 +38,13 @@ export async function createServices(config: Config): Promise<Services> {
       issuer: config.issuer,
       resource: config.resource,
     }),
+    createStores(config),
   ]);
   return {
     config,
     keyring,
     tokens,
-    limiter: createMemoryRateLimiter(config.limits),
-    singleUse: createMemorySingleUseStore(),
+    ...stores,
   };
 }
 

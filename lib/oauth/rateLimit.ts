@@ -12,8 +12,8 @@ function refuse(decision: LimitDecision): Record<string, string> {
   if (decision.outcome === 'unavailable') {
     throw new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
       status: 503,
+      // No per-request log line: `lib/redis.ts` logs the outage once per minute.
       headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
-      reason: 'rate limiter unavailable',
     });
   }
   if (decision.outcome === 'limited') {

@@ -2,6 +2,7 @@
  * The token endpoint (RFC 6749 §3.2): parse, limit per credential, dispatch on `grant_type`.
  */
 import { BodyTooLargeError } from '../http/body';
+import { clientIp } from '../http/clientIp';
 import { fingerprintOf } from '../keys';
 import type { Services } from '../services';
 import { jsonResponse, OAuthError, toErrorResponse } from './errors';
@@ -14,10 +15,10 @@ async function credentialBucket(client: PresentedClient): Promise<string> {
   return client.method === 'none' ? `id:${await fingerprintOf(client.clientId)}` : `secret:${await fingerprintOf(client.secret)}`;
 }
 
-async function dispatch(request: TokenRequest, services: Services): Promise<Response> {
+async function dispatch(request: TokenRequest, services: Services, ip: string): Promise<Response> {
   switch (request.grant_type) {
     case 'client_credentials':
-      return clientCredentialsGrant(request, services);
+      return clientCredentialsGrant(request, services, ip);
     case 'authorization_code':
     case 'refresh_token':
       throw new OAuthError('unsupported_grant_type', 'Supported grant types: client_credentials.');
@@ -29,7 +30,7 @@ export async function handleTokenRequest(request: Request, services: Services): 
   try {
     const parsed = await parseTokenRequest(request);
     const limitHeaders = await enforceLimit(services, 'token', await credentialBucket(parsed.client));
-    const response = await dispatch(parsed, services);
+    const response = await dispatch(parsed, services, clientIp(request, services.config));
     for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
     return response;
   } catch (error) {

@@ -47,6 +47,16 @@ export const requirements = {
   'ADV-PROPERTY-TOKEN': { clause: 'Issue 7 item 3', behaviour: 'any form body to /oauth/token is answered 2xx or 4xx, never 5xx' },
   'ADV-TIMING': { clause: 'Issue 7 item 6', behaviour: 'a wrong key takes as long whatever its overlap with a real key' },
   'ADV-MALFORMED': { clause: 'Issue 7 item 2', behaviour: 'malformed input everywhere gets a spec-shaped 4xx' },
+  'RL-TOKEN-CREDENTIAL': { clause: 'DESIGN: Rate limits, Issue 4 item 3', behaviour: 'token endpoint: the 10th request per credential passes, the 11th is 429 with Retry-After, RateLimit-* and an RFC 6749 body' },
+  'RL-SHARED-REDIS': { clause: 'Issue 4 item 1', behaviour: 'instances sharing one Redis share one limit; separate credentials and limits have separate buckets' },
+  'RL-FAILED-AUTH-IP': { clause: 'DESIGN: Rate limits', behaviour: 'failed client authentications per client IP; a used-up address is refused before its secret is verified' },
+  'RL-MCP-FINGERPRINT': { clause: 'DESIGN: Rate limits, Issue 4 item 3', behaviour: '/mcp per key fingerprint: 429 with Retry-After and RateLimit-* before any MCP work' },
+  'RL-MEMORY-PARITY': { clause: 'Issue 4 item 1', behaviour: 'the in-memory backend has the same semantics as Upstash, one process only; /api/health names the backend' },
+  'RL-REDIS-CONTENTS': { clause: 'DESIGN: Promise 1, Issue 4 item 4', behaviour: 'Redis holds prefixed keyed-hash keys and counts only: no key, secret, token, fingerprint or address' },
+  'RL-OUTAGE': { clause: 'DESIGN: Promise 7, Issue 4 item 5', behaviour: 'Redis down: credential endpoints 503 + Retry-After 5 with a generic message; /mcp serves verified callers; logged once; recovers by itself' },
+  'RL-DEADLINE': { clause: 'Issue 4 item 5', behaviour: 'every Redis call answers within 800 ms or counts as unavailable, never throws' },
+  'RL-CLIENT-IP': { clause: 'Issue 4 item 2', behaviour: 'client IP headers are trusted only on Vercel or with TRUST_PROXY_HEADERS; else one shared bucket' },
+  'RL-SINGLE-USE': { clause: 'DESIGN: Promise 1', behaviour: 'a spent id is claimed once across instances (SET NX EX), stored as a keyed hash' },
 } as const satisfies Record<string, { clause: string; behaviour: string }>;
 
 export type RequirementId = keyof typeof requirements;

@@ -4,19 +4,24 @@
  */
 import type { Services } from '../../services';
 import { OAuthError } from '../errors';
+import { assertWithinLimit } from '../rateLimit';
 import { parseScope } from '../scope';
 import type { TokenRequest } from '../tokenRequest';
 import { tokenResponse } from '../tokenResponse';
 
 type ClientCredentialsRequest = Extract<TokenRequest, { grant_type: 'client_credentials' }>;
 
-export async function clientCredentialsGrant(request: ClientCredentialsRequest, services: Services): Promise<Response> {
+/** `ip` is the client's bucket for the failed-authentication limit (`lib/http/clientIp.ts`). */
+export async function clientCredentialsGrant(request: ClientCredentialsRequest, services: Services, ip: string): Promise<Response> {
   const { client } = request;
   if (client.method === 'none') {
     throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', { reason: 'public client' });
   }
+  // Refused before the secret is looked at once this address has failed too often.
+  await assertWithinLimit(services, 'failedAuth', ip);
   const fingerprint = client.clientId === services.config.oauthClientId ? await services.keyring.identify(client.secret) : null;
   if (!fingerprint) {
+    await services.limiter.hit('failedAuth', ip);
     throw new OAuthError('invalid_client', 'Client authentication failed.', { reason: 'unknown client id or API key' });
   }
   // No refresh token for this grant (RFC 6749 §4.4.3), so `offline_access` is not granted.

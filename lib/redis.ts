@@ -1,0 +1,127 @@
+/**
+ * The one Upstash Redis client (REST protocol) and the rules every Redis call follows:
+ *
+ * - a deadline of `REDIS_TIMEOUT_MS`, enforced twice: each HTTP request carries an abort signal,
+ *   and the whole operation (which may be two requests: `EVALSHA`, then `EVAL` on `NOSCRIPT`) races
+ *   a timer. The client's retry with backoff is off, so nothing stretches the deadline;
+ * - a failure is a value (`UNAVAILABLE`), never a throw, and the client library's error text
+ *   (which quotes the command) goes nowhere: not to the log, not to a response;
+ * - keys are built from keyed hashes only (`createIdHasher`), so Redis never holds a key, a token,
+ *   a fingerprint or a client IP, and its contents cannot be matched against fingerprints.
+ */
+// The Web-API-only build (named for Cloudflare): the same client, without the Node entry's
+// `process` probing, so it runs in Edge middleware and Node route handlers alike.
+import { Redis } from '@upstash/redis/cloudflare';
+
+/** Every Redis operation answers within this or counts as unavailable (the issue allows ≤ 1 s). */
+export const REDIS_TIMEOUT_MS = 800;
+
+/** Every key this app writes starts with this. */
+export const KEY_PREFIX = 'mcpgw';
+
+export const UNAVAILABLE: unique symbol = Symbol('redis unavailable');
+export type Unavailable = typeof UNAVAILABLE;
+
+export type RedisClient = Redis;
+
+/** A keyed hash of `id` within `scope`: 32 hex characters. */
+export type IdHasher = (scope: string, id: string) => Promise<string>;
+
+export function createRedisClient(settings: { readonly url: string; readonly token: string }, timeoutMs: number = REDIS_TIMEOUT_MS): RedisClient {
+  return new Redis({
+    url: settings.url,
+    token: settings.token,
+    // `false` leaves one immediate second attempt on a network error; both share the one signal below.
+    retry: false,
+    // A function, so each request gets its own deadline and an abort rejects (a plain signal
+    // makes the client resolve with the abort reason as if it were a result).
+    signal: () => AbortSignal.timeout(timeoutMs),
+    // The Upstash service honours base64 responses; a stock Redis behind the REST bridge does not.
+    // Nothing stored here is binary, so plain JSON serves both.
+    responseEncoding: false,
+    enableTelemetry: false,
+  });
+}
+
+const OUTAGE_LOG_INTERVAL_MS = 60_000;
+
+declare const EdgeRuntime: string | undefined;
+/** Edge middleware and Node route handlers keep separate globals, so each logs for itself. */
+const RUNTIME = typeof EdgeRuntime === 'string' ? 'edge' : 'node';
+
+// Per runtime, not per module copy: Next bundles middleware and each route apart.
+const logState: { lastOutageLog: number; outageLogged: boolean } = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('mcp-oauth-gateway.redis.log')
+] ??= { lastOutageLog: 0, outageLogged: false }) as { lastOutageLog: number; outageLogged: boolean };
+
+/** One line per minute at most while Redis fails, and one when it answers again after that. */
+function noteOutcome(failed: 'timeout' | 'error' | null): void {
+  if (failed === null) {
+    if (logState.outageLogged) console.warn(`[redis] reachable again (${RUNTIME} runtime)`);
+    logState.outageLogged = false;
+    return;
+  }
+  const now = Date.now();
+  if (now - logState.lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
+    logState.lastOutageLog = now;
+    logState.outageLogged = true;
+    // The kind only: the client's error text quotes the command it was running.
+    const what = failed === 'timeout' ? `no answer within ${REDIS_TIMEOUT_MS} ms` : 'request failed';
+    console.warn(`[redis] unavailable (${RUNTIME} runtime: ${what}); logged once per minute while it lasts`);
+  }
+}
+
+/**
+ * Runs one Redis operation under the deadline. Resolves with its value, or `UNAVAILABLE` when it
+ * failed or did not finish in time; never rejects.
+ */
+export async function withDeadline<T>(operation: () => Promise<T>, timeoutMs: number = REDIS_TIMEOUT_MS): Promise<T | Unavailable> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([
+      // Started inside a promise chain, so even a synchronous throw becomes UNAVAILABLE.
+      Promise.resolve()
+        .then(operation)
+        .then(
+          (value) => ({ value }),
+          () => 'error' as const,
+        ),
+      deadline,
+    ]);
+    if (outcome === 'timeout' || outcome === 'error') {
+      noteOutcome(outcome);
+      return UNAVAILABLE;
+    }
+    noteOutcome(null);
+    return outcome.value;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const HKDF_SALT = new TextEncoder().encode('mcp-oauth-gateway/redis-ids/v1');
+
+/**
+ * HMAC-SHA-256 keyed by a key derived from `AUTH_SECRET` (HKDF, its own salt and info), so ids
+ * in Redis (fingerprints, client ids, IPs, code ids) cannot be recovered by hashing guesses,
+ * not even the 2^32 IPv4 addresses. Rotating `AUTH_SECRET` starts every counter afresh.
+ */
+export async function createIdHasher(secret: Uint8Array): Promise<IdHasher> {
+  const base = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveKey']);
+  const key = await crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: HKDF_SALT, info: new TextEncoder().encode('redis-ids') },
+    base,
+    { name: 'HMAC', hash: 'SHA-256', length: 256 },
+    false,
+    ['sign'],
+  );
+  return async (scope, id) => {
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${scope}\0${id}`)));
+    let hex = '';
+    for (const b of mac.subarray(0, 16)) hex += b.toString(16).padStart(2, '0');
+    return hex;
+  };
+}
