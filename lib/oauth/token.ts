@@ -6,7 +6,10 @@ import { fingerprintOf } from '../keys';
 import type { Services } from '../services';
 import { jsonResponse, OAuthError, toErrorResponse } from './errors';
 import { enforceLimit } from './rateLimit';
+import { clientIp } from '../http/clientIp';
+import { authorizationCodeGrant } from './grants/authorizationCode';
 import { clientCredentialsGrant } from './grants/clientCredentials';
+import { refreshTokenGrant } from './grants/refreshToken';
 import { parseTokenRequest, TOKEN_BODY_LIMIT, type PresentedClient, type TokenRequest } from './tokenRequest';
 
 /** The limiter bucket of a credential: a hash, never the secret itself. */
@@ -14,13 +17,14 @@ async function credentialBucket(client: PresentedClient): Promise<string> {
   return client.method === 'none' ? `id:${await fingerprintOf(client.clientId)}` : `secret:${await fingerprintOf(client.secret)}`;
 }
 
-async function dispatch(request: TokenRequest, services: Services): Promise<Response> {
+async function dispatch(request: TokenRequest, services: Services, ip: string): Promise<Response> {
   switch (request.grant_type) {
     case 'client_credentials':
       return clientCredentialsGrant(request, services);
     case 'authorization_code':
+      return authorizationCodeGrant(request, services, ip);
     case 'refresh_token':
-      throw new OAuthError('unsupported_grant_type', 'Supported grant types: client_credentials.');
+      return refreshTokenGrant(request, services, ip);
   }
 }
 
@@ -29,7 +33,7 @@ export async function handleTokenRequest(request: Request, services: Services): 
   try {
     const parsed = await parseTokenRequest(request);
     const limitHeaders = await enforceLimit(services, 'token', await credentialBucket(parsed.client));
-    const response = await dispatch(parsed, services);
+    const response = await dispatch(parsed, services, clientIp(request, services.config));
     for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
     return response;
   } catch (error) {
