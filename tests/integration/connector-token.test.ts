@@ -88,7 +88,7 @@ describe('authorization_code grant', () => {
     expect(body.refresh_token).toBeTruthy();
   });
 
-  it('issues no refresh token when offline_access was not asked for', async () => {
+  it('issues a refresh token to a client registered for it even without offline_access, as the v1 SDK asks', async () => {
     const { verifier, challenge } = pkcePair();
     const callback = await authorizeWithKey(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { scope: 'mcp' }), KEY_A);
     const res = await exchangeCode(base(), {
@@ -99,7 +99,16 @@ describe('authorization_code grant', () => {
     });
     const body = (await res.json()) as TokenBody;
     expect(body.scope).toBe('mcp');
-    expect(body).not.toHaveProperty('refresh_token');
+    expect(body.refresh_token).toBeTruthy();
+  });
+
+  it('issues no refresh token to a client not registered for the refresh_token grant', async () => {
+    const codeOnly = await register(base(), { redirect_uris: [CLAUDE_CALLBACK], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code'] });
+    const { verifier, challenge } = pkcePair();
+    const callback = await authorizeWithKey(base(), authorizeParams(base(), codeOnly.client_id, CLAUDE_CALLBACK, challenge, { scope: 'mcp' }), KEY_A);
+    const res = await exchangeCode(base(), { code: callback.searchParams.get('code')!, code_verifier: verifier, client_id: codeOnly.client_id, client_secret: codeOnly.client_secret! });
+    expect(res.status).toBe(200);
+    expect(await res.json()).not.toHaveProperty('refresh_token');
   });
 
   it('refuses a replayed code with invalid_grant', async () => {

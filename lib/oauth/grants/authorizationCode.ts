@@ -69,12 +69,13 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
   if (!services.keyring.isCurrent(claims.sub)) throw invalidGrant('key removed since consent');
   await claimCodeOnce(claims, services);
 
-  const scopes = scopesOf(claims.scope);
-  const offline = scopes.includes('offline_access') && client.grantTypes.includes('refresh_token');
+  // A client registered for refresh_token gets one whether or not it asked for offline_access:
+  // the v1 SDK (mcp-remote) does not ask, and would otherwise send its user back to consent hourly.
+  const offline = client.grantTypes.includes('refresh_token');
   return tokenResponse(services, {
     fingerprint: claims.sub,
     clientId: client.clientId,
-    scopes,
+    scopes: scopesOf(claims.scope),
     ...(offline ? { refreshResource: claims.resource } : {}),
   });
 }

@@ -61,9 +61,8 @@ export default async function ConsentPage({ searchParams }: { searchParams: Sear
       </p>
       <p>It will be able to:</p>
       <ul>
-        {request.scopes.map((scope) => (
-          <li key={scope}>{SCOPE_TEXT[scope]}</li>
-        ))}
+        <li>{SCOPE_TEXT.mcp}</li>
+        {request.client.grantTypes.includes('refresh_token') ? <li>{SCOPE_TEXT.offline_access}</li> : null}
       </ul>
       <p>The application never sees your key: it receives short-lived tokens tied to it.</p>
       <ConsentForm action={CONSENT_SUBMIT_PATH} request={consentToken} initialError={params.get('consent_error') === 'invalid_key' ? WRONG_KEY_MESSAGE : null} />
