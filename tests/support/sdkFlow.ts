@@ -49,6 +49,14 @@ export class MemoryOAuthProvider {
   codeVerifier() {
     return this.verifier;
   }
+  /** SDK v2 binds the callback leg to the authorization server it discovered (SEP-2352). */
+  discovery: unknown;
+  saveDiscoveryState(state: unknown) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
+  }
 }
 
 /** The parts of either SDK the flow uses. */
