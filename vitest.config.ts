@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
         resolve: { alias },
@@ -22,6 +22,8 @@ export default defineConfig({
           hookTimeout: 90_000,
           // Each file may start its own servers; two cores are shared by all of them.
           maxWorkers: 2,
+          // Vitest requires distinct group orders for projects with different maxWorkers.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

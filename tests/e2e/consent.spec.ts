@@ -11,7 +11,7 @@ test.beforeAll(async () => {
 });
 
 /** claude.ai is not reachable from here: answer its callback locally and keep the URL. */
-async function stubCallback(context: BrowserContext) {
+async function answerCallbackLocally(context: BrowserContext) {
   await context.route('https://claude.ai/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>callback reached</p>' }));
 }
 
@@ -38,7 +38,7 @@ for (const javaScriptEnabled of [true, false]) {
     test.use({ javaScriptEnabled });
 
     test('authorizes with the right key and lands on the callback with code, state and iss', async ({ page, context }) => {
-      await stubCallback(context);
+      await answerCallbackLocally(context);
       const response = await openConsent(page, 'ok-state');
       const headers = response.headers();
       expect(headers['x-frame-options']).toBe('DENY');
@@ -61,7 +61,7 @@ for (const javaScriptEnabled of [true, false]) {
     });
 
     test('shows a clear message for a wrong key, then accepts the right key', async ({ page, context }) => {
-      await stubCallback(context);
+      await answerCallbackLocally(context);
       await openConsent(page, 'retry-state');
       await page.getByLabel('API key').fill('wrong-key-0123456789abcdefghij');
       await page.getByRole('button', { name: 'Authorize' }).click();
@@ -74,7 +74,7 @@ for (const javaScriptEnabled of [true, false]) {
     });
 
     test('Cancel returns access_denied with state and iss, and no code', async ({ page, context }) => {
-      await stubCallback(context);
+      await answerCallbackLocally(context);
       await openConsent(page, 'cancel-state');
       await page.getByRole('button', { name: 'Cancel' }).click();
       const callback = await expectCallback(page, 'cancel-state');
