@@ -111,6 +111,17 @@ describe('authorization_code grant', () => {
     expect(await res.json()).not.toHaveProperty('refresh_token');
   });
 
+  it('serves the pre-registered client as a public client of the code flow', async () => {
+    const { verifier, challenge } = pkcePair();
+    const redirectUri = 'https://claude.com/api/mcp/auth_callback';
+    const callback = await authorizeWithKey(base(), authorizeParams(base(), 'mcp', redirectUri, challenge), KEY_A);
+    const res = await exchangeCode(base(), { code: callback.searchParams.get('code')!, redirect_uri: redirectUri, code_verifier: verifier, client_id: 'mcp' });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as TokenBody;
+    expect((await whoami(base(), body.access_token)).res.status).toBe(200);
+    expect((await refresh(base(), { client_id: 'mcp' } as Registration, body.refresh_token!)).status).toBe(200);
+  });
+
   it('refuses a replayed code with invalid_grant', async () => {
     const { fields } = await freshCode(claude);
     expect((await exchangeCode(base(), fields)).status).toBe(200);
