@@ -1,12 +1,19 @@
 import type { NextConfig } from 'next';
 import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_SERVER } from 'next/constants';
 import { ConfigError, loadConfig } from './lib/config';
+import { AUTHORIZATION_PAGE_HEADERS } from './lib/oauth/pageHeaders';
 import { ensureDevelopmentEnv } from './scripts/dev-env';
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   // Discovery and /mcp answer at their exact paths; a redirect there breaks OAuth clients.
   skipTrailingSlashRedirect: true,
+  async headers() {
+    // The consent page is a React page, so its security headers are set here (Next keeps its own
+    // `no-store` Cache-Control on dynamic pages).
+    const { 'Cache-Control': _cacheControl, Pragma: _pragma, ...pageHeaders } = AUTHORIZATION_PAGE_HEADERS;
+    return [{ source: '/oauth/authorize/consent', headers: Object.entries(pageHeaders).map(([key, value]) => ({ key, value })) }];
+  },
 };
 
 export default function config(phase: string): NextConfig {

@@ -6,10 +6,17 @@ import { SUPPORTED_SCOPES } from './scope';
 export function authorizationServerMetadata(config: Config) {
   return {
     issuer: config.issuer,
+    authorization_endpoint: `${config.issuer}/oauth/authorize`,
     token_endpoint: `${config.issuer}/oauth/token`,
-    grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    registration_endpoint: `${config.issuer}/oauth/register`,
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    response_types_supported: ['code'],
+    // OAuth 2.1 §4.1.1: S256 only; `plain` is refused.
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     scopes_supported: [...SUPPORTED_SCOPES],
+    // RFC 9207: every authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: true,
     service_documentation: `${config.publicUrl}/`,
   };
 }

@@ -7,7 +7,9 @@ import { fingerprintOf } from '../keys';
 import type { Services } from '../services';
 import { jsonResponse, OAuthError, toErrorResponse } from './errors';
 import { enforceLimit } from './rateLimit';
+import { authorizationCodeGrant } from './grants/authorizationCode';
 import { clientCredentialsGrant } from './grants/clientCredentials';
+import { refreshTokenGrant } from './grants/refreshToken';
 import { parseTokenRequest, TOKEN_BODY_LIMIT, type PresentedClient, type TokenRequest } from './tokenRequest';
 
 /** The limiter bucket of a credential: a hash, never the secret itself. */
@@ -20,8 +22,9 @@ async function dispatch(request: TokenRequest, services: Services, ip: string): 
     case 'client_credentials':
       return clientCredentialsGrant(request, services, ip);
     case 'authorization_code':
+      return authorizationCodeGrant(request, services, ip);
     case 'refresh_token':
-      throw new OAuthError('unsupported_grant_type', 'Supported grant types: client_credentials.');
+      return refreshTokenGrant(request, services, ip);
   }
 }
 

@@ -10,6 +10,8 @@ export type Grant = {
   readonly scopes: readonly Scope[];
   /** When set, a rotated refresh token bound to this resource is issued alongside. */
   readonly refreshResource?: string;
+  /** RFC 6749 §6: the rotated refresh token keeps the original grant's scope; defaults to `scopes`. */
+  readonly refreshScopes?: readonly Scope[];
 };
 
 /** Mints an access token (and a refresh token when asked) and answers RFC 6749 §5.1 JSON, never cached. */
@@ -22,7 +24,7 @@ export async function tokenResponse(services: Services, grant: Grant): Promise<R
   if (grant.refreshResource !== undefined) {
     const refresh = await tokens.issue(
       'refresh',
-      { sub: grant.fingerprint, client_id: grant.clientId, scope, resource: grant.refreshResource },
+      { sub: grant.fingerprint, client_id: grant.clientId, scope: formatScope(grant.refreshScopes ?? grant.scopes), resource: grant.refreshResource },
       config.refreshTokenTtlSeconds,
     );
     body.refresh_token = refresh.token;

@@ -1,0 +1,15 @@
+import { methodNotAllowed } from '@/lib/http/methods';
+import { handleAuthorizationRequest } from '@/lib/oauth/authorize';
+import { getServices } from '@/lib/services';
+
+export const dynamic = 'force-dynamic';
+
+export async function GET(request: Request): Promise<Response> {
+  return handleAuthorizationRequest(request, await getServices());
+}
+
+function notAllowed(): Response {
+  return methodNotAllowed(['GET']);
+}
+
+export { notAllowed as POST, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };

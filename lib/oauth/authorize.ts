@@ -1,0 +1,201 @@
+/**
+ * The authorization endpoint's request validation (RFC 6749 §4.1.1, §4.1.2.1; RFC 7636; RFC 8707;
+ * RFC 9207) and the pieces of its responses. The client and redirect URI are checked first: until
+ * both verify, an error is shown to the user and never redirected (RFC 6749 §4.1.2.1), which the
+ * `ErrorDelivery` type makes explicit.
+ */
+import type { Config } from '../config';
+import type { Services } from '../services';
+import { CONSENT_TTL_SECONDS, type Claims } from '../tokens';
+import { OAuthError } from './errors';
+import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
+import { resolveClient, resolveRedirectUri, type Client } from './clients';
+import { isS256Challenge } from './pkce';
+import { assertOurResource } from './resource';
+import { formatScope, parseScope, type Scope } from './scope';
+
+export const MAX_STATE_LENGTH = 1024;
+/** Where the validated request is shown to the user (React page, `app/oauth/authorize/consent/`). */
+export const CONSENT_PAGE_PATH = '/oauth/authorize/consent';
+export const CONSENT_SUBMIT_PATH = '/oauth/authorize/submit';
+
+/** How an authorization error reaches the user: rendered until client and redirect URI verify. */
+export type ErrorDelivery = { readonly mode: 'redirect'; readonly redirectUri: string; readonly state: string | undefined } | { readonly mode: 'render' };
+
+export class AuthorizationError extends Error {
+  override name = 'AuthorizationError';
+  constructor(
+    readonly delivery: ErrorDelivery,
+    readonly error: OAuthError,
+  ) {
+    super(error.message);
+  }
+}
+
+/** A request that passed every check, ready for the user's consent. */
+export type AuthorizationRequest = {
+  readonly client: Client;
+  readonly redirectUri: string;
+  readonly state: string | undefined;
+  readonly codeChallenge: string;
+  readonly scopes: readonly Scope[];
+  /** Canonical form (no trailing slash). */
+  readonly resource: string;
+};
+
+const SINGLE_VALUED = ['client_id', 'redirect_uri', 'response_type', 'code_challenge', 'code_challenge_method', 'scope', 'resource', 'state'] as const;
+
+function render(description: string, reason?: string): AuthorizationError {
+  return new AuthorizationError({ mode: 'render' }, new OAuthError('invalid_request', description, { reason }));
+}
+
+/**
+ * Validates an authorization request. Throws `AuthorizationError`; its `delivery` says whether the
+ * error may be redirected. Does not look at the user or any API key.
+ * @see RFC 6749 §4.1.1, §4.1.2.1; RFC 7636 §4.3; RFC 8707 §2
+ */
+export async function validateAuthorizationRequest(params: URLSearchParams, services: Services): Promise<AuthorizationRequest> {
+  const repeated = SINGLE_VALUED.filter((name) => params.getAll(name).length > 1);
+  const value = (name: (typeof SINGLE_VALUED)[number]) => params.get(name) || undefined;
+
+  const clientId = value('client_id');
+  if (clientId === undefined) throw render('The client_id parameter is missing.');
+  if (repeated.includes('client_id')) throw render('The client_id parameter is repeated.');
+  const client = await resolveClient(clientId, services);
+  if (client === null) {
+    throw render('This application is not registered here (or its registration expired). Reconnect it from the application.', 'client id does not verify');
+  }
+  if (repeated.includes('redirect_uri')) throw render('The redirect_uri parameter is repeated.');
+  const redirectUri = resolveRedirectUri(client, value('redirect_uri'), services);
+  if (redirectUri === null) {
+    throw render('The redirect_uri is not registered for this application.', 'redirect uri mismatch');
+  }
+  if (!client.grantTypes.includes('authorization_code')) {
+    throw render('This application is not registered for the authorization code flow.');
+  }
+
+  // From here on the client and its redirect URI are verified: errors go back to the client.
+  const rawState = value('state');
+  const state = rawState !== undefined && rawState.length <= MAX_STATE_LENGTH && !repeated.includes('state') ? rawState : undefined;
+  const fail = (error: OAuthError) => new AuthorizationError({ mode: 'redirect', redirectUri, state }, error);
+
+  if (rawState !== undefined && state === undefined) throw fail(new OAuthError('invalid_request', 'The state parameter is repeated or too long.'));
+  if (repeated.length > 0) throw fail(new OAuthError('invalid_request', `The ${repeated[0]} parameter is repeated.`));
+
+  const responseType = value('response_type');
+  if (responseType === undefined) throw fail(new OAuthError('invalid_request', 'The response_type parameter is missing.'));
+  if (responseType !== 'code') throw fail(new OAuthError('unsupported_response_type', 'Only response_type=code is supported.'));
+
+  const method = value('code_challenge_method');
+  const codeChallenge = value('code_challenge');
+  if (codeChallenge === undefined) throw fail(new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.'));
+  // RFC 7636 §4.3 defaults a missing method to `plain`, which OAuth 2.1 forbids here.
+  if (method !== 'S256') throw fail(new OAuthError('invalid_request', 'code_challenge_method must be S256.'));
+  if (!isS256Challenge(codeChallenge)) throw fail(new OAuthError('invalid_request', 'code_challenge must be a 43-character base64url S256 value.'));
+
+  let resource: string;
+  let scopes: Scope[];
+  try {
+    resource = assertOurResource(value('resource'), services.config);
+    const fallback: Scope[] = client.grantTypes.includes('refresh_token') ? ['mcp', 'offline_access'] : ['mcp'];
+    scopes = parseScope(value('scope'), fallback);
+  } catch (error) {
+    if (error instanceof OAuthError) throw fail(error);
+    throw error;
+  }
+  if (!scopes.includes('mcp')) throw fail(new OAuthError('invalid_scope', 'The mcp scope is required.'));
+  if (scopes.includes('offline_access') && !client.grantTypes.includes('refresh_token')) {
+    throw fail(new OAuthError('invalid_scope', 'offline_access needs a client registered for the refresh_token grant.'));
+  }
+  return { client, redirectUri, state, codeChallenge, scopes, resource };
+}
+
+/**
+ * `redirectUri` with `params` and `iss` appended to its query (RFC 9207 §2), keeping the query the
+ * client registered as it is.
+ */
+export function authorizationResponseUrl(redirectUri: string, params: Record<string, string | undefined>, config: Pick<Config, 'issuer'>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, value);
+  query.set('iss', config.issuer);
+  const separator = redirectUri.includes('?') ? (/[?&]$/.test(redirectUri) ? '' : '&') : '?';
+  return `${redirectUri}${separator}${query.toString()}`;
+}
+
+/** 302 to the client (never 307: that would re-POST to the callback after a form submission). */
+export function redirectResponse(location: string, status: 302 | 303 = 302): Response {
+  return new Response(null, { status, headers: { ...AUTHORIZATION_PAGE_HEADERS, Location: location } });
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+/** A small self-contained error page for errors that must not be redirected. */
+export function errorPageResponse(status: number, title: string, message: string, headers: Record<string, string> = {}): Response {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p></body></html>`;
+  return new Response(html, { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...AUTHORIZATION_PAGE_HEADERS, ...headers } });
+}
+
+/** Delivers an authorization error the way its `delivery` allows. */
+export function authorizationErrorResponse(error: AuthorizationError, config: Pick<Config, 'issuer'>): Response {
+  if (error.error.reason) console.warn(`[authorize] ${error.error.code}: ${error.error.reason}`);
+  if (error.delivery.mode === 'render') {
+    return errorPageResponse(400, 'This authorization request cannot be completed', error.error.description);
+  }
+  return redirectResponse(
+    authorizationResponseUrl(error.delivery.redirectUri, { error: error.error.code, error_description: error.error.description, state: error.delivery.state }, config),
+  );
+}
+
+/** The signed consent-request token: the validated request, so the submission cannot alter it. */
+export async function issueConsentToken(request: AuthorizationRequest, services: Services): Promise<string> {
+  const { token } = await services.tokens.issue(
+    'consent',
+    {
+      client_id: request.client.clientId,
+      ...(request.client.name !== undefined ? { client_name: request.client.name } : {}),
+      redirect_uri: request.redirectUri,
+      code_challenge: request.codeChallenge,
+      scope: formatScope(request.scopes),
+      resource: request.resource,
+      ...(request.state !== undefined ? { state: request.state } : {}),
+    },
+    CONSENT_TTL_SECONDS,
+  );
+  return token;
+}
+
+/** The authorization request a consent token holds, as query parameters of the consent page. */
+export function consentPageQuery(claims: Claims<'consent'>): URLSearchParams {
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: claims.client_id,
+    redirect_uri: claims.redirect_uri,
+    code_challenge: claims.code_challenge,
+    code_challenge_method: 'S256',
+    scope: claims.scope,
+    resource: claims.resource,
+  });
+  if (claims.state !== undefined) query.set('state', claims.state);
+  return query;
+}
+
+/**
+ * `GET /oauth/authorize`: validates, then hands a valid request to the consent page with the same
+ * query (a 303, so the page's own status and headers apply); refuses the rest with a 400 page or a
+ * redirect to the client.
+ */
+export async function handleAuthorizationRequest(request: Request, services: Services): Promise<Response> {
+  const url = new URL(request.url);
+  try {
+    await validateAuthorizationRequest(url.searchParams, services);
+  } catch (error) {
+    if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config);
+    console.error('[authorize] unexpected error:', error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.');
+  }
+  return redirectResponse(`${CONSENT_PAGE_PATH}${url.search}`, 303);
+}

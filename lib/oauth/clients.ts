@@ -1,0 +1,112 @@
+/**
+ * Who a `client_id` is. Two kinds, neither stored:
+ * - a registered client: the id is a signed `client` token (see `register.ts`) carrying its
+ *   redirect URIs, authentication method, grant types and name;
+ * - the pre-registered client `OAUTH_CLIENT_ID`: public for the code flow, its redirect URIs are
+ *   every `https` URI on the allowlisted hosts; for `client_credentials` its secret is an API key
+ *   (`grants/clientCredentials.ts`).
+ */
+import type { Services } from '../services';
+import { TokenError, type ClientAuthMethod } from '../tokens';
+import { OAuthError } from './errors';
+import { assertWithinLimit } from './rateLimit';
+import { classifyRedirectUri, redirectUriMatches } from './redirectUri';
+import type { PresentedClient } from './tokenRequest';
+
+export type CodeFlowGrant = 'authorization_code' | 'refresh_token';
+
+export type Client =
+  | {
+      readonly kind: 'registered';
+      readonly clientId: string;
+      readonly name: string | undefined;
+      readonly redirectUris: readonly string[];
+      readonly authMethod: ClientAuthMethod;
+      readonly grantTypes: readonly CodeFlowGrant[];
+    }
+  | {
+      readonly kind: 'preregistered';
+      readonly clientId: string;
+      readonly name: undefined;
+      readonly authMethod: 'none';
+      readonly grantTypes: readonly CodeFlowGrant[];
+    };
+
+/** A registered id is a compact JWS; nothing else is worth a signature check. */
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+export const MAX_CLIENT_ID_LENGTH = 512;
+
+/**
+ * The client named by `clientId`, or `null` when it is neither the pre-registered id nor a
+ * registered id that verifies (e.g. after `AUTH_SECRET` rotated past it).
+ */
+export async function resolveClient(clientId: string, services: Services): Promise<Client | null> {
+  if (clientId === services.config.oauthClientId) {
+    return { kind: 'preregistered', clientId, name: undefined, authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'] };
+  }
+  if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId)) return null;
+  try {
+    const claims = await services.tokens.verify('client', clientId);
+    return { kind: 'registered', clientId, name: claims.cn, redirectUris: claims.ru, authMethod: claims.am, grantTypes: claims.gt };
+  } catch (error) {
+    if (error instanceof TokenError) return null;
+    throw error;
+  }
+}
+
+/**
+ * The redirect URI the authorization response goes to, or `null` when `presented` is not one of
+ * the client's. Without `presented`, a registered client's only URI is used (RFC 6749 §3.1.2.3).
+ */
+export function resolveRedirectUri(client: Client, presented: string | undefined, services: Services): string | null {
+  const { config } = services;
+  if (client.kind === 'preregistered') {
+    return presented !== undefined && classifyRedirectUri(presented, config) === 'https' ? presented : null;
+  }
+  if (presented === undefined) return client.redirectUris.length === 1 ? client.redirectUris[0]! : null;
+  return client.redirectUris.some((registered) => redirectUriMatches(registered, presented, config)) ? presented : null;
+}
+
+function clientAuthFailed(reason: string): OAuthError {
+  // RFC 6749 §5.2: invalid_client is 401. Clients such as claude.ai re-register on it.
+  return new OAuthError('invalid_client', 'Client authentication failed.', { reason });
+}
+
+/**
+ * Authenticates the token-endpoint caller by the method its registration names (RFC 6749 §2.3):
+ * public clients send only `client_id`; confidential ones the derived secret by POST or Basic.
+ * Refuses an IP over the failed-authentication limit before looking at any secret, and counts
+ * each failure against it. Does not check which grant the client may use.
+ * @see RFC 6749 §2.3.1, §3.2.1; RFC 7591 §2
+ */
+export async function authenticateClient(presented: PresentedClient, services: Services, ip: string): Promise<Client> {
+  const client = await resolveClient(presented.clientId, services);
+  if (client === null) {
+    await services.limiter.hit('failedAuth', ip);
+    throw clientAuthFailed('client id does not verify');
+  }
+  if (client.authMethod === 'none') {
+    if (presented.method !== 'none') {
+      await services.limiter.hit('failedAuth', ip);
+      throw clientAuthFailed('secret presented for a public client');
+    }
+    return client;
+  }
+  if (presented.method === 'none') {
+    await services.limiter.hit('failedAuth', ip);
+    throw clientAuthFailed('confidential client sent no secret');
+  }
+  await assertWithinLimit(services, 'failedAuth', ip);
+  if (!(await services.tokens.verifyClientSecret(client.clientId, presented.secret))) {
+    await services.limiter.hit('failedAuth', ip);
+    throw clientAuthFailed('client secret does not verify');
+  }
+  return client;
+}
+
+/** RFC 6749 §5.2 `unauthorized_client` when the registration did not ask for `grant`. */
+export function assertClientMayUse(client: Client, grant: CodeFlowGrant): void {
+  if (!client.grantTypes.includes(grant)) {
+    throw new OAuthError('unauthorized_client', `This client is not registered for the ${grant} grant.`);
+  }
+}

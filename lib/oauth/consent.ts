@@ -1,0 +1,154 @@
+/**
+ * Submitting the consent page. Reads only the signed consent-request token and the API key: the
+ * client, redirect URI, PKCE challenge, scope, resource and state come from the token, never from
+ * form fields (DESIGN promise 5).
+ *
+ * Two transports, one logic: the page's script posts with `fetch()` and field `via=fetch` and gets
+ * JSON telling it where to go; without JavaScript the plain form POST gets a 303. `Origin: null`
+ * (Claude Desktop's WebView) is accepted: the request is bound by the signed token and the key,
+ * not by its origin.
+ */
+import { BodyEncodingError, BodyTooLargeError, mediaTypeOf, readLimitedText } from '../http/body';
+import { clientIp } from '../http/clientIp';
+import type { Services } from '../services';
+import { CODE_TTL_SECONDS, CONSENT_TTL_SECONDS, TokenError, type Claims } from '../tokens';
+import {
+  authorizationResponseUrl,
+  CONSENT_PAGE_PATH,
+  consentPageQuery,
+  errorPageResponse,
+  redirectResponse,
+} from './authorize';
+import { OAuthError } from './errors';
+import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
+import { assertWithinLimit } from './rateLimit';
+
+export const CONSENT_BODY_LIMIT = 16 * 1024;
+export const WRONG_KEY_MESSAGE = 'That API key is not valid. Check it and try again.';
+
+/** The outcome of a submission, before it is put on the wire for one transport or the other. */
+export type ConsentOutcome =
+  | { readonly kind: 'redirect'; readonly location: string }
+  | { readonly kind: 'retry'; readonly message: string; readonly claims: Claims<'consent'>; readonly request: string }
+  | { readonly kind: 'error'; readonly status: number; readonly message: string; readonly headers: Record<string, string> };
+
+type Submission = { readonly request: string | undefined; readonly apiKey: string | undefined; readonly action: string | undefined; readonly viaFetch: boolean };
+
+async function readSubmission(request: Request): Promise<Submission> {
+  if (mediaTypeOf(request) !== 'application/x-www-form-urlencoded') {
+    throw new OAuthError('invalid_request', 'The form must be sent as application/x-www-form-urlencoded.');
+  }
+  let body: string;
+  try {
+    body = await readLimitedText(request, CONSENT_BODY_LIMIT);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new OAuthError('invalid_request', 'The form is too large.', { status: 413 });
+    if (error instanceof BodyEncodingError) throw new OAuthError('invalid_request', 'The form is not valid UTF-8.');
+    throw new OAuthError('invalid_request', 'The form could not be read.');
+  }
+  const fields = new URLSearchParams(body);
+  const one = (name: string) => (fields.getAll(name).length === 1 ? fields.get(name)! : undefined);
+  return { request: one('request'), apiKey: one('api_key'), action: one('action'), viaFetch: fields.get('via') === 'fetch' };
+}
+
+/**
+ * Decides a consent submission. Cancel redirects with `access_denied`; a right key redirects with a
+ * 60-second single-use code; a wrong key asks again with a fresh consent token and counts against
+ * the per-IP failed-attempt limit, which is checked before the key is looked at.
+ * @see RFC 6749 §4.1.2, §4.1.2.1; RFC 9207 §2
+ */
+export async function decideConsent(submission: Submission, services: Services, ip: string): Promise<ConsentOutcome> {
+  const { config, tokens } = services;
+  let claims: Claims<'consent'>;
+  try {
+    claims = await tokens.verify('consent', submission.request ?? '');
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    return {
+      kind: 'error',
+      status: 400,
+      message: error.reason === 'expired' ? 'This authorization request expired. Start again from your application.' : 'This authorization request is not valid. Start again from your application.',
+      headers: {},
+    };
+  }
+  const respond = (params: Record<string, string | undefined>) => authorizationResponseUrl(claims.redirect_uri, { ...params, state: claims.state }, config);
+
+  if (submission.action === 'cancel') {
+    return { kind: 'redirect', location: respond({ error: 'access_denied', error_description: 'The user declined the request.' }) };
+  }
+  if (submission.action !== 'authorize') return { kind: 'error', status: 400, message: 'Choose Authorize or Cancel.', headers: {} };
+
+  await assertWithinLimit(services, 'failedAuth', ip);
+  const fingerprint = submission.apiKey ? await services.keyring.identify(submission.apiKey.trim()) : null;
+  if (!fingerprint) {
+    await services.limiter.hit('failedAuth', ip);
+    // A fresh token with the full lifetime again: the user is still at the page.
+    const { token } = await tokens.issue('consent', withoutIssued(claims), CONSENT_TTL_SECONDS);
+    return { kind: 'retry', message: submission.apiKey ? WRONG_KEY_MESSAGE : 'Enter your API key.', claims, request: token };
+  }
+  const code = await tokens.issue(
+    'code',
+    {
+      sub: fingerprint,
+      client_id: claims.client_id,
+      redirect_uri: claims.redirect_uri,
+      code_challenge: claims.code_challenge,
+      scope: claims.scope,
+      resource: claims.resource,
+    },
+    CODE_TTL_SECONDS,
+  );
+  return { kind: 'redirect', location: respond({ code: code.token }) };
+}
+
+function withoutIssued(claims: Claims<'consent'>): Omit<Claims<'consent'>, 'jti' | 'exp'> {
+  const { jti: _jti, exp: _exp, ...rest } = claims;
+  return rest;
+}
+
+function fetchReply(outcome: ConsentOutcome): Response {
+  const headers = { 'Content-Type': 'application/json', ...AUTHORIZATION_PAGE_HEADERS };
+  switch (outcome.kind) {
+    case 'redirect':
+      return new Response(JSON.stringify({ location: outcome.location }), { status: 200, headers });
+    case 'retry':
+      return new Response(JSON.stringify({ error: outcome.message, request: outcome.request }), { status: 400, headers });
+    case 'error':
+      return new Response(JSON.stringify({ error: outcome.message }), { status: outcome.status, headers: { ...headers, ...outcome.headers } });
+  }
+}
+
+function formReply(outcome: ConsentOutcome): Response {
+  switch (outcome.kind) {
+    case 'redirect':
+      // 303: the browser follows with GET; a 307 would re-POST the form to the callback.
+      return redirectResponse(outcome.location, 303);
+    case 'retry': {
+      // The page validates the request again and renders it with a fresh consent token.
+      const query = consentPageQuery(outcome.claims);
+      query.set('consent_error', 'invalid_key');
+      return redirectResponse(`${CONSENT_PAGE_PATH}?${query.toString()}`, 303);
+    }
+    case 'error':
+      return errorPageResponse(outcome.status, 'Authorization failed', outcome.message, outcome.headers);
+  }
+}
+
+/** `POST /oauth/authorize/submit`. */
+export async function handleConsentSubmission(request: Request, services: Services): Promise<Response> {
+  let submission: Submission | null = null;
+  let outcome: ConsentOutcome;
+  try {
+    submission = await readSubmission(request);
+    outcome = await decideConsent(submission, services, clientIp(request, services.config));
+  } catch (error) {
+    if (!(error instanceof OAuthError)) {
+      console.error('[consent] unexpected error:', error instanceof Error ? (error.stack ?? error.message) : String(error));
+      outcome = { kind: 'error', status: 500, message: 'The server could not complete the request. Try again.', headers: {} };
+    } else {
+      if (error.reason) console.warn(`[consent] ${error.code}: ${error.reason}`);
+      outcome = { kind: 'error', status: error.status, message: error.description, headers: error.headers };
+    }
+  }
+  return submission?.viaFetch ? fetchReply(outcome) : formReply(outcome);
+}

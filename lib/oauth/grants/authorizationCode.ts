@@ -1,0 +1,81 @@
+/**
+ * `authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.5, OAuth 2.1 §4.1.3): the code is a signed,
+ * 60-second token bound to the key fingerprint, client, redirect URI, PKCE challenge, scope and
+ * resource. It becomes single-use by recording its `jti` (SET NX, for the code's remaining
+ * lifetime) only after every other check passed, so a wrong verifier cannot burn a stolen code for
+ * its rightful owner, and two exchanges at once yield exactly one success.
+ */
+import type { Services } from '../../services';
+import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../../http/rateLimited';
+import { assertClientMayUse, authenticateClient } from '../clients';
+import { OAuthError } from '../errors';
+import { verifyCodeVerifier } from '../pkce';
+import { redirectUriMatches } from '../redirectUri';
+import { assertOurResource } from '../resource';
+import { SUPPORTED_SCOPES, type Scope } from '../scope';
+import type { TokenRequest } from '../tokenRequest';
+import { tokenResponse } from '../tokenResponse';
+
+type AuthorizationCodeRequest = Extract<TokenRequest, { grant_type: 'authorization_code' }>;
+
+/** RFC 6749 §5.2: every problem with the grant itself is `invalid_grant`, with a generic text. */
+export function invalidGrant(reason: string, description = 'The authorization code is invalid, expired or already used.'): OAuthError {
+  return new OAuthError('invalid_grant', description, { reason });
+}
+
+/** The known scopes of a verified claim, in canonical order. */
+export function scopesOf(scope: string): Scope[] {
+  const granted = scope.split(' ');
+  return SUPPORTED_SCOPES.filter((s) => granted.includes(s));
+}
+
+async function verifyCode(code: string, services: Services): Promise<Claims<'code'>> {
+  try {
+    return await services.tokens.verify('code', code);
+  } catch (error) {
+    if (error instanceof TokenError) throw invalidGrant(`code ${error.reason}`);
+    throw error;
+  }
+}
+
+/** Records the code as spent; refuses a replay, and a store that cannot answer (fail closed). */
+export async function claimCodeOnce(claims: Claims<'code'>, services: Services): Promise<void> {
+  const remaining = Math.max(1, claims.exp - services.tokens.nowSeconds() + CLOCK_TOLERANCE_SECONDS);
+  const outcome = await services.singleUse.claim(`code:${claims.jti}`, remaining);
+  if (outcome === 'replayed') throw invalidGrant('code replayed');
+  if (outcome === 'unavailable') {
+    throw new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
+      status: 503,
+      headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
+      reason: 'single-use store unavailable',
+    });
+  }
+}
+
+export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string): Promise<Response> {
+  const client = await authenticateClient(request.client, services, ip);
+  assertClientMayUse(client, 'authorization_code');
+  if (request.code_verifier === undefined) throw new OAuthError('invalid_request', 'The code_verifier parameter is required (PKCE).');
+  const resource = assertOurResource(request.resource, services.config);
+
+  const claims = await verifyCode(request.code, services);
+  if (claims.client_id !== client.clientId) throw invalidGrant('code issued to another client');
+  if (request.redirect_uri !== undefined && !redirectUriMatches(claims.redirect_uri, request.redirect_uri, services.config)) {
+    throw invalidGrant('redirect_uri differs from the authorization request');
+  }
+  if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('PKCE verifier mismatch');
+  if (claims.resource !== resource) throw invalidGrant('resource differs from the authorization request');
+  if (!services.keyring.isCurrent(claims.sub)) throw invalidGrant('key removed since consent');
+  await claimCodeOnce(claims, services);
+
+  // A client registered for refresh_token gets one whether or not it asked for offline_access:
+  // the v1 SDK (mcp-remote) does not ask, and would otherwise send its user back to consent hourly.
+  const offline = client.grantTypes.includes('refresh_token');
+  return tokenResponse(services, {
+    fingerprint: claims.sub,
+    clientId: client.clientId,
+    scopes: scopesOf(claims.scope),
+    ...(offline ? { refreshResource: claims.resource } : {}),
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * Dynamic client registration (RFC 7591), stateless: the `client_id` is a signed `client` token
+ * carrying the registered metadata, and a confidential client's secret is an HMAC of that id
+ * (`tokens.clientSecretFor`). Nothing is stored, so there is no table to fill however often
+ * clients register (claude.ai registers on every connection).
+ */
+import { z } from 'zod';
+import { BodyEncodingError, BodyTooLargeError, mediaTypeOf, readLimitedText } from '../http/body';
+import { clientIp } from '../http/clientIp';
+import { MCP_CORS_HEADERS } from '../http/cors';
+import type { Services } from '../services';
+import { jsonResponse, OAuthError, toErrorResponse } from './errors';
+import { MAX_CLIENT_ID_LENGTH } from './clients';
+import { enforceLimit } from './rateLimit';
+import { classifyRedirectUri } from './redirectUri';
+
+export const REGISTRATION_BODY_LIMIT = 16 * 1024;
+export const MAX_REDIRECT_URIS = 10;
+export const MAX_CLIENT_NAME_LENGTH = 100;
+
+const GRANTS = ['authorization_code', 'refresh_token'] as const;
+const AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic'] as const;
+
+/** The metadata this server registers; other RFC 7591 fields are accepted and ignored. */
+const RegistrationRequestSchema = z.object({
+  redirect_uris: z.unknown(),
+  // RFC 7591 §2: the default method is client_secret_basic.
+  token_endpoint_auth_method: z.enum(AUTH_METHODS).default('client_secret_basic'),
+  grant_types: z.array(z.enum(GRANTS)).min(1).max(2).default(['authorization_code']),
+  response_types: z.array(z.literal('code')).min(1).max(1).default(['code']),
+  client_name: z
+    .string()
+    .max(MAX_CLIENT_NAME_LENGTH)
+    .regex(/^[^\p{Cc}\p{Cf}]*$/u)
+    .optional(),
+});
+
+export type RegistrationRequest = z.infer<typeof RegistrationRequestSchema>;
+
+function metadataError(description: string, reason?: string): OAuthError {
+  return new OAuthError('invalid_client_metadata', description, { reason });
+}
+
+function parseRedirectUris(value: unknown, services: Services): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_REDIRECT_URIS) {
+    throw new OAuthError('invalid_redirect_uri', `redirect_uris must list 1 to ${MAX_REDIRECT_URIS} URIs.`);
+  }
+  const hosts = services.config.redirectHosts.map((h) => `https://${h}/…`).join(', ');
+  for (const uri of value) {
+    if (typeof uri !== 'string' || classifyRedirectUri(uri, services.config) === null) {
+      throw new OAuthError(
+        'invalid_redirect_uri',
+        `Each redirect URI must be ${hosts} or http://localhost, http://127.0.0.1 or http://[::1] (any port), without a fragment.`,
+      );
+    }
+  }
+  return [...new Set(value as string[])];
+}
+
+function describeIssue(path: readonly PropertyKey[]): string {
+  switch (path[0]) {
+    case 'token_endpoint_auth_method':
+      return `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}.`;
+    case 'grant_types':
+      return `grant_types must be a subset of ${GRANTS.join(', ')}.`;
+    case 'response_types':
+      return 'response_types must be ["code"].';
+    case 'client_name':
+      return `client_name must be text of at most ${MAX_CLIENT_NAME_LENGTH} characters.`;
+    default:
+      return 'The client metadata is invalid.';
+  }
+}
+
+async function readRegistrationBody(request: Request): Promise<unknown> {
+  if (mediaTypeOf(request) !== 'application/json') throw metadataError('The body must be application/json.');
+  let text: string;
+  try {
+    text = await readLimitedText(request, REGISTRATION_BODY_LIMIT);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw error;
+    if (error instanceof BodyEncodingError) throw metadataError('The body is not valid UTF-8.');
+    throw metadataError('The body could not be read.');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw metadataError('The body is not valid JSON.');
+  }
+}
+
+/**
+ * Validates client metadata and mints the registration. Throws `OAuthError`
+ * (`invalid_redirect_uri`, `invalid_client_metadata`).
+ * @see RFC 7591 §2, §3.2.1
+ */
+export async function registerClient(body: unknown, services: Services): Promise<Record<string, unknown>> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw metadataError('The body must be a JSON object.');
+  const redirectUris = parseRedirectUris((body as Record<string, unknown>).redirect_uris, services);
+  const parsed = RegistrationRequestSchema.safeParse(body);
+  if (!parsed.success) throw metadataError(describeIssue(parsed.error.issues[0]?.path ?? []));
+  const metadata = parsed.data;
+  const grantTypes = GRANTS.filter((g) => metadata.grant_types.includes(g));
+  if (!grantTypes.includes('authorization_code')) throw metadataError('grant_types must include authorization_code.');
+  const clientName = metadata.client_name?.trim() || undefined;
+
+  const { tokens } = services;
+  const { token: clientId } = await tokens.issue(
+    'client',
+    { ru: redirectUris, am: metadata.token_endpoint_auth_method, gt: grantTypes, ...(clientName ? { cn: clientName } : {}) },
+    null,
+  );
+  if (clientId.length > MAX_CLIENT_ID_LENGTH) {
+    throw metadataError(`The redirect URIs and client_name are too long to fit a ${MAX_CLIENT_ID_LENGTH}-character client_id; register fewer or shorter ones.`);
+  }
+  const { iat } = await tokens.verify('client', clientId);
+
+  const response: Record<string, unknown> = {
+    client_id: clientId,
+    client_id_issued_at: iat,
+    redirect_uris: redirectUris,
+    token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+    grant_types: grantTypes,
+    response_types: ['code'],
+  };
+  if (clientName) response.client_name = clientName;
+  if (metadata.token_endpoint_auth_method !== 'none') {
+    response.client_secret = await tokens.clientSecretFor(clientId);
+    // RFC 7591 §3.2.1: 0 means the secret does not expire (it lives as long as AUTH_SECRET).
+    response.client_secret_expires_at = 0;
+  }
+  return response;
+}
+
+/** `POST /oauth/register`: limit per IP, parse, register; 201 or an RFC 7591 §3.2.2 error. */
+export async function handleRegistrationRequest(request: Request, services: Services): Promise<Response> {
+  try {
+    const limitHeaders = await enforceLimit(services, 'register', clientIp(request, services.config));
+    const registration = await registerClient(await readRegistrationBody(request), services);
+    return jsonResponse(registration, 201, { ...MCP_CORS_HEADERS, ...limitHeaders });
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      return jsonResponse({ error: 'invalid_client_metadata', error_description: `The body exceeds ${REGISTRATION_BODY_LIMIT} bytes.` }, 413, MCP_CORS_HEADERS);
+    }
+    const response = toErrorResponse('register', error);
+    for (const [name, value] of Object.entries(MCP_CORS_HEADERS)) response.headers.set(name, value);
+    return response;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * lib/oauth flow pieces over real services (real jose, keyring and limiter): client resolution and
+ * authentication, request validation, consent decisions, and the two grants with an injected clock.
+ */
+import { describe, expect, it } from 'vitest';
+import { KEY_A } from '../../support/app';
+import { ISSUER, testServices, withClock } from '../../support/services';
+import { pkcePair, CLAUDE_REGISTRATION, CLAUDE_CALLBACK } from '../../support/oauth';
+import { authenticateClient, resolveClient } from '@/lib/oauth/clients';
+import { AuthorizationError, authorizationResponseUrl, issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';
+import { decideConsent } from '@/lib/oauth/consent';
+import { OAuthError } from '@/lib/oauth/errors';
+import { authorizationCodeGrant } from '@/lib/oauth/grants/authorizationCode';
+import { refreshTokenGrant } from '@/lib/oauth/grants/refreshToken';
+import { registerClient } from '@/lib/oauth/register';
+import type { Services } from '@/lib/services';
+
+async function registered(services: Services, metadata: unknown = CLAUDE_REGISTRATION) {
+  return (await registerClient(metadata, services)) as { client_id: string; client_secret?: string };
+}
+
+function params(clientId: string, challenge: string, extra: Record<string, string> = {}) {
+  return new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: CLAUDE_CALLBACK,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 's1',
+    resource: `${ISSUER}/mcp`,
+    ...extra,
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<OAuthError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(OAuthError);
+  return error as OAuthError;
+}
+
+/** A code for a claude.ai-style client, via the real consent decision. */
+async function codeFor(services: Services) {
+  const client = await registered(services);
+  const { verifier, challenge } = pkcePair();
+  const request = await validateAuthorizationRequest(params(client.client_id, challenge), services);
+  const consent = await decideConsent({ request: await issueConsentToken(request, services), apiKey: KEY_A, action: 'authorize', viaFetch: false }, services, 'ip');
+  if (consent.kind !== 'redirect') throw new Error('no code');
+  const code = new URL(consent.location).searchParams.get('code')!;
+  const presented = { method: 'client_secret_post' as const, clientId: client.client_id, secret: client.client_secret! };
+  return { client, verifier, code, presented };
+}
+
+describe('resolveClient', () => {
+  it('resolves a registered id and the pre-registered id, and nothing else', async () => {
+    const services = await testServices();
+    const client = await registered(services);
+    expect(await resolveClient(client.client_id, services)).toMatchObject({ kind: 'registered', name: 'Claude', authMethod: 'client_secret_post' });
+    expect(await resolveClient('mcp', services)).toMatchObject({ kind: 'preregistered', authMethod: 'none' });
+    expect(await resolveClient('other', services)).toBeNull();
+    expect(await resolveClient(client.client_id + 'x', services)).toBeNull();
+  });
+
+  it('does not resolve a registered id after AUTH_SECRET rotated without AUTH_SECRET_PREVIOUS', async () => {
+    const client = await registered(await testServices());
+    const rotated = await testServices({ AUTH_SECRET: 'c'.repeat(64) });
+    expect(await resolveClient(client.client_id, rotated)).toBeNull();
+  });
+});
+
+describe('authenticateClient', () => {
+  it('counts each failure against the IP and refuses a blocked IP before checking a right secret', async () => {
+    const services = await testServices({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2' });
+    const client = await registered(services);
+    const wrong = { method: 'client_secret_post' as const, clientId: client.client_id, secret: 'A'.repeat(43) };
+    expect((await rejection(authenticateClient(wrong, services, 'ip1'))).code).toBe('invalid_client');
+    expect((await rejection(authenticateClient(wrong, services, 'ip1'))).code).toBe('invalid_client');
+    const right = { ...wrong, secret: client.client_secret! };
+    const blocked = await rejection(authenticateClient(right, services, 'ip1'));
+    expect(blocked.status).toBe(429);
+    expect(await authenticateClient(right, services, 'ip2')).toMatchObject({ clientId: client.client_id });
+  });
+
+  it('refuses a secret sent by a public client and no secret from a confidential one', async () => {
+    const services = await testServices();
+    const confidential = await registered(services);
+    const pub = await registered(services, { redirect_uris: ['http://localhost:1/cb'], token_endpoint_auth_method: 'none' });
+    expect((await rejection(authenticateClient({ method: 'none', clientId: confidential.client_id }, services, 'ip'))).status).toBe(401);
+    expect((await rejection(authenticateClient({ method: 'client_secret_post', clientId: pub.client_id, secret: 'x' }, services, 'ip'))).status).toBe(401);
+  });
+});
+
+describe('validateAuthorizationRequest', () => {
+  it('types errors before the redirect URI verifies as rendered, and later ones as redirected', async () => {
+    const services = await testServices();
+    const client = await registered(services);
+    const { challenge } = pkcePair();
+    const early = await validateAuthorizationRequest(params(client.client_id, challenge, { redirect_uri: 'https://evil.example/cb' }), services).catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(AuthorizationError);
+    expect((early as AuthorizationError).delivery).toEqual({ mode: 'render' });
+    const late = await validateAuthorizationRequest(params(client.client_id, challenge, { response_type: 'token' }), services).catch((e: unknown) => e);
+    expect((late as AuthorizationError).delivery).toEqual({ mode: 'redirect', redirectUri: CLAUDE_CALLBACK, state: 's1' });
+    expect((late as AuthorizationError).error.code).toBe('unsupported_response_type');
+  });
+
+  it('defaults scope to mcp plus offline_access for a client registered for refresh tokens', async () => {
+    const services = await testServices();
+    const client = await registered(services);
+    const { challenge } = pkcePair();
+    const p = params(client.client_id, challenge);
+    const request = await validateAuthorizationRequest(p, services);
+    expect(request.scopes).toEqual(['mcp', 'offline_access']);
+    expect(request.resource).toBe(`${ISSUER}/mcp`);
+  });
+});
+
+describe('authorizationResponseUrl', () => {
+  it('appends to a registered query and adds iss', () => {
+    expect(authorizationResponseUrl('http://localhost:1/cb?a=1', { code: 'c', state: undefined }, { issuer: ISSUER })).toBe(
+      `http://localhost:1/cb?a=1&code=c&iss=${encodeURIComponent(ISSUER)}`,
+    );
+  });
+});
+
+describe('decideConsent', () => {
+  it('refuses a blocked IP before looking at the key, so it cannot learn a right key', async () => {
+    const services = await testServices({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '1' });
+    const client = await registered(services);
+    const request = await validateAuthorizationRequest(params(client.client_id, pkcePair().challenge), services);
+    const token = await issueConsentToken(request, services);
+    const wrong = await decideConsent({ request: token, apiKey: 'wrong-key-0123456789abcdefgh', action: 'authorize', viaFetch: false }, services, 'ip');
+    expect(wrong.kind).toBe('retry');
+    const blocked = await rejection(decideConsent({ request: token, apiKey: KEY_A, action: 'authorize', viaFetch: false }, services, 'ip'));
+    expect(blocked.status).toBe(429);
+  });
+
+  it('refuses an expired consent token with a message and no redirect', async () => {
+    let now = Date.now();
+    const services = await withClock(await testServices(), () => now);
+    const client = await registered(services);
+    const request = await validateAuthorizationRequest(params(client.client_id, pkcePair().challenge), services);
+    const token = await issueConsentToken(request, services);
+    now += 11 * 60 * 1000;
+    const outcome = await decideConsent({ request: token, apiKey: KEY_A, action: 'authorize', viaFetch: false }, services, 'ip');
+    expect(outcome).toMatchObject({ kind: 'error', status: 400, message: expect.stringMatching(/expired/) });
+  });
+});
+
+describe('authorizationCodeGrant', () => {
+  const exchange = (services: Services, c: Awaited<ReturnType<typeof codeFor>>) =>
+    authorizationCodeGrant({ grant_type: 'authorization_code', client: c.presented, code: c.code, redirect_uri: CLAUDE_CALLBACK, code_verifier: c.verifier, resource: undefined }, services, 'ip');
+
+  it('refuses a code older than 60 seconds with invalid_grant', async () => {
+    let now = Date.now();
+    const services = await withClock(await testServices(), () => now);
+    const c = await codeFor(services);
+    now += 61_000 + 5_000;
+    expect((await rejection(exchange(services, c))).code).toBe('invalid_grant');
+  });
+
+  it('answers 503 with Retry-After, not a token, when the single-use store cannot answer', async () => {
+    const services = await testServices();
+    const c = await codeFor(services);
+    // The store's outage outcome, as the Upstash backend reports an unreachable Redis.
+    const down: Services = { ...services, singleUse: { claim: async () => 'unavailable' } };
+    const error = await rejection(exchange(down, c));
+    expect(error.code).toBe('temporarily_unavailable');
+    expect(error.status).toBe(503);
+    expect(error.headers['Retry-After']).toBe('5');
+  });
+
+  it('records the code for no longer than its remaining lifetime', async () => {
+    const services = await testServices();
+    const c = await codeFor(services);
+    const ttls: number[] = [];
+    const recording: Services = { ...services, singleUse: { claim: async (id, ttl) => (ttls.push(ttl), services.singleUse.claim(id, ttl)) } };
+    expect((await exchange(recording, c)).status).toBe(200);
+    expect(ttls).toHaveLength(1);
+    expect(ttls[0]).toBeGreaterThan(0);
+    expect(ttls[0]).toBeLessThanOrEqual(65);
+  });
+});
+
+describe('refreshTokenGrant', () => {
+  it('refuses an expired refresh token with invalid_grant only', async () => {
+    let now = Date.now();
+    const services = await withClock(await testServices({ REFRESH_TOKEN_TTL_SECONDS: '120' }), () => now);
+    const c = await codeFor(services);
+    const res = await authorizationCodeGrant({ grant_type: 'authorization_code', client: c.presented, code: c.code, redirect_uri: undefined, code_verifier: c.verifier, resource: undefined }, services, 'ip');
+    const { refresh_token } = (await res.json()) as { refresh_token: string };
+    now += 130_000;
+    const error = await rejection(refreshTokenGrant({ grant_type: 'refresh_token', client: c.presented, refresh_token, scope: undefined, resource: undefined }, services, 'ip'));
+    expect(error.code).toBe('invalid_grant');
+    expect(error.status).toBe(400);
+  });
+});
