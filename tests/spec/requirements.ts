@@ -48,6 +48,7 @@ export const requirements = {
   'ADV-TIMING': { clause: 'Issue 7 item 6', behaviour: 'a wrong key takes as long whatever its overlap with a real key' },
   'ADV-GRANT-CONFUSION': { clause: 'Issue 7 item 1, RFC 6749 §5.2', behaviour: 'at /oauth/token, a token of another kind, another deployment, expired or forged is invalid_grant (invalid_client 401 as a client id), never a token or a 5xx' },
   'ADV-MCP-KEY-GUESSING': { clause: 'DESIGN: Rate limits, Flow 3', behaviour: 'a wrong X-API-Key at /mcp counts against the per-IP failed-auth limit; a used-up IP is 429 before its key is looked at; bearer tokens take no extra limiter call' },
+  'ADV-REDIRECT-LOOKALIKE': { clause: 'Issue 7 item 2, RFC 9700 §4.1', behaviour: 'homoglyph, punycode, userinfo, fragment, backslash, trailing-dot, zone-id and loopback look-alike redirect URIs are refused at registration and never redirected to' },
   'ADV-MALFORMED': { clause: 'Issue 7 item 2', behaviour: 'malformed input everywhere gets a spec-shaped 4xx' },
   'CONN-REG-CLAUDE': { clause: 'Issue 3 facts, RFC 7591 §3.2.1', behaviour: "claude.ai's exact registration payload gets 201 with client_secret_post, a derived client_secret and client_secret_expires_at 0" },
   'CONN-REG-STATELESS': { clause: 'Issue 3 item 1, DESIGN: Promise 1', behaviour: 'registration stores nothing: any number of registrations from one IP are answered' },
