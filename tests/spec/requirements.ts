@@ -52,6 +52,7 @@ export const requirements = {
   'ADV-PROPERTY-REGISTER': { clause: 'Issue 7 item 3', behaviour: 'any JSON to /oauth/register is answered 201 or an RFC 7591 4xx, never 5xx, registering only allowed redirect origins' },
   'ADV-PROPERTY-KINDS': { clause: 'Issue 7 item 3, DESIGN: Promise 3', behaviour: 'a token of random claims verifies as its own kind with those claims and as no other kind, secret or issuer' },
   'ADV-PROPERTY-REDIRECT': { clause: 'Issue 7 item 3, RFC 8252 §7.3', behaviour: 'redirect-URI validation never accepts a URI whose origin differs from a registered one, loopback port aside' },
+  'ADV-REGISTRATION-UNIQUE': { clause: 'RFC 7591 §3.2.1', behaviour: 'every registration gets its own client_id and client_secret, even for the same metadata in the same second' },
   'ADV-MALFORMED': { clause: 'Issue 7 item 2', behaviour: 'malformed input everywhere gets a spec-shaped 4xx' },
   'CONN-REG-CLAUDE': { clause: 'Issue 3 facts, RFC 7591 §3.2.1', behaviour: "claude.ai's exact registration payload gets 201 with client_secret_post, a derived client_secret and client_secret_expires_at 0" },
   'CONN-REG-STATELESS': { clause: 'Issue 3 item 1, DESIGN: Promise 1', behaviour: 'registration stores nothing: any number of registrations from one IP are answered' },

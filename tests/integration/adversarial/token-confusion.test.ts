@@ -93,11 +93,9 @@ let fp: Fingerprint;
 let foreign: { app: AppInstance; client: Registration; tokens: TokenBody; code: string; verifier: string };
 
 beforeAll(async () => {
-  [claude, other] = await Promise.all([
-    register(base()),
-    register(base(), { redirect_uris: [CLAUDE_CALLBACK], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code', 'refresh_token'] }),
-  ]);
-  issued = (await connectLikeClaude(base(), KEY_A)).tokens;
+  other = await register(base(), { redirect_uris: [CLAUDE_CALLBACK], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code', 'refresh_token'] });
+  // The tokens of one complete connection, and the client they were issued to.
+  ({ client: claude, tokens: issued } = await connectLikeClaude(base(), KEY_A));
   const { challenge } = pkcePair();
   consentToken = (await openConsent(authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge)))).request;
   fp = (await fingerprintOf(KEY_A)) as Fingerprint;
