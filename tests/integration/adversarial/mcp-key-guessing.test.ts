@@ -97,7 +97,7 @@ describe('wrong X-API-Key attempts at /mcp', () => {
 
   // @req ADV-MCP-KEY-GUESSING
   // @req MCP-SECOND-WALL
-  it('cannot be escaped with the middleware-skip header or client-written forwarding hops', async () => {
+  it('cannot be escaped with the middleware-skip header, client-written forwarding hops or another spelling of the path', async () => {
     const ip = freshIp();
     for (let i = 0; i < LIMIT; i++) await withKey(a, WRONG_KEY, ip);
     const skip = { 'x-middleware-subrequest': 'middleware:middleware:middleware:middleware:middleware' };
@@ -107,5 +107,11 @@ describe('wrong X-API-Key attempts at /mcp', () => {
     const viaProxy = await postMcp(a.url, INITIALIZE, { 'X-API-Key': KEY_A, 'X-Forwarded-For': `203.0.113.${randomInt(1, 255)}, ${ip}` });
     await viaProxy.text();
     expectLimited(viaProxy);
+    // Other spellings of the path reach the route only through the middleware, or not at all.
+    for (const path of ['/mcp/', '/mcp?x=1', '//mcp', '/mcp%2F', '/mcp.json', '/MCP', '/mcp;x']) {
+      const res = await fetch(`${a.url}${path}`, { method: 'POST', headers: { 'X-API-Key': KEY_A, 'X-Real-IP': ip, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: JSON.stringify(INITIALIZE) });
+      await res.text();
+      expect([404, 429], path).toContain(res.status);
+    }
   });
 });
