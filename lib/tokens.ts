@@ -148,9 +148,10 @@ export async function createTokenService(options: TokenServiceOptions) {
 
   async function issue<K extends TokenKind>(kind: K, claims: Issued<K>, ttlSeconds: number | null): Promise<{ token: string; expiresAt: number | null; jti: string }> {
     const iat = nowSeconds();
-    const jti = randomBase64Url(16);
-    const payload: JWTPayload = { ...(claims as JWTPayload), iat };
-    if (kind !== 'client') payload.jti = jti;
+    // A client id's jti is 64 bits, to stay ≤ 512 chars: it makes every registration its own
+    // client (and secret), even for the same metadata in the same second (RFC 7591 §3.2.1).
+    const jti = randomBase64Url(kind === 'client' ? 8 : 16);
+    const payload: JWTPayload = { ...(claims as JWTPayload), iat, jti };
     const jwt = new SignJWT(payload)
       .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYP[kind], kid: current.kid })
       .setIssuer(options.issuer)

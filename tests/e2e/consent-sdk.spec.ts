@@ -32,10 +32,12 @@ function expectComplete(report: FlowReport) {
   expect(report.whoamiAfterRefresh).toMatchObject({ fingerprint: report.whoami.fingerprint });
 }
 
+// @req CONN-SDK-V2
 test('SDK v2 client completes the claude.ai flow with consent filled in Chromium', async ({ page }) => {
   expectComplete(await runConnectorFlow(sdkV2(`${base()}/mcp`), consentInBrowser(page)));
 });
 
+// @req CONN-SDK-V1
 test('SDK v1 client (as mcp-remote) completes the claude.ai flow with consent filled in Chromium', async ({ page }) => {
   expectComplete(await runConnectorFlow(sdkV1(`${base()}/mcp`), consentInBrowser(page)));
 });

@@ -37,6 +37,8 @@ for (const javaScriptEnabled of [true, false]) {
   test.describe(`consent ${mode}`, () => {
     test.use({ javaScriptEnabled });
 
+    // @req CONN-CONSENT-SUBMIT
+    // @req CONN-ISS
     test('authorizes with the right key and lands on the callback with code, state and iss', async ({ page, context }) => {
       await answerCallbackLocally(context);
       const response = await openConsent(page, 'ok-state');
@@ -62,6 +64,7 @@ for (const javaScriptEnabled of [true, false]) {
       expect(callback.href).not.toContain(KEY_A);
     });
 
+    // @req CONN-CONSENT-WRONG-KEY
     test('shows a clear message for a wrong key, then accepts the right key', async ({ page, context }) => {
       await answerCallbackLocally(context);
       await openConsent(page, 'retry-state');
@@ -75,6 +78,7 @@ for (const javaScriptEnabled of [true, false]) {
       expect(callback.searchParams.get('code')).toBeTruthy();
     });
 
+    // @req CONN-CONSENT-CANCEL
     test('Cancel returns access_denied with state and iss, and no code', async ({ page, context }) => {
       await answerCallbackLocally(context);
       await openConsent(page, 'cancel-state');
@@ -86,6 +90,7 @@ for (const javaScriptEnabled of [true, false]) {
   });
 }
 
+// @req CONN-CONSENT-HEADERS
 test('the consent page refuses to submit a form to any origin but its own and the callback', async ({ page, context }) => {
   let leaked = false;
   await context.route('https://evil.example/**', (route) => {

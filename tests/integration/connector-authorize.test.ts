@@ -50,16 +50,20 @@ function expectRedirectedError(res: Response, error: string, state: string | und
 }
 
 describe('GET /oauth/authorize before the client and redirect URI verify', () => {
+  // @req CONN-AUTHZ-RENDER
   it('renders an error without redirecting when client_id is missing', async () => {
     await expectRendered(await get(authorizeParams(base(), '', CLAUDE_CALLBACK, challenge, { client_id: undefined })), /client_id parameter is missing/);
   });
 
+  // @req CONN-AUTHZ-RENDER
   it('renders an error for a client id that does not verify, so no redirect goes to an unverified URI', async () => {
     const tampered = claude.client_id.slice(0, -4) + (claude.client_id.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     await expectRendered(await get(authorizeParams(base(), tampered, CLAUDE_CALLBACK, challenge)), /not registered here/);
     await expectRendered(await get(authorizeParams(base(), 'some-client', 'https://evil.example/cb', challenge)), /not registered here/);
   });
 
+  // @req CONN-REDIRECT-EXACT
+  // @req CONN-AUTHZ-RENDER
   it.each([
     ['an unregistered host', 'https://evil.example/api/mcp/auth_callback'],
     ['a look-alike host', 'https://claude.ai.evil.example/api/mcp/auth_callback'],
@@ -78,6 +82,7 @@ describe('GET /oauth/authorize before the client and redirect URI verify', () =>
     await expectRendered(await fetch(url, { redirect: 'manual' }), /client_id parameter is repeated/);
   });
 
+  // @req CONN-REDIRECT-LOOPBACK-PORT
   it('accepts a loopback redirect URI on another port (RFC 8252 §7.3) but not another loopback host or path', async () => {
     const ok = await get(authorizeParams(base(), loopback.client_id, 'http://127.0.0.1:51234/callback', challenge));
     expect(ok.status).toBe(303);
@@ -86,6 +91,7 @@ describe('GET /oauth/authorize before the client and redirect URI verify', () =>
     await expectRendered(await get(authorizeParams(base(), loopback.client_id, 'http://127.0.0.1.evil.example:40000/callback', challenge)), /redirect_uri/);
   });
 
+  // @req CONN-PREREGISTERED
   it('lets the pre-registered client use any https URI on an allowlisted host, and nothing else', async () => {
     expect((await get(authorizeParams(base(), 'mcp', 'https://claude.com/api/mcp/auth_callback', challenge))).status).toBe(303);
     await expectRendered(await get(authorizeParams(base(), 'mcp', 'https://evil.example/cb', challenge)), /redirect_uri/);
@@ -97,15 +103,20 @@ describe('GET /oauth/authorize before the client and redirect URI verify', () =>
 describe('GET /oauth/authorize errors redirected to the verified client with state and iss', () => {
   const valid = () => authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { state: 'xyz' });
 
+  // @req CONN-AUTHZ-REDIRECT-ERRORS
+  // @req CONN-ISS
   it('answers a missing response_type with invalid_request', async () => {
     expectRedirectedError(await get({ ...valid(), response_type: undefined }), 'invalid_request', 'xyz');
   });
+  // @req CONN-AUTHZ-REDIRECT-ERRORS
   it('answers response_type=token with unsupported_response_type', async () => {
     expectRedirectedError(await get({ ...valid(), response_type: 'token' }), 'unsupported_response_type', 'xyz');
   });
+  // @req CONN-PKCE-S256
   it('answers a missing code_challenge with invalid_request', async () => {
     expectRedirectedError(await get({ ...valid(), code_challenge: undefined }), 'invalid_request', 'xyz');
   });
+  // @req CONN-PKCE-S256
   it('refuses the plain PKCE method', async () => {
     expectRedirectedError(await get({ ...valid(), code_challenge_method: 'plain' }), 'invalid_request', 'xyz');
   });
@@ -115,10 +126,12 @@ describe('GET /oauth/authorize errors redirected to the verified client with sta
   it('refuses a malformed challenge', async () => {
     expectRedirectedError(await get({ ...valid(), code_challenge: 'short' }), 'invalid_request', 'xyz');
   });
+  // @req CONN-RESOURCE
   it('answers a foreign resource with invalid_target', async () => {
     expectRedirectedError(await get({ ...valid(), resource: 'https://evil.example/mcp' }), 'invalid_target', 'xyz');
     expectRedirectedError(await get({ ...valid(), resource: `${base()}/other` }), 'invalid_target', 'xyz');
   });
+  // @req CONN-AUTHZ-REDIRECT-ERRORS
   it('answers an unknown scope with invalid_scope', async () => {
     expectRedirectedError(await get({ ...valid(), scope: 'mcp admin' }), 'invalid_scope', 'xyz');
   });
@@ -128,12 +141,14 @@ describe('GET /oauth/authorize errors redirected to the verified client with sta
   it('omits state from the error when none was sent', async () => {
     expectRedirectedError(await get({ ...valid(), state: undefined, response_type: 'token' }), 'unsupported_response_type', undefined);
   });
+  // @req CONN-AUTHZ-REDIRECT-ERRORS
   it('redirects with 302, never 307', async () => {
     expect((await get({ ...valid(), response_type: 'token' })).status).toBe(302);
   });
 });
 
 describe('the consent page', () => {
+  // @req CONN-RESOURCE
   it('accepts the resource with or without a trailing slash', async () => {
     for (const resource of [`${base()}/mcp`, `${base()}/mcp/`, undefined]) {
       const res = await get(authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { resource }));
@@ -141,6 +156,8 @@ describe('the consent page', () => {
     }
   });
 
+  // @req CONN-CONSENT-PAGE
+  // @req CONN-CONSENT-HEADERS
   it('names the client, shows the redirect host and asks for the key, with the security headers', async () => {
     const { response, html } = await openConsent(authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge)));
     expect(response.status).toBe(200);
@@ -155,6 +172,7 @@ describe('the consent page', () => {
     expect(html).toContain("form-action 'self' https://claude.ai");
   });
 
+  // @req CONN-CONSENT-PAGE
   it('escapes the client name', async () => {
     const evil = await register(base(), { redirect_uris: [CLAUDE_CALLBACK], grant_types: ['authorization_code', 'refresh_token'], client_name: '<img src=x onerror=alert(1)>' });
     const { html } = await openConsent(authorizeUrl(base(), authorizeParams(base(), evil.client_id, CLAUDE_CALLBACK, challenge)));
@@ -166,6 +184,8 @@ describe('the consent page', () => {
 describe('POST /oauth/authorize/submit', () => {
   const params = () => authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { state: 'state-123' });
 
+  // @req CONN-CONSENT-SUBMIT
+  // @req CONN-ISS
   it('redirects a right key to the callback with code, state and iss (303, never 307)', async () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
     const res = await submitConsent(base(), { request, api_key: KEY_A, action: 'authorize' });
@@ -179,6 +199,7 @@ describe('POST /oauth/authorize/submit', () => {
     expect(location.toString()).not.toContain(KEY_A);
   });
 
+  // @req CONN-ORIGIN-NULL
   it('accepts a submission with Origin: null, as Claude Desktop sends it', async () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
     const res = await submitConsent(base(), { request, api_key: KEY_A, action: 'authorize' }, { Origin: 'null' });
@@ -186,6 +207,7 @@ describe('POST /oauth/authorize/submit', () => {
     expect(new URL(res.headers.get('location')!).searchParams.get('code')).toBeTruthy();
   });
 
+  // @req CONN-CONSENT-WRONG-KEY
   it('sends a wrong key back to the page with a message and no code (form POST)', async () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
     const res = await submitConsent(base(), { request, api_key: 'not-the-key-0123456789abcdef', action: 'authorize' });
@@ -200,6 +222,8 @@ describe('POST /oauth/authorize/submit', () => {
     expect(html).toMatch(/name="request" value="[^"]+"/);
   });
 
+  // @req CONN-CONSENT-WRONG-KEY
+  // @req CONN-CONSENT-SUBMIT
   it('answers a wrong key over fetch with the message and a fresh consent token that works', async () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
     const wrong = await submitConsent(base(), { request, api_key: 'wrong-key-0123456789abcdefgh', action: 'authorize', via: 'fetch' });
@@ -215,6 +239,7 @@ describe('POST /oauth/authorize/submit', () => {
     expect(location.searchParams.get('state')).toBe('state-123');
   });
 
+  // @req CONN-CONSENT-CANCEL
   it('redirects Cancel with access_denied, state and iss, without asking for the key', async () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
     const res = await submitConsent(base(), { request, action: 'cancel' });
@@ -226,6 +251,7 @@ describe('POST /oauth/authorize/submit', () => {
     expect(location.searchParams.has('code')).toBe(false);
   });
 
+  // @req CONN-CONSENT-SIGNED
   it('takes the redirect URI and state from the signed token, never from form fields', async () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
     const res = await submitConsent(base(), {
@@ -241,6 +267,7 @@ describe('POST /oauth/authorize/submit', () => {
     expect(location.searchParams.get('state')).toBe('state-123');
   });
 
+  // @req CONN-CONSENT-SIGNED
   it('refuses a tampered or missing consent token with a 400 page and no redirect', async () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
     const attempts: Array<Record<string, string>> = [{ request: request.slice(0, -2) + 'xx', api_key: KEY_A, action: 'authorize' }, { api_key: KEY_A, action: 'authorize' }];

@@ -12,6 +12,7 @@ afterAll(async () => {
 });
 
 describe('limits on the connector endpoints', () => {
+  // @req CONN-LIMITS
   it('answers registrations over the per-IP limit with 429, Retry-After and an RFC 6749 body', async () => {
     const statuses: number[] = [];
     let last: Response | undefined;
@@ -24,6 +25,8 @@ describe('limits on the connector endpoints', () => {
     expect(((await last!.json()) as { error: string }).error).toBe('temporarily_unavailable');
   });
 
+  // @req CONN-LIMITS
+  // @req CONN-CONSENT-WRONG-KEY
   it('stops consent attempts after repeated wrong keys, even with the right key, and issues no code', async () => {
     // The pre-registered client: this instance's registrations are used up by the test above.
     const { challenge } = pkcePair();
@@ -40,6 +43,7 @@ describe('limits on the connector endpoints', () => {
     expect(await blocked.text()).not.toContain('code=');
   });
 
+  // @req CONN-LIMITS
   it('refuses a right client secret once the IP used up its failed authentications', async () => {
     const fresh = await startApp({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2' });
     try {

@@ -18,6 +18,7 @@ async function expectError(res: Response, status: number, error: string) {
 }
 
 describe('POST /oauth/register', () => {
+  // @req CONN-REG-CLAUDE
   it('registers the exact claude.ai payload with a derived client_secret that never expires', async () => {
     const res = await post(JSON.stringify(CLAUDE_REGISTRATION));
     expect(res.status).toBe(201);
@@ -37,11 +38,13 @@ describe('POST /oauth/register', () => {
     expect(Math.abs((body.client_id_issued_at as number) - Date.now() / 1000)).toBeLessThan(120);
   });
 
+  // @req CONN-REG-STATELESS
   it('answers every one of many registrations from one IP, with nothing stored to cap', async () => {
     const answers = await Promise.all(Array.from({ length: 30 }, () => post(JSON.stringify(CLAUDE_REGISTRATION))));
     expect(answers.map((r) => r.status)).toEqual(Array(30).fill(201));
   });
 
+  // @req CONN-REG-PUBLIC
   it('registers a public loopback client such as Claude Code without a secret', async () => {
     const client = await register(base(), {
       redirect_uris: ['http://localhost:33418/callback', 'http://127.0.0.1:33418/callback', 'http://[::1]:33418/callback'],
@@ -55,6 +58,7 @@ describe('POST /oauth/register', () => {
     expect(client).not.toHaveProperty('client_secret_expires_at');
   });
 
+  // @req CONN-REG-DEFAULTS
   it('defaults to client_secret_basic and the authorization_code grant as RFC 7591 §2 says', async () => {
     const client = await register(base(), { redirect_uris: ['https://claude.com/api/mcp/auth_callback'] });
     expect(client.token_endpoint_auth_method).toBe('client_secret_basic');
@@ -62,11 +66,13 @@ describe('POST /oauth/register', () => {
     expect(client.client_secret).toBeDefined();
   });
 
+  // @req CONN-REG-DEFAULTS
   it('ignores metadata it does not register instead of failing', async () => {
     const client = await register(base(), { ...CLAUDE_REGISTRATION, scope: 'mcp offline_access', client_uri: 'https://claude.ai', logo_uri: null });
     expect(client).not.toHaveProperty('client_uri');
   });
 
+  // @req CONN-REDIRECT-POLICY
   it.each([
     ['a missing redirect_uris', {}],
     ['an empty list', { redirect_uris: [] }],
@@ -94,6 +100,7 @@ describe('POST /oauth/register', () => {
     await expectError(await post(JSON.stringify(metadata)), 400, 'invalid_redirect_uri');
   });
 
+  // @req CONN-REG-METADATA
   it.each([
     ['an unknown auth method', { token_endpoint_auth_method: 'private_key_jwt' }],
     ['the client_credentials grant', { grant_types: ['client_credentials'] }],
@@ -107,11 +114,13 @@ describe('POST /oauth/register', () => {
     await expectError(await post(JSON.stringify({ ...CLAUDE_REGISTRATION, ...change })), 400, 'invalid_client_metadata');
   });
 
+  // @req CONN-REG-METADATA
   it('refuses metadata too large for a 512-character client id', async () => {
     const redirect_uris = Array.from({ length: 10 }, (_, i) => `http://localhost:${3000 + i}/a-long-callback-path/for-this-test`);
     await expectError(await post(JSON.stringify({ redirect_uris, token_endpoint_auth_method: 'none' })), 400, 'invalid_client_metadata');
   });
 
+  // @req CONN-REG-BODY
   it('answers malformed JSON with a 400 error', async () => {
     await expectError(await post('{"redirect_uris": ['), 400, 'invalid_client_metadata');
   });
@@ -120,10 +129,12 @@ describe('POST /oauth/register', () => {
     await expectError(await post(body), 400, 'invalid_client_metadata');
   });
 
+  // @req CONN-REG-BODY
   it('refuses a body that is not JSON', async () => {
     await expectError(await post('redirect_uris=https://claude.ai/api/mcp/auth_callback', 'application/x-www-form-urlencoded'), 400, 'invalid_client_metadata');
   });
 
+  // @req CONN-REG-BODY
   it('answers a body over 16 KiB with 413', async () => {
     const res = await post(JSON.stringify({ ...CLAUDE_REGISTRATION, padding: 'x'.repeat(17 * 1024) }));
     expect(res.status).toBe(413);
@@ -136,6 +147,7 @@ describe('POST /oauth/register', () => {
     expect(res.headers.get('allow')).toBe('POST');
   });
 
+  // @req CONN-REG-CORS
   it('answers a CORS preflight so browser-based MCP clients can register', async () => {
     const res = await fetch(`${base()}/oauth/register`, {
       method: 'OPTIONS',
@@ -147,6 +159,7 @@ describe('POST /oauth/register', () => {
 });
 
 describe('authorization server metadata', () => {
+  // @req CONN-METADATA
   it('advertises everything the connector flow needs', async () => {
     const res = await fetch(`${base()}/.well-known/oauth-authorization-server`);
     const doc = (await res.json()) as Record<string, unknown>;

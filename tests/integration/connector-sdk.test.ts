@@ -40,10 +40,13 @@ async function expectCompleteFlow(report: FlowReport) {
 }
 
 describe('official MCP clients through the connector flow', () => {
+  // @req CONN-SDK-V2
+  // @req CONN-ISS
   it('SDK v2 (@modelcontextprotocol/client): 401, discovery, registration, consent, finishAuth with iss, tools/list, whoami, refresh', async () => {
     await expectCompleteFlow(await runConnectorFlow(sdkV2(`${base()}/mcp`), consentOverHttp));
   });
 
+  // @req CONN-SDK-V1
   it('SDK v1 (@modelcontextprotocol/sdk): 401, discovery, registration, consent, finishAuth, tools/list, whoami, refresh', async () => {
     await expectCompleteFlow(await runConnectorFlow(sdkV1(`${base()}/mcp`), consentOverHttp));
   });

@@ -56,6 +56,8 @@ beforeAll(async () => {
 });
 
 describe('authorization_code grant', () => {
+  // @req CONN-REG-CLAUDE
+  // @req CONN-TOKEN-CLIENT-AUTH
   it('completes the exact claude.ai registration payload end to end with client_secret_post', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     expect(client.token_endpoint_auth_method).toBe(CLAUDE_REGISTRATION.token_endpoint_auth_method);
@@ -67,6 +69,7 @@ describe('authorization_code grant', () => {
     expect(info).toMatchObject({ client_id: client.client_id, authenticated_by: 'oauth_bearer', scopes: ['mcp', 'offline_access'] });
   });
 
+  // @req CONN-TOKEN-CLIENT-AUTH
   it('authenticates a confidential client with client_secret_basic', async () => {
     const { fields } = await freshCode(claude);
     const { client_secret: secret, client_id: id, ...rest } = fields;
@@ -75,6 +78,8 @@ describe('authorization_code grant', () => {
     expect(res.status).toBe(200);
   });
 
+  // @req CONN-TOKEN-CLIENT-AUTH
+  // @req CONN-REDIRECT-LOOPBACK-PORT
   it('serves a public loopback client that sends only client_id, with the port chosen at authorization time', async () => {
     const publicClient = await register(base(), {
       redirect_uris: ['http://127.0.0.1:40000/callback'],
@@ -88,6 +93,7 @@ describe('authorization_code grant', () => {
     expect(body.refresh_token).toBeTruthy();
   });
 
+  // @req CONN-REFRESH-ROTATION
   it('issues a refresh token to a client registered for it even without offline_access, as the v1 SDK asks', async () => {
     const { verifier, challenge } = pkcePair();
     const callback = await authorizeWithKey(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { scope: 'mcp' }), KEY_A);
@@ -102,6 +108,7 @@ describe('authorization_code grant', () => {
     expect(body.refresh_token).toBeTruthy();
   });
 
+  // @req CONN-REFRESH-ROTATION
   it('issues no refresh token to a client not registered for the refresh_token grant', async () => {
     const codeOnly = await register(base(), { redirect_uris: [CLAUDE_CALLBACK], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code'] });
     const { verifier, challenge } = pkcePair();
@@ -111,6 +118,7 @@ describe('authorization_code grant', () => {
     expect(await res.json()).not.toHaveProperty('refresh_token');
   });
 
+  // @req CONN-PREREGISTERED
   it('serves the pre-registered client as a public client of the code flow', async () => {
     const { verifier, challenge } = pkcePair();
     const redirectUri = 'https://claude.com/api/mcp/auth_callback';
@@ -122,12 +130,14 @@ describe('authorization_code grant', () => {
     expect((await refresh(base(), { client_id: 'mcp' } as Registration, body.refresh_token!)).status).toBe(200);
   });
 
+  // @req CONN-CODE-SINGLE-USE
   it('refuses a replayed code with invalid_grant', async () => {
     const { fields } = await freshCode(claude);
     expect((await exchangeCode(base(), fields)).status).toBe(200);
     await expectTokenError(await exchangeCode(base(), fields), 400, 'invalid_grant');
   });
 
+  // @req CONN-CODE-SINGLE-USE
   it('gives exactly one success to concurrent exchanges of one code', async () => {
     const { fields } = await freshCode(claude);
     const answers = await Promise.all(Array.from({ length: 8 }, () => exchangeCode(base(), fields)));
@@ -136,36 +146,42 @@ describe('authorization_code grant', () => {
     for (const res of answers.filter((r) => r.status !== 200)) await expectTokenError(res, 400, 'invalid_grant');
   });
 
+  // @req CONN-PKCE-S256
   it('refuses a wrong code_verifier without spending the code', async () => {
     const { fields } = await freshCode(claude);
     await expectTokenError(await exchangeCode(base(), { ...fields, code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
     expect((await exchangeCode(base(), fields)).status).toBe(200);
   });
 
+  // @req CONN-PKCE-S256
   it('refuses a missing code_verifier with invalid_request', async () => {
     const { fields } = await freshCode(claude);
     const { code_verifier: _v, ...rest } = fields;
     await expectTokenError(await exchangeCode(base(), rest), 400, 'invalid_request');
   });
 
+  // @req CONN-CODE-BINDING
   it('refuses a redirect_uri that differs from the authorization request', async () => {
     const { fields } = await freshCode(claude);
     await expectTokenError(await exchangeCode(base(), { ...fields, redirect_uri: 'https://claude.com/api/mcp/auth_callback' }), 400, 'invalid_grant');
     await expectTokenError(await exchangeCode(base(), { ...fields, redirect_uri: 'https://evil.example/cb' }), 400, 'invalid_grant');
   });
 
+  // @req CONN-CODE-BINDING
   it('refuses a code issued to another client', async () => {
     const other = await register(base(), { ...CLAUDE_REGISTRATION, client_name: 'Other' });
     const { fields } = await freshCode(claude);
     await expectTokenError(await exchangeCode(base(), { ...fields, client_id: other.client_id, client_secret: other.client_secret! }), 400, 'invalid_grant');
   });
 
+  // @req CONN-RESOURCE
   it('refuses a foreign resource with invalid_target and accepts a trailing slash', async () => {
     const { fields } = await freshCode(claude);
     await expectTokenError(await exchangeCode(base(), { ...fields, resource: 'https://evil.example/mcp' }), 400, 'invalid_target');
     expect((await exchangeCode(base(), { ...fields, resource: `${base()}/mcp/` })).status).toBe(200);
   });
 
+  // @req CONN-CODE-BINDING
   it('refuses a garbage code, and a refresh token presented as a code, with invalid_grant', async () => {
     const { tokens } = await connectLikeClaude(base(), KEY_A);
     const { fields } = await freshCode(claude);
@@ -173,18 +189,21 @@ describe('authorization_code grant', () => {
     await expectTokenError(await exchangeCode(base(), { ...fields, code: tokens.refresh_token! }), 400, 'invalid_grant');
   });
 
+  // @req CONN-INVALID-CLIENT
   it('answers a wrong client secret with invalid_client 401', async () => {
     const { fields } = await freshCode(claude);
     await expectTokenError(await exchangeCode(base(), { ...fields, client_secret: 'A'.repeat(43) }), 401, 'invalid_client');
     await expectTokenError(await exchangeCode(base(), { ...fields, client_secret: KEY_A }), 401, 'invalid_client');
   });
 
+  // @req CONN-INVALID-CLIENT
   it('answers a confidential client that sends no secret with invalid_client 401', async () => {
     const { fields } = await freshCode(claude);
     const { client_secret: _s, ...rest } = fields;
     await expectTokenError(await exchangeCode(base(), rest), 401, 'invalid_client');
   });
 
+  // @req CONN-INVALID-CLIENT
   it('answers a Basic client with the wrong secret with a Basic challenge', async () => {
     const { fields } = await freshCode(claude);
     const { client_secret: _s, client_id: id, ...rest } = fields;
@@ -194,6 +213,7 @@ describe('authorization_code grant', () => {
     await expectTokenError(res, 401, 'invalid_client');
   });
 
+  // @req CONN-INVALID-CLIENT
   it('answers an unknown client id with invalid_client 401', async () => {
     const { fields } = await freshCode(claude);
     await expectTokenError(await exchangeCode(base(), { ...fields, client_id: 'nobody' }), 401, 'invalid_client');
@@ -206,6 +226,7 @@ describe('authorization_code grant', () => {
 });
 
 describe('refresh_token grant', () => {
+  // @req CONN-REFRESH-ROTATION
   it('rotates: answers a new access token and a new refresh token, and both work', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     const res = await refresh(base(), client, tokens.refresh_token!);
@@ -218,12 +239,14 @@ describe('refresh_token grant', () => {
     expect((await refresh(base(), client, next.refresh_token!)).status).toBe(200);
   });
 
+  // @req CONN-REFRESH-ROTATION
   it('keeps the old refresh token valid until it expires (stateless; see the security notes)', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     expect((await refresh(base(), client, tokens.refresh_token!)).status).toBe(200);
     expect((await refresh(base(), client, tokens.refresh_token!)).status).toBe(200);
   });
 
+  // @req CONN-REFRESH-SCOPE
   it('allows a narrower scope but not a wider one, and keeps the original scope in the rotated token', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     const narrowed = await refresh(base(), client, tokens.refresh_token!, { scope: 'mcp' });
@@ -240,6 +263,7 @@ describe('refresh_token grant', () => {
     await expectTokenError(await refresh(base(), publicClient, exchanged.refresh_token!, { scope: 'mcp offline_access admin' }), 400, 'invalid_scope');
   });
 
+  // @req CONN-REFRESH-DEAD
   it('answers a dead refresh token with invalid_grant and nothing else', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     await expectTokenError(await refresh(base(), client, 'garbage'), 400, 'invalid_grant');
@@ -247,6 +271,7 @@ describe('refresh_token grant', () => {
     await expectTokenError(await refresh(base(), client, tokens.access_token), 400, 'invalid_grant');
   });
 
+  // @req CONN-REFRESH-DEAD
   it('refuses a refresh token presented by another client with invalid_grant', async () => {
     const { tokens } = await connectLikeClaude(base(), KEY_A);
     const other = await register(base(), { ...CLAUDE_REGISTRATION, client_name: 'Other' });
@@ -266,6 +291,7 @@ describe('refresh_token grant', () => {
 });
 
 describe('tokens of other kinds presented as bearer tokens to /mcp', () => {
+  // @req CONN-KINDS-AT-MCP
   it('refuses a refresh token, a code, a client id and a client secret with 401 invalid_token', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     const { code } = await freshCode(claude);
@@ -293,6 +319,7 @@ describe('instances sharing the public URL but not the configuration', () => {
     await Promise.all([withoutKeyA, rotatedAway, rotating].filter(Boolean).map((a) => a.stop()));
   });
 
+  // @req CONN-REFRESH-DEAD
   it('answers invalid_grant to a refresh token or code whose key was removed, and serves the other key', async () => {
     const a = await connectLikeClaude(base(), KEY_A);
     await expectTokenError(await refresh(withoutKeyA.url, a.client, a.tokens.refresh_token!), 400, 'invalid_grant');
@@ -302,6 +329,7 @@ describe('instances sharing the public URL but not the configuration', () => {
     expect((await refresh(withoutKeyA.url, b.client, b.tokens.refresh_token!)).status).toBe(200);
   });
 
+  // @req CONN-INVALID-CLIENT
   it('answers invalid_client 401 at every grant once the client id no longer verifies, so clients re-register', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     await expectTokenError(await refresh(rotatedAway.url, client, tokens.refresh_token!), 401, 'invalid_client');
@@ -318,6 +346,7 @@ describe('instances sharing the public URL but not the configuration', () => {
     expect(page.headers.get('location')).toBeNull();
   });
 
+  // @req CONN-SECRET-ROTATION
   it('keeps registrations and refresh tokens working during a rotation with AUTH_SECRET_PREVIOUS', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     const res = await refresh(rotating.url, client, tokens.refresh_token!);

@@ -63,6 +63,7 @@ describe('resolveClient', () => {
     expect(await resolveClient(client.client_id + 'x', services)).toBeNull();
   });
 
+  // @req CONN-INVALID-CLIENT
   it('does not resolve a registered id after AUTH_SECRET rotated without AUTH_SECRET_PREVIOUS', async () => {
     const client = await registered(await testServices());
     const rotated = await testServices({ AUTH_SECRET: 'c'.repeat(64) });
@@ -71,6 +72,7 @@ describe('resolveClient', () => {
 });
 
 describe('authenticateClient', () => {
+  // @req CONN-TOKEN-CLIENT-AUTH
   it('counts each failure against the IP and refuses a blocked IP before checking a right secret', async () => {
     const services = await testServices({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2' });
     const client = await registered(services);
@@ -83,6 +85,7 @@ describe('authenticateClient', () => {
     expect(await authenticateClient(right, services, 'ip2')).toMatchObject({ clientId: client.client_id });
   });
 
+  // @req CONN-TOKEN-CLIENT-AUTH
   it('refuses a secret sent by a public client and no secret from a confidential one', async () => {
     const services = await testServices();
     const confidential = await registered(services);
@@ -93,6 +96,7 @@ describe('authenticateClient', () => {
 });
 
 describe('validateAuthorizationRequest', () => {
+  // @req CONN-AUTHZ-RENDER
   it('types errors before the redirect URI verifies as rendered, and later ones as redirected', async () => {
     const services = await testServices();
     const client = await registered(services);
@@ -105,6 +109,7 @@ describe('validateAuthorizationRequest', () => {
     expect((late as AuthorizationError).error.code).toBe('unsupported_response_type');
   });
 
+  // @req CONN-SCOPE
   it('defaults scope to mcp plus offline_access for a client registered for refresh tokens', async () => {
     const services = await testServices();
     const client = await registered(services);
@@ -117,6 +122,7 @@ describe('validateAuthorizationRequest', () => {
 });
 
 describe('authorizationResponseUrl', () => {
+  // @req CONN-ISS
   it('appends to a registered query and adds iss', () => {
     expect(authorizationResponseUrl('http://localhost:1/cb?a=1', { code: 'c', state: undefined }, { issuer: ISSUER })).toBe(
       `http://localhost:1/cb?a=1&code=c&iss=${encodeURIComponent(ISSUER)}`,
@@ -125,6 +131,7 @@ describe('authorizationResponseUrl', () => {
 });
 
 describe('decideConsent', () => {
+  // @req CONN-CONSENT-WRONG-KEY
   it('refuses a blocked IP before looking at the key, so it cannot learn a right key', async () => {
     const services = await testServices({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '1' });
     const client = await registered(services);
@@ -136,6 +143,7 @@ describe('decideConsent', () => {
     expect(blocked.status).toBe(429);
   });
 
+  // @req CONN-CONSENT-SIGNED
   it('refuses an expired consent token with a message and no redirect', async () => {
     let now = Date.now();
     const services = await withClock(await testServices(), () => now);
@@ -152,6 +160,7 @@ describe('authorizationCodeGrant', () => {
   const exchange = (services: Services, c: Awaited<ReturnType<typeof codeFor>>) =>
     authorizationCodeGrant({ grant_type: 'authorization_code', client: c.presented, code: c.code, redirect_uri: CLAUDE_CALLBACK, code_verifier: c.verifier, resource: undefined }, services, 'ip');
 
+  // @req CONN-CODE-BINDING
   it('refuses a code older than 60 seconds with invalid_grant', async () => {
     let now = Date.now();
     const services = await withClock(await testServices(), () => now);
@@ -160,6 +169,7 @@ describe('authorizationCodeGrant', () => {
     expect((await rejection(exchange(services, c))).code).toBe('invalid_grant');
   });
 
+  // @req CONN-CODE-SINGLE-USE
   it('answers 503 with Retry-After, not a token, when the single-use store cannot answer', async () => {
     const services = await testServices();
     const c = await codeFor(services);
@@ -171,6 +181,7 @@ describe('authorizationCodeGrant', () => {
     expect(error.headers['Retry-After']).toBe('5');
   });
 
+  // @req CONN-CODE-SINGLE-USE
   it('records the code for no longer than its remaining lifetime', async () => {
     const services = await testServices();
     const c = await codeFor(services);
@@ -184,6 +195,7 @@ describe('authorizationCodeGrant', () => {
 });
 
 describe('refreshTokenGrant', () => {
+  // @req CONN-REFRESH-DEAD
   it('refuses an expired refresh token with invalid_grant only', async () => {
     let now = Date.now();
     const services = await withClock(await testServices({ REFRESH_TOKEN_TTL_SECONDS: '120' }), () => now);

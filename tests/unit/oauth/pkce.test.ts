@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isS256Challenge, s256Challenge, verifyCodeVerifier } from '@/lib/oauth/pkce';
 
 describe('s256Challenge', () => {
+  // @req CONN-PKCE-S256
   it('is BASE64URL(SHA256(verifier)) without padding, as node:crypto computes it', async () => {
     const verifier = 'dBjftJeZ4CVP-mJ92K1s-GyXoH2JfwrIWxcgyq7-cXk';
     expect(await s256Challenge(verifier)).toBe(createHash('sha256').update(verifier).digest('base64url'));
@@ -19,6 +20,7 @@ describe('verifyCodeVerifier', () => {
   it('refuses another verifier', async () => {
     expect(await verifyCodeVerifier('b'.repeat(43), challenge)).toBe(false);
   });
+  // @req CONN-PKCE-S256
   it('refuses the challenge itself presented as a plain verifier', async () => {
     expect(await verifyCodeVerifier(challenge, challenge)).toBe(false);
   });

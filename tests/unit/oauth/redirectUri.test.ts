@@ -4,6 +4,7 @@ import { classifyRedirectUri, redirectUriMatches } from '@/lib/oauth/redirectUri
 const config = { redirectHosts: ['claude.ai', 'claude.com'] };
 
 describe('classifyRedirectUri', () => {
+  // @req CONN-REDIRECT-POLICY
   it.each([
     ['https://claude.ai/api/mcp/auth_callback', 'https'],
     ['https://claude.com/api/mcp/auth_callback', 'https'],
@@ -55,6 +56,7 @@ describe('classifyRedirectUri', () => {
 });
 
 describe('redirectUriMatches', () => {
+  // @req CONN-REDIRECT-EXACT
   it('matches identical strings only for https URIs', () => {
     const registered = 'https://claude.ai/api/mcp/auth_callback';
     expect(redirectUriMatches(registered, registered, config)).toBe(true);
@@ -63,6 +65,7 @@ describe('redirectUriMatches', () => {
     expect(redirectUriMatches(registered, 'https://CLAUDE.AI/api/mcp/auth_callback', config)).toBe(false);
   });
 
+  // @req CONN-REDIRECT-LOOPBACK-PORT
   it('ignores only the port of a loopback URI (RFC 8252 §7.3)', () => {
     expect(redirectUriMatches('http://127.0.0.1:3000/callback', 'http://127.0.0.1:51234/callback', config)).toBe(true);
     expect(redirectUriMatches('http://127.0.0.1/callback', 'http://127.0.0.1:51234/callback', config)).toBe(true);
