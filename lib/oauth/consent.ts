@@ -8,7 +8,8 @@
  * (Claude Desktop's WebView) is accepted: the request is bound by the signed token and the key,
  * not by its origin.
  */
-import { BodyEncodingError, BodyTooLargeError, mediaTypeOf, readLimitedText } from '../http/body';
+import { mediaTypeOf } from '../http/body';
+import { readOAuthBody } from './body';
 import { clientIp } from '../http/clientIp';
 import type { Services } from '../services';
 import { CODE_TTL_SECONDS, CONSENT_TTL_SECONDS, TokenError, type Claims } from '../tokens';
@@ -38,14 +39,7 @@ async function readSubmission(request: Request): Promise<Submission> {
   if (mediaTypeOf(request) !== 'application/x-www-form-urlencoded') {
     throw new OAuthError('invalid_request', 'The form must be sent as application/x-www-form-urlencoded.');
   }
-  let body: string;
-  try {
-    body = await readLimitedText(request, CONSENT_BODY_LIMIT);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) throw new OAuthError('invalid_request', 'The form is too large.', { status: 413 });
-    if (error instanceof BodyEncodingError) throw new OAuthError('invalid_request', 'The form is not valid UTF-8.');
-    throw new OAuthError('invalid_request', 'The form could not be read.');
-  }
+  const body = await readOAuthBody(request, CONSENT_BODY_LIMIT, 'invalid_request');
   const fields = new URLSearchParams(body);
   const one = (name: string) => (fields.getAll(name).length === 1 ? fields.get(name)! : undefined);
   return { request: one('request'), apiKey: one('api_key'), action: one('action'), viaFetch: fields.get('via') === 'fetch' };

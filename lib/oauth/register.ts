@@ -5,7 +5,8 @@
  * clients register (claude.ai registers on every connection).
  */
 import { z } from 'zod';
-import { BodyEncodingError, BodyTooLargeError, mediaTypeOf, readLimitedText } from '../http/body';
+import { mediaTypeOf } from '../http/body';
+import { readOAuthBody } from './body';
 import { clientIp } from '../http/clientIp';
 import { MCP_CORS_HEADERS } from '../http/cors';
 import type { Services } from '../services';
@@ -74,14 +75,7 @@ function describeIssue(path: readonly PropertyKey[]): string {
 
 async function readRegistrationBody(request: Request): Promise<unknown> {
   if (mediaTypeOf(request) !== 'application/json') throw metadataError('The body must be application/json.');
-  let text: string;
-  try {
-    text = await readLimitedText(request, REGISTRATION_BODY_LIMIT);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) throw error;
-    if (error instanceof BodyEncodingError) throw metadataError('The body is not valid UTF-8.');
-    throw metadataError('The body could not be read.');
-  }
+  const text = await readOAuthBody(request, REGISTRATION_BODY_LIMIT, 'invalid_client_metadata');
   try {
     return JSON.parse(text);
   } catch {
@@ -139,9 +133,6 @@ export async function handleRegistrationRequest(request: Request, services: Serv
     const registration = await registerClient(await readRegistrationBody(request), services);
     return jsonResponse(registration, 201, { ...MCP_CORS_HEADERS, ...limitHeaders });
   } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      return jsonResponse({ error: 'invalid_client_metadata', error_description: `The body exceeds ${REGISTRATION_BODY_LIMIT} bytes.` }, 413, MCP_CORS_HEADERS);
-    }
     const response = toErrorResponse('register', error);
     for (const [name, value] of Object.entries(MCP_CORS_HEADERS)) response.headers.set(name, value);
     return response;

@@ -1,16 +1,15 @@
 /**
  * The token endpoint (RFC 6749 §3.2): parse, limit per credential, dispatch on `grant_type`.
  */
-import { BodyTooLargeError } from '../http/body';
 import { clientIp } from '../http/clientIp';
 import { fingerprintOf } from '../keys';
 import type { Services } from '../services';
-import { jsonResponse, OAuthError, toErrorResponse } from './errors';
+import { OAuthError, toErrorResponse } from './errors';
 import { enforceLimit } from './rateLimit';
 import { authorizationCodeGrant } from './grants/authorizationCode';
 import { clientCredentialsGrant } from './grants/clientCredentials';
 import { refreshTokenGrant } from './grants/refreshToken';
-import { parseTokenRequest, TOKEN_BODY_LIMIT, type PresentedClient, type TokenRequest } from './tokenRequest';
+import { parseTokenRequest, type PresentedClient, type TokenRequest } from './tokenRequest';
 
 /** The limiter bucket of a credential: a hash, never the secret itself. */
 async function credentialBucket(client: PresentedClient): Promise<string> {
@@ -37,9 +36,6 @@ export async function handleTokenRequest(request: Request, services: Services): 
     for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
     return response;
   } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      return jsonResponse({ error: 'invalid_request', error_description: `The body exceeds ${TOKEN_BODY_LIMIT} bytes.` }, 413);
-    }
     if (error instanceof OAuthError && error.code === 'invalid_client' && /^\s*basic\b/i.test(request.headers.get('authorization') ?? '')) {
       // RFC 6749 §5.2: a client that authenticated with Basic gets a Basic challenge.
       error.headers['WWW-Authenticate'] = 'Basic realm="oauth", charset="UTF-8"';

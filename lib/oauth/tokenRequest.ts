@@ -2,7 +2,8 @@
  * Parsing a token request (RFC 6749 §3.2, §4.1.3, §4.4.2, §6) into a union on `grant_type`.
  * Parsing only: nothing here verifies a credential.
  */
-import { BodyEncodingError, BodyTooLargeError, mediaTypeOf, readLimitedText } from '../http/body';
+import { mediaTypeOf } from '../http/body';
+import { readOAuthBody } from './body';
 import { OAuthError } from './errors';
 
 export const TOKEN_BODY_LIMIT = 64 * 1024;
@@ -102,21 +103,14 @@ function required(fields: Map<string, string>, name: string): string {
 
 /**
  * Reads and parses a token request. Throws `OAuthError` (`invalid_request`, `invalid_client`,
- * `unsupported_grant_type`) or `BodyTooLargeError`.
+ * `unsupported_grant_type`; 413 `invalid_request` past 64 KiB).
  * @see RFC 6749 §3.2, §4.1.3, §4.4.2, §6
  */
 export async function parseTokenRequest(request: Request): Promise<TokenRequest> {
   if (mediaTypeOf(request) !== 'application/x-www-form-urlencoded') {
     throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');
   }
-  let body: string;
-  try {
-    body = await readLimitedText(request, TOKEN_BODY_LIMIT);
-  } catch (error) {
-    if (error instanceof BodyEncodingError) throw new OAuthError('invalid_request', 'The body is not valid UTF-8.');
-    if (error instanceof BodyTooLargeError) throw error;
-    throw new OAuthError('invalid_request', 'The body could not be read.');
-  }
+  const body = await readOAuthBody(request, TOKEN_BODY_LIMIT, 'invalid_request');
   const fields = singleValuedFields(body);
   const grantType = required(fields, 'grant_type');
   if (!KNOWN_GRANTS.has(grantType)) {
