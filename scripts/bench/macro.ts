@@ -55,7 +55,7 @@ type Case = {
   expectedStatus: number;
 };
 
-const RAISED_LIMITS = {
+export const RAISED_LIMITS = {
   RATE_LIMIT_TOKEN_PER_MINUTE: '1000000',
   RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '1000000',
   RATE_LIMIT_REGISTER_PER_MINUTE: '1000000',

@@ -3,8 +3,10 @@
  *
  *   node scripts/bench/load.mjs scripts/bench/profile.ts [ping|tools|floor|apikey] [seconds]
  *
- * Starts `next start` with `--cpu-prof`, drives the case with autocannon, stops the server (which
- * writes the profile) and prints self time by function and by package. The .cpuprofile file stays
+ * Starts `next start` with `--cpu-prof` and, as `npm run bench` does, a real redis-server behind the
+ * Upstash REST protocol with raised limits (so the middleware's limiter call is in the profile),
+ * drives the case with autocannon, stops the server (which writes the profile) and prints self
+ * time by function and by package, and how many limiter commands Redis ran per request. The .cpuprofile file stays
  * in bench-results/profiles/ for Chrome DevTools.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -15,8 +17,9 @@ import { createRequire } from 'node:module';
 import { baseEnv, KEY_A, ROOT } from '../../tests/support/app';
 import { freePort, waitFor } from '../../tests/support/ports';
 import { clientCredentialsToken } from '../../tests/support/http';
+import { startRedisStack } from '../../tests/support/redis';
 import { pidListeningOn, rssBytes } from './rss';
-import { mb } from './macro';
+import { mb, RAISED_LIMITS } from './macro';
 
 type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
 type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
@@ -66,7 +69,16 @@ export async function main(argv: string[]): Promise<void> {
   const started = Date.now();
   // NODE_OPTIONS may not carry --cpu-prof, so this starts `next start` itself.
   const port = await freePort();
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...baseEnv(port), NODE_ENV: 'production' as const, RATE_LIMIT_MCP_PER_MINUTE: '1000000', RATE_LIMIT_TOKEN_PER_MINUTE: '1000000' };
+  const redis = await startRedisStack();
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...baseEnv(port),
+    NODE_ENV: 'production' as const,
+    UPSTASH_REDIS_REST_URL: redis.restUrl,
+    UPSTASH_REDIS_REST_TOKEN: redis.restToken,
+    ...RAISED_LIMITS,
+  };
   const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
   const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: ROOT, env, stdio: 'inherit' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -84,15 +96,22 @@ export async function main(argv: string[]): Promise<void> {
     };
     const c = cases[which];
     if (!c) throw new TypeError(`unknown case ${which}; one of ${Object.keys(cases).join(', ')}`);
+    await redis.command('CONFIG', 'RESETSTAT');
     const rss: string[] = [mb(rssBytes(pid))];
+    let requests = 0;
     for (let elapsed = 0; elapsed < seconds; elapsed += 5) {
       const r = await autocannon({ url: `${app.url}${c.path}`, connections: 16, duration: Math.min(5, seconds - elapsed), method: c.method, headers: c.headers ?? {}, ...(c.body ? { body: c.body } : {}) });
+      requests += r.requests.total;
       rss.push(`${mb(rssBytes(pid))} @${(r.requests.total / r.duration).toFixed(0)}/s non2xx=${r.non2xx}`);
     }
     process.stdout.write(`RSS every 5 s: ${rss.join(' | ')}\n`);
+    const stats = String(await redis.command('INFO', 'commandstats'));
+    const calls = [...stats.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)].filter(([, name]) => name !== 'info' && name !== 'config|resetstat');
+    process.stdout.write(`Redis commands per request (${requests} requests): ${calls.map(([, name, n]) => `${name} ${(Number(n) / requests).toFixed(2)}`).join(', ') || 'none'}\n`);
   } finally {
     child.kill('SIGINT');
     await exited;
+    await redis.stop();
   }
   const profiles = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
