@@ -9,6 +9,7 @@ import {
   CLAUDE_REGISTRATION,
   connectLikeClaude,
   exchangeCode,
+  expectTokenError,
   pkcePair,
   register,
   type Registration,
@@ -17,14 +18,6 @@ import {
 
 const base = () => inject('appUrl');
 
-async function expectTokenError(res: Response, status: number, error: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('cache-control')).toBe('no-store');
-  const body = (await res.json()) as Record<string, unknown>;
-  expect(body.error).toBe(error);
-  expect(body).not.toHaveProperty('access_token');
-  expect(body).not.toHaveProperty('refresh_token');
-}
 
 /** A fresh code for `client` (claude.ai-style), with everything needed to exchange it. */
 async function freshCode(client: Registration, key = KEY_A, redirectUri: string = CLAUDE_CALLBACK) {

@@ -16,6 +16,7 @@ import {
   authorizeWithKey,
   CLAUDE_CALLBACK,
   connectLikeClaude,
+  expectTokenError,
   openConsent,
   pkcePair,
   register,
@@ -29,14 +30,6 @@ const env = () => baseEnv(Number(new URL(base()).port));
 const resource = () => `${base()}/mcp`;
 const OTHER_SECRET = 'e'.repeat(64);
 
-async function expectGrantError(res: Response, status: number, error: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('cache-control')).toBe('no-store');
-  const body = (await res.json()) as Record<string, unknown>;
-  expect(body.error).toBe(error);
-  expect(body).not.toHaveProperty('access_token');
-  expect(body).not.toHaveProperty('refresh_token');
-}
 
 const token = (fields: Record<string, string>) => postForm(`${base()}/oauth/token`, fields);
 
@@ -117,7 +110,7 @@ describe('other kinds presented as an authorization code', () => {
   it('answers an access token, a refresh token, a client id and a consent token as code with invalid_grant', async () => {
     const { verifier } = pkcePair();
     for (const presented of [issued.access_token, issued.refresh_token!, claude.client_id, consentToken, claude.client_secret!]) {
-      await expectGrantError(await codeExchange(claude, presented, verifier), 400, 'invalid_grant');
+      await expectTokenError(await codeExchange(claude, presented, verifier), 400, 'invalid_grant');
     }
     const genuine = await freshCode(claude);
     expect((await codeExchange(claude, genuine.code, genuine.verifier)).status).toBe(200);
@@ -129,7 +122,7 @@ describe('other kinds presented as a refresh token', () => {
   it('answers an access token, a code, a client id and a consent token as refresh_token with invalid_grant, spending nothing', async () => {
     const unspent = await freshCode(claude);
     for (const presented of [issued.access_token, unspent.code, claude.client_id, consentToken]) {
-      await expectGrantError(await refreshExchange(claude, presented), 400, 'invalid_grant');
+      await expectTokenError(await refreshExchange(claude, presented), 400, 'invalid_grant');
     }
     expect((await codeExchange(claude, unspent.code, unspent.verifier)).status).toBe(200);
     expect((await refreshExchange(claude, issued.refresh_token!)).status).toBe(200);
@@ -141,10 +134,10 @@ describe('other kinds presented as a client id', () => {
   it('answers a code, a refresh token, an access token and a consent token as client_id with invalid_client 401, at both grants', async () => {
     const unspent = await freshCode(claude);
     for (const presented of [unspent.code, issued.refresh_token!, issued.access_token, consentToken]) {
-      await expectGrantError(await codeExchange(claude, unspent.code, unspent.verifier, { client_id: presented }), 401, 'invalid_client');
-      await expectGrantError(await refreshExchange(claude, issued.refresh_token!, { client_id: presented }), 401, 'invalid_client');
+      await expectTokenError(await codeExchange(claude, unspent.code, unspent.verifier, { client_id: presented }), 401, 'invalid_client');
+      await expectTokenError(await refreshExchange(claude, issued.refresh_token!, { client_id: presented }), 401, 'invalid_client');
       const asPublic = await token({ grant_type: 'authorization_code', code: unspent.code, code_verifier: unspent.verifier, redirect_uri: CLAUDE_CALLBACK, client_id: presented });
-      await expectGrantError(asPublic, 401, 'invalid_client');
+      await expectTokenError(asPublic, 401, 'invalid_client');
     }
     expect((await codeExchange(claude, unspent.code, unspent.verifier)).status).toBe(200);
   });
@@ -152,11 +145,11 @@ describe('other kinds presented as a client id', () => {
   // @req ADV-GRANT-CONFUSION
   it("refuses one registered client's secret presented with another client's id", async () => {
     const unspent = await freshCode(claude);
-    await expectGrantError(await codeExchange(claude, unspent.code, unspent.verifier, { client_secret: other.client_secret! }), 401, 'invalid_client');
-    await expectGrantError(await refreshExchange(claude, issued.refresh_token!, { client_secret: other.client_secret! }), 401, 'invalid_client');
-    await expectGrantError(await refreshExchange(other, issued.refresh_token!, { client_secret: claude.client_secret! }), 401, 'invalid_client');
+    await expectTokenError(await codeExchange(claude, unspent.code, unspent.verifier, { client_secret: other.client_secret! }), 401, 'invalid_client');
+    await expectTokenError(await refreshExchange(claude, issued.refresh_token!, { client_secret: other.client_secret! }), 401, 'invalid_client');
+    await expectTokenError(await refreshExchange(other, issued.refresh_token!, { client_secret: claude.client_secret! }), 401, 'invalid_client');
     // The other client's own, right secret authenticates, and then the code is not its own.
-    await expectGrantError(await codeExchange(other, unspent.code, unspent.verifier), 400, 'invalid_grant');
+    await expectTokenError(await codeExchange(other, unspent.code, unspent.verifier), 400, 'invalid_grant');
     expect((await codeExchange(claude, unspent.code, unspent.verifier)).status).toBe(200);
   });
 });
@@ -165,18 +158,18 @@ describe('tokens of another deployment (another AUTH_SECRET)', () => {
   // @req ADV-GRANT-CONFUSION
   it("answers its client id with invalid_client 401 and its code and refresh token with invalid_grant", async () => {
     const f = foreign;
-    await expectGrantError(await codeExchange(f.client, f.code, f.verifier), 401, 'invalid_client');
-    await expectGrantError(await refreshExchange(f.client, f.tokens.refresh_token!), 401, 'invalid_client');
-    await expectGrantError(await codeExchange(claude, f.code, f.verifier), 400, 'invalid_grant');
-    await expectGrantError(await refreshExchange(claude, f.tokens.refresh_token!), 400, 'invalid_grant');
-    await expectGrantError(await codeExchange(claude, f.tokens.access_token, f.verifier), 400, 'invalid_grant');
+    await expectTokenError(await codeExchange(f.client, f.code, f.verifier), 401, 'invalid_client');
+    await expectTokenError(await refreshExchange(f.client, f.tokens.refresh_token!), 401, 'invalid_client');
+    await expectTokenError(await codeExchange(claude, f.code, f.verifier), 400, 'invalid_grant');
+    await expectTokenError(await refreshExchange(claude, f.tokens.refresh_token!), 400, 'invalid_grant');
+    await expectTokenError(await codeExchange(claude, f.tokens.access_token, f.verifier), 400, 'invalid_grant');
     // Same issuer and resource as this deployment, signed under the other secret.
     const sameIssuer = await tokenServiceFor({ ...env(), AUTH_SECRET: OTHER_SECRET });
     const { verifier, challenge } = pkcePair();
     const code = (await sameIssuer.issue('code', { sub: fp, client_id: claude.client_id, redirect_uri: CLAUDE_CALLBACK, code_challenge: challenge, scope: 'mcp', resource: resource() }, 60)).token;
     const refresh = (await sameIssuer.issue('refresh', { sub: fp, client_id: claude.client_id, scope: 'mcp offline_access', resource: resource() }, 3600)).token;
-    await expectGrantError(await codeExchange(claude, code, verifier), 400, 'invalid_grant');
-    await expectGrantError(await refreshExchange(claude, refresh), 400, 'invalid_grant');
+    await expectTokenError(await codeExchange(claude, code, verifier), 400, 'invalid_grant');
+    await expectTokenError(await refreshExchange(claude, refresh), 400, 'invalid_grant');
     // The other deployment still honours its own code: the refusals above are about the secret.
     const home = await postForm(`${f.app.url}/oauth/token`, {
       grant_type: 'authorization_code',
@@ -198,8 +191,8 @@ describe('expired codes and refresh tokens', () => {
     const refreshClaims = { sub: fp, client_id: claude.client_id, scope: 'mcp offline_access', resource: resource() };
     const past = await tokenServiceFor(env(), () => Date.now() - 10 * 60_000);
     const longAgo = await tokenServiceFor(env(), () => Date.now() - 31 * 86_400_000);
-    await expectGrantError(await codeExchange(claude, (await past.issue('code', codeClaims, 60)).token, verifier), 400, 'invalid_grant');
-    await expectGrantError(await refreshExchange(claude, (await longAgo.issue('refresh', refreshClaims, 30 * 86_400)).token), 400, 'invalid_grant');
+    await expectTokenError(await codeExchange(claude, (await past.issue('code', codeClaims, 60)).token, verifier), 400, 'invalid_grant');
+    await expectTokenError(await refreshExchange(claude, (await longAgo.issue('refresh', refreshClaims, 30 * 86_400)).token), 400, 'invalid_grant');
 
     const now = await tokenServiceFor(env());
     expect((await codeExchange(claude, (await now.issue('code', codeClaims, 60)).token, verifier)).status).toBe(200);
@@ -215,7 +208,7 @@ describe('forged codes and refresh tokens', () => {
     for (const [name, forged] of await forgeriesOf(genuine.code)) {
       const res = await codeExchange(claude, forged, genuine.verifier);
       expect(res.status, name).toBe(400);
-      await expectGrantError(res, 400, 'invalid_grant');
+      await expectTokenError(res, 400, 'invalid_grant');
     }
     expect((await codeExchange(claude, genuine.code, genuine.verifier)).status).toBe(200);
   });
@@ -226,7 +219,7 @@ describe('forged codes and refresh tokens', () => {
     for (const [name, forged] of await forgeriesOf(issued.refresh_token!)) {
       const res = await refreshExchange(claude, forged);
       expect(res.status, name).toBe(400);
-      await expectGrantError(res, 400, 'invalid_grant');
+      await expectTokenError(res, 400, 'invalid_grant');
     }
     expect((await refreshExchange(claude, issued.refresh_token!)).status).toBe(200);
   });
