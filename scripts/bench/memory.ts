@@ -20,6 +20,7 @@ import { freePort, waitFor } from '../../tests/support/ports';
 import { startRedisStack } from '../../tests/support/redis';
 import { mb, RAISED_LIMITS } from './macro';
 import { pidListeningOn, rssBytes } from './rss';
+import { loadCase } from './cases';
 
 const SLICE_SECONDS = 10;
 
@@ -123,15 +124,7 @@ export async function main(argv: string[]): Promise<void> {
     await waitFor(async () => (await fetch(`${url}/api/health`)).ok, 60_000, 'next start');
     const pid = pidListeningOn(port);
     const token = await clientCredentialsToken(url, KEY_A);
-    const mcp = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-    const cases: Record<string, { path: string; method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }> = {
-      floor: { path: '/.well-known/oauth-authorization-server', method: 'GET' },
-      ping: { path: '/mcp', method: 'POST', headers: { ...mcp, Authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' },
-      tools: { path: '/mcp', method: 'POST', headers: { ...mcp, Authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' },
-      apikey: { path: '/mcp', method: 'POST', headers: { ...mcp, 'X-API-Key': KEY_A }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' },
-    };
-    const c = cases[which];
-    if (!c) throw new TypeError(`unknown case ${which}; one of ${Object.keys(cases).join(', ')}`);
+    const c = loadCase(which, token);
     process.stdout.write(`server pid ${pid}\nslice  requests (total)   RSS        V8 heap after the last full GC\n`);
     process.stdout.write(`start  ${'0'.padStart(16)}   ${mb(rssBytes(pid)).padStart(9)}\n`);
     let total = 0;

@@ -20,6 +20,7 @@ import { clientCredentialsToken } from '../../tests/support/http';
 import { startRedisStack } from '../../tests/support/redis';
 import { pidListeningOn, rssBytes } from './rss';
 import { mb, RAISED_LIMITS } from './macro';
+import { loadCase } from './cases';
 
 type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
 type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
@@ -87,15 +88,7 @@ export async function main(argv: string[]): Promise<void> {
   const pid = pidListeningOn(port);
   try {
     const token = await clientCredentialsToken(app.url, KEY_A);
-    const mcp = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-    const cases: Record<string, { path: string; method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }> = {
-      floor: { path: '/.well-known/oauth-authorization-server', method: 'GET' },
-      ping: { path: '/mcp', method: 'POST', headers: { ...mcp, Authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' },
-      tools: { path: '/mcp', method: 'POST', headers: { ...mcp, Authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' },
-      apikey: { path: '/mcp', method: 'POST', headers: { ...mcp, 'X-API-Key': KEY_A }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' },
-    };
-    const c = cases[which];
-    if (!c) throw new TypeError(`unknown case ${which}; one of ${Object.keys(cases).join(', ')}`);
+    const c = loadCase(which, token);
     await redis.command('CONFIG', 'RESETSTAT');
     const rss: string[] = [mb(rssBytes(pid))];
     let requests = 0;
