@@ -55,6 +55,13 @@ describe('next start with an unsafe production configuration', () => {
     ['MCP_API_KEYS', { MCP_API_KEYS: undefined }],
     ['MCP_API_KEYS', { MCP_API_KEYS: `${KEY_A},too-short-key` }],
     ['PUBLIC_URL', { PUBLIC_URL: undefined }],
+    // @req CFG-MALFORMED-ONE-LINE
+    ['AUTH_SECRET', { AUTH_SECRET: 'short' }],
+    ['AUTH_SECRET', { AUTH_SECRET: 'ab cd'.repeat(20) }],
+    ['AUTH_SECRET', { AUTH_SECRET: 'a'.repeat(100_000) }],
+    ['MCP_API_KEY_HASHES', { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: `${'a'.repeat(64)},not-a-digest` }],
+    ['MCP_API_KEY_HASHES', { MCP_API_KEY_HASHES: 'a'.repeat(64) }],
+    ['MCP_UPSTREAM_URL', { MCP_UPSTREAM_URL: 'http://upstream.example.com/mcp' }],
   ])('exits non-zero naming %s and never serves a request', async (setting, override) => {
     const port = await freePort();
     const env: Record<string, string> = {

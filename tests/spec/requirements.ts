@@ -8,6 +8,9 @@ export const requirements = {
   'CFG-DEV-DEFAULTS': { clause: 'DESIGN: Configuration', behaviour: 'development generates a missing secret and key, shared by every bundle' },
   'KEY-FINGERPRINT': { clause: 'DESIGN: Promise 2', behaviour: 'a fingerprint is the first 16 hex chars of SHA-256(key)' },
   'KEY-MEMBERSHIP': { clause: 'DESIGN: lib/keys.ts', behaviour: 'membership is a set lookup of the full SHA-256, never a raw string compare' },
+  'KEY-SOURCE-CONTRACT': { clause: 'docs/architecture.md: Key sources', behaviour: 'the list and digest sources answer identify, isActive (and keyFor, list only) alike' },
+  'KEY-SOURCE-UNAVAILABLE': { clause: 'docs/architecture.md: Key sources', behaviour: 'a key source that cannot answer is a 503 with Retry-After at /mcp and the credential endpoints, never a 401 and never a counted failure' },
+  'CFG-MALFORMED-ONE-LINE': { clause: 'README: Configuration', behaviour: 'every malformed value of every setting is refused with one line naming it, never an exception dump' },
   'KEY-REVOCATION': { clause: 'DESIGN: Promise 2', behaviour: 'removing a key revokes every token derived from it on the next request' },
   'TOK-ACCESS-CLAIMS': { clause: 'RFC 9068 §2', behaviour: 'access tokens are at+jwt with iss, aud, sub, client_id, scope, jti, iat, exp' },
   'TOK-KIND-SEPARATION': { clause: 'RFC 8725 §3.11, DESIGN: Promise 3', behaviour: 'no token of one kind verifies as another' },
@@ -99,7 +102,8 @@ export const requirements = {
   'RL-REDIS-CONTENTS': { clause: 'DESIGN: Promise 1, Issue 4 item 4', behaviour: 'Redis holds prefixed keyed-hash keys and counts only: no key, secret, token, fingerprint or address' },
   'RL-OUTAGE': { clause: 'DESIGN: Promise 7, Issue 4 item 5', behaviour: 'Redis down: credential endpoints 503 + Retry-After 5 with a generic message; /mcp serves verified callers; logged once; recovers by itself' },
   'RL-DEADLINE': { clause: 'Issue 4 item 5', behaviour: 'every Redis call answers within 800 ms or counts as unavailable, never throws' },
-  'RL-CLIENT-IP': { clause: 'Issue 4 item 2', behaviour: 'client IP headers are trusted only on Vercel or with TRUST_PROXY_HEADERS; else one shared bucket' },
+  'RL-CLIENT-IP': { clause: 'docs/rate-limits.md: Client IP', behaviour: 'client IP headers are trusted only on Vercel or with TRUST_PROXY_HEADERS; else no address is known' },
+  'RL-NO-TRUSTED-ADDRESS': { clause: 'SECURITY.md: Per-address limits', behaviour: 'without a trusted address a correct credential is never refused because of other clients\' failures' },
   'RL-SINGLE-USE': { clause: 'DESIGN: Promise 1', behaviour: 'a spent id is claimed once across instances (SET NX EX), stored as a keyed hash' },
 } as const satisfies Record<string, { clause: string; behaviour: string }>;
 
