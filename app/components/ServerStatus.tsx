@@ -3,7 +3,14 @@
 import { useEffect, useState } from 'react';
 import styles from '../page.module.css';
 
-type Health = { status: string; version: string; limiter: 'upstash' | 'memory'; issuer: string };
+type Health = {
+  status: string;
+  version: string;
+  limiter: 'upstash' | 'memory';
+  issuer: string;
+  backend?: 'tools' | 'upstream';
+  upstream?: { host: string; reached: boolean | null };
+};
 
 type State = { phase: 'loading' } | { phase: 'ok'; health: Health } | { phase: 'error'; message: string };
 
@@ -51,6 +58,17 @@ export function ServerStatus() {
         <dd>{health.status}</dd>
         <dt>Rate limiter</dt>
         <dd>{health.limiter === 'upstash' ? 'Upstash Redis (shared by all instances)' : 'In-memory (this process only)'}</dd>
+        <dt>Serves /mcp</dt>
+        <dd>
+          {health.backend === 'upstream' && health.upstream ? (
+            <>
+              Upstream MCP server <code className={styles.wrap}>{health.upstream.host}</code>
+              {health.upstream.reached === false ? ' (not reached at the last check)' : health.upstream.reached ? ' (reached)' : ''}
+            </>
+          ) : (
+            'In-process tools'
+          )}
+        </dd>
         <dt>Issuer</dt>
         <dd>
           <code className={styles.wrap}>{health.issuer}</code>

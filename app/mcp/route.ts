@@ -3,6 +3,12 @@ import { serveMcp } from '@/lib/mcp/endpoint';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
+/**
+ * Seconds a Vercel function may run: a forwarded SSE answer (a long tool call, a session's GET
+ * stream) lives as long as the function does. 300 s is every plan's ceiling with Fluid compute
+ * (Pro and Enterprise allow up to 800); see docs/upstream.md.
+ */
+export const maxDuration = 300;
 
 async function handle(request: Request): Promise<Response> {
   return serveMcp(request, await getServices(), await getBackend());

@@ -81,8 +81,8 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
     let body: string;
     try {
       response = await doFetch(url, {
-        ...init,
         method: 'POST',
+        ...init,
         // Nothing about this request may be cached or carry cookies.
         cache: 'no-store',
         credentials: 'omit',
@@ -99,11 +99,16 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
     return { response, body };
   }
 
+  /** The session a session-ful server (an upstream behind the gateway) opened at `initialize`. */
+  let session: Record<string, string> = {};
+
   async function rpc(id: number, method: string, params: Record<string, unknown>, headers: Record<string, string>): Promise<Record<string, unknown>> {
     const { response, body } = await send('mcp', options.mcpUrl, {
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers, ...session },
       body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
     });
+    const sessionId = response.headers.get('mcp-session-id');
+    if (method === 'initialize' && sessionId) session = { 'Mcp-Session-Id': sessionId };
     const message: RpcMessage | undefined = responseFor(rpcMessagesFrom(response.headers.get('content-type'), body), id);
     if (!message) throw unexpected(`no JSON-RPC answer to ${method}`, response.status);
     if (isRecord(message.error)) {
@@ -151,14 +156,22 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
     );
     const protocolVersion = typeof init.protocolVersion === 'string' ? init.protocolVersion : PROTOCOL_VERSION;
     const serverName = isRecord(init.serverInfo) && typeof init.serverInfo.name === 'string' ? init.serverInfo.name : null;
-    // Stateless server: no session to confirm, so `notifications/initialized` would change nothing.
+    const versioned = { ...auth, 'MCP-Protocol-Version': protocolVersion };
+    // A session-ful server (an upstream behind the gateway) waits for the handshake's last leg
+    // before serving the session; a stateless one has no session and needs nothing more.
+    if (session['Mcp-Session-Id']) {
+      await send('mcp', options.mcpUrl, {
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...versioned, ...session },
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      });
+    }
     report('initialize', 'done');
 
     begin('tools');
     const tools: ToolSummary[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-      const result = await rpc(2 + page, 'tools/list', cursor === undefined ? {} : { cursor }, { ...auth, 'MCP-Protocol-Version': protocolVersion });
+      const result = await rpc(2 + page, 'tools/list', cursor === undefined ? {} : { cursor }, versioned);
       if (!Array.isArray(result.tools)) throw unexpected('tools/list returned no tools array');
       for (const tool of result.tools) {
         if (!isRecord(tool) || typeof tool.name !== 'string') continue;
@@ -172,6 +185,8 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
       if (cursor === undefined) break;
     }
     report('tools', 'done');
+    // MCP Streamable HTTP §Session Management: end the session this test opened (best effort).
+    if (session['Mcp-Session-Id']) await send('mcp', options.mcpUrl, { method: 'DELETE', headers: { ...versioned, ...session } }).catch(() => {});
 
     return { ok: true, fingerprint: claims.sub, expiresAt, scope: claims.scope, protocolVersion, serverName, tools };
   } catch (error) {

@@ -86,7 +86,7 @@ export function mcpTooManyRequestsResponse(decision: LimitDecision & { outcome: 
 }
 
 /** RFC 6750 §3 and RFC 9728 §5.1: the challenge that tells a client where to get a token. */
-export function credentialFailureResponse(failure: CredentialFailure, config: Config): Response {
+export function credentialFailureResponse(failure: CredentialFailure, config: Pick<Config, 'resourceMetadataUrl'>): Response {
   if (failure.kind === 'unavailable') return mcpUnavailableResponse();
   const params = [`resource_metadata=${quoted(config.resourceMetadataUrl)}`, `scope=${quoted(REQUIRED_SCOPE)}`];
   let status = 401;

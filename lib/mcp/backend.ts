@@ -8,6 +8,19 @@ import type { Identity } from './identity';
 
 export type McpMethod = 'POST' | 'GET' | 'DELETE';
 
+/** What `/api/health` says about the backend: never an address beyond the upstream's host. */
+export type BackendHealth =
+  | { readonly backend: 'tools' }
+  | {
+      readonly backend: 'upstream';
+      readonly upstream: {
+        /** The upstream origin's host (and port), nothing of its path or query. */
+        readonly host: string;
+        /** Whether the last probe (or forwarded request) got an HTTP answer; `null` before the first. */
+        readonly reached: boolean | null;
+      };
+    };
+
 export interface McpBackend {
   readonly kind: 'tools' | 'upstream';
   /** The HTTP methods this backend serves; any other gets 405 with `Allow` before `serve`. */
@@ -17,4 +30,6 @@ export interface McpBackend {
    * error response. The identity comes from the route's own verification, never from a header.
    */
   serve(request: Request, identity: Identity): Promise<Response>;
+  /** For `/api/health`; may probe the upstream (at most once per interval), never throws. */
+  health(): Promise<BackendHealth>;
 }

@@ -7,10 +7,10 @@ import type { KeySource } from '../../keys';
 import { getServices } from '../../services';
 import type { McpBackend } from '../backend';
 import { createToolsBackend } from './tools';
+import { createUpstreamBackend } from './upstream';
 
 export function createBackend(config: Config, keys: KeySource): McpBackend {
-  void keys; // the upstream backend forwards each user's own key, found by fingerprint
-  return config.upstream ? createToolsBackend() : createToolsBackend();
+  return config.upstream ? createUpstreamBackend(config.upstream, keys, config) : createToolsBackend();
 }
 
 let backend: Promise<McpBackend> | null = null;

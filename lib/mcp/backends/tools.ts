@@ -102,6 +102,7 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
   return {
     kind: 'tools',
     methods: ['POST'],
+    health: async () => ({ backend: 'tools' }),
     async serve(request, identity) {
       let body: string;
       try {
