@@ -34,11 +34,11 @@ export type ApiKeyServerOptions = {
 export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<ApiKeyServer> {
   const byKey = new Map<string, string>();
   for (const key of options.keys) byKey.set(key, await fingerprintOf(key));
-  const callers = new WeakMap<Request, string>();
 
   const handler = createMcpHandler(
     (ctx) => {
-      const fingerprint = ctx.requestInfo ? callers.get(ctx.requestInfo) : undefined;
+      // Both eras hand the factory the caller's `authInfo` (the legacy leg builds its own Request).
+      const fingerprint = ctx.authInfo?.clientId;
       if (!fingerprint) throw new TypeError('request without a verified key');
       const server = new McpServer({ name: 'api-key-fixture', version: '1.0.0' }, { capabilities: { logging: {} } });
       server.registerTool(
@@ -64,7 +64,7 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
       );
       return server;
     },
-    { legacy: 'stateless' },
+    { legacy: 'stateless', onerror: (error) => console.error('[api-key-fixture]', error) },
   );
 
   const seen: SeenRequest[] = [];
@@ -104,8 +104,7 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
       duplex: 'half',
       signal: controller.signal,
     } as RequestInit);
-    callers.set(request, fingerprint);
-    const response = await handler.fetch(request);
+    const response = await handler.fetch(request, { authInfo: { token: 'api-key', clientId: fingerprint, scopes: [] } });
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (!response.body) {
       res.end();
