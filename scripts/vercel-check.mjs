@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Vercel readiness, tested rather than assumed: `vercel build` offline (no account, no network
 // beyond the registry) against a generated project file, then a check that the build output holds
-// the middleware and a function for every route under /mcp, /oauth and /.well-known.
+// the middleware, a function for every route under /mcp, /oauth and /.well-known, and that the
+// /mcp function streams its responses.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -46,8 +47,17 @@ if (middlewareRoute && !new RegExp(middlewareRoute.src).test('/mcp')) problems.p
 for (const route of expected) {
   if (!existsSync(join(output, 'functions', `${route.slice(1)}.func`))) problems.push(`no function for ${route}`);
 }
+// /mcp forwards SSE answers as they arrive (lib/mcp/backends/upstream.ts): its function must
+// stream its response, on Node, with the route's maxDuration (app/mcp/route.ts).
+const mcpConfig = join(output, 'functions', 'mcp.func', '.vc-config.json');
+if (existsSync(mcpConfig)) {
+  const vc = JSON.parse(readFileSync(mcpConfig, 'utf8'));
+  if (vc.supportsResponseStreaming !== true) problems.push(`mcp.func does not stream its response (supportsResponseStreaming: ${vc.supportsResponseStreaming})`);
+  if (!String(vc.runtime).startsWith('nodejs')) problems.push(`mcp.func runtime is ${vc.runtime}, expected nodejs`);
+  if (vc.maxDuration !== 300) problems.push(`mcp.func maxDuration is ${vc.maxDuration}, expected 300 (app/mcp/route.ts)`);
+}
 if (problems.length > 0) fail(problems.join('\n'));
-console.log(`vercel build output OK: middleware (edge) and ${expected.length} functions: ${expected.join(', ')}`);
+console.log(`vercel build output OK: middleware (edge), /mcp streaming (maxDuration 300) and ${expected.length} functions: ${expected.join(', ')}`);
 
 function fail(message) {
   console.error(`Vercel check failed:\n${message}`);

@@ -6,6 +6,8 @@
  *   --duration <s>     seconds per measured case (default 8)
  *   --no-micro         skip the micro-benchmarks
  *   --no-macro         skip the load test (and the build)
+ *   --no-upstream      skip the proxied cases (the gateway in front of an upstream MCP server)
+ *   --upstream-only    only the proxied cases (no micro-benchmarks, no other load cases)
  *
  * The budget is reported, never asserted: timings depend on the machine.
  */
@@ -16,6 +18,7 @@ import { ROOT } from '../../tests/support/app';
 import { buildIfNeeded } from './build';
 import { mb, runMacro, type CaseResult, type MacroResult } from './macro';
 import { runMicro, type MicroResult } from './micro';
+import { runUpstreamMacro, type UpstreamResult } from './upstream';
 
 const CONNECTIONS = 16;
 
@@ -64,6 +67,30 @@ function microTable(micro: MicroResult[]): string {
   );
 }
 
+function upstreamTable(result: UpstreamResult): string {
+  const rows = result.cases.map((c) => [c.label, String(c.connections), c.requestsPerSecond.toFixed(0), String(c.p50Ms), String(c.p99Ms), String(c.total), String(c.unexpected)]);
+  const events = result.firstEvent.map((f) => [`time to first SSE event, ${f.via}`, '1', '', f.p50Ms.toFixed(2), f.p99Ms.toFixed(2), String(f.samples), '']);
+  return table(['proxied case', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'unexpected'], [...rows, ...events]);
+}
+
+function upstreamBudget(result: UpstreamResult): Budget[] {
+  const by = (id: string) => result.cases.find((c) => c.id === id)!;
+  const direct1 = by('upstream-direct-1c');
+  const proxied1 = by('upstream-proxied-1c');
+  const addedP50 = proxied1.p50Ms - direct1.p50Ms;
+  const addedP99 = proxied1.p99Ms - direct1.p99Ms;
+  const ratio = by('upstream-proxied').requestsPerSecond / by('ping-bearer').requestsPerSecond;
+  const [viaGateway, direct] = [result.firstEvent.find((f) => f.via === 'gateway')!, result.firstEvent.find((f) => f.via === 'direct')!];
+  const unexpected = result.cases.reduce((a, c) => a + c.unexpected, 0);
+  return [
+    { check: 'latency the gateway adds, 1 connection, p50', target: '<= 3 ms', measured: `${addedP50.toFixed(2)} ms`, met: addedP50 <= 3 },
+    { check: 'latency the gateway adds, 1 connection, p99', target: 'reported', measured: `${addedP99.toFixed(2)} ms`, met: null },
+    { check: `proxied tools/list vs in-process ping (req/s, ${CONNECTIONS} conns)`, target: '>= 0.80x', measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.8 },
+    { check: 'time to first SSE event p50, gateway vs direct', target: 'reported', measured: `${viaGateway.p50Ms.toFixed(2)} ms vs ${direct.p50Ms.toFixed(2)} ms`, met: null },
+    { check: 'non-2xx/errors on proxied cases', target: '0', measured: String(unexpected), met: unexpected === 0 },
+  ];
+}
+
 function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[] {
   const out: Budget[] = [];
   if (macro) {
@@ -107,20 +134,25 @@ export async function main(argv: string[]): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
-  const micro = argv.includes('--no-micro') ? null : runMicro(ROOT, join(outDir, `micro-${stamp}.json`), log);
+  const upstreamOnly = argv.includes('--upstream-only');
+  const micro = argv.includes('--no-micro') || upstreamOnly ? null : runMicro(ROOT, join(outDir, `micro-${stamp}.json`), log);
 
   let macro: MacroResult | null = null;
-  if (!argv.includes('--no-macro')) {
-    buildIfNeeded(ROOT, log);
-    macro = await runMacro({ connections: CONNECTIONS, durationSeconds, warmupSeconds: quick ? 1 : 4 }, log);
-  }
+  let upstream: UpstreamResult | null = null;
+  const loadOptions = { connections: CONNECTIONS, durationSeconds, warmupSeconds: quick ? 1 : 4 };
+  if (!argv.includes('--no-macro') || upstreamOnly) buildIfNeeded(ROOT, log);
+  if (!argv.includes('--no-macro') && !upstreamOnly) macro = await runMacro(loadOptions, log);
+  if ((!argv.includes('--no-macro') && !argv.includes('--no-upstream')) || upstreamOnly) upstream = await runUpstreamMacro(loadOptions, log);
 
-  const budgetRows = budget(macro, micro);
+  const budgetRows = [...budget(macro, micro), ...(upstream ? upstreamBudget(upstream) : [])];
   const report = [
     '',
     macro ? `Load: autocannon, ${CONNECTIONS} connections, ${durationSeconds} s per case after warm-up; ratio = req/s ÷ floor (mean of its two runs) for app cases, ÷ the bare JWT server for the baseline and store cases.` : '',
     macro ? macroTable(macro) : '',
     macro ? `server RSS: start ${mb(macro.rss.startBytes)}, after warm-up ${mb(macro.rss.afterWarmupBytes)}, end ${mb(macro.rss.endBytes)} (pid ${macro.server.pid}: ${macro.server.process})` : '',
+    '',
+    upstream ? `Proxied: the gateway (MCP_UPSTREAM_URL) in front of a bare node:http MCP server, vs that server called directly; ${CONNECTIONS}-connection throughput as a ratio to the gateway's in-process ping in the same run.` : '',
+    upstream ? upstreamTable(upstream) : '',
     '',
     micro ? microTable(micro) : '',
     '',
@@ -133,8 +165,9 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.write(report);
 
   const file = join(outDir, `bench-${stamp}.json`);
-  const json = JSON.stringify({ startedAt, node: process.version, cpus: cpus().length, loadavgAtStart: loadavg(), quick, macro, micro, budget: budgetRows }, null, 2);
+  const json = JSON.stringify({ startedAt, node: process.version, cpus: cpus().length, loadavgAtStart: loadavg(), quick, macro, upstream, micro, budget: budgetRows }, null, 2);
   writeFileSync(file, json);
-  writeFileSync(join(outDir, 'latest.json'), json);
+  // A partial run is kept under its own name only, never as the latest full result.
+  if (!upstreamOnly) writeFileSync(join(outDir, 'latest.json'), json);
   log(`results written to ${file}`);
 }

@@ -1,0 +1,97 @@
+/**
+ * The upstream backend called in-process, against a real node:http upstream on loopback: the
+ * choices made at start and the answers that need no gateway around them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@/lib/config';
+import { createDigestKeySource, createListKeySource, fingerprintOf, sha256Hex, type Fingerprint } from '@/lib/keys';
+import { createBackend } from '@/lib/mcp/backends';
+import { createToolsBackend } from '@/lib/mcp/backends/tools';
+import { createUpstreamBackend } from '@/lib/mcp/backends/upstream';
+import type { Identity } from '@/lib/mcp/identity';
+import { startFaultyUpstream, type FaultyUpstream } from '../../support/faultyUpstream';
+
+const KEY = 'unit_key_0123456789abcdefghijkl';
+const PUBLIC_URL = 'https://mcp.example.com';
+const config = { resourceMetadataUrl: `${PUBLIC_URL}/.well-known/oauth-protected-resource/mcp` };
+
+let upstream: FaultyUpstream;
+beforeAll(async () => {
+  upstream = await startFaultyUpstream();
+});
+afterAll(async () => {
+  await upstream?.stop();
+});
+
+const settings = () => ({ url: `http://127.0.0.1:${upstream.port}/mcp`, keyHeader: 'x-api-key-upstream', timeoutMs: 2000 });
+
+function identity(fingerprint: string): Identity {
+  return { fingerprint: fingerprint as Fingerprint, clientId: 'mcp', scopes: ['mcp'], expiresAt: null, method: 'oauth_bearer' };
+}
+
+const ping = () =>
+  new Request(`${PUBLIC_URL}/mcp`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: '*/*' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+  });
+
+describe('createBackend', () => {
+  it('chooses the upstream forwarder when MCP_UPSTREAM_URL is set and the in-process tools otherwise', async () => {
+    const env = { NODE_ENV: 'production', PUBLIC_URL, AUTH_SECRET: 'c'.repeat(64), MCP_API_KEYS: KEY };
+    const keys = await createListKeySource([KEY]);
+    const forwarding = createBackend(loadConfig({ ...env, MCP_UPSTREAM_URL: settings().url }), keys);
+    expect(forwarding.kind).toBe('upstream');
+    expect(forwarding.methods).toEqual(['POST', 'GET', 'DELETE']);
+    const local = createBackend(loadConfig(env), keys);
+    expect(local.kind).toBe('tools');
+    expect(await local.health()).toEqual({ backend: 'tools' });
+  });
+});
+
+describe('createUpstreamBackend', () => {
+  it('refuses at start a key source that holds only digests: there would be no key to forward', async () => {
+    const digests = await createDigestKeySource([await sha256Hex(KEY)]);
+    expect(() => createUpstreamBackend(settings(), digests, config)).toThrow(TypeError);
+  });
+
+  // @req UP-OWN-KEY
+  it('sends the bare key in a custom header and the canonical Accept', async () => {
+    upstream.mode = { kind: 'echo' };
+    const backend = createUpstreamBackend(settings(), await createListKeySource([KEY]), config);
+    const res = await backend.serve(ping(), identity(await fingerprintOf(KEY)));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+    const arrived = upstream.arrivals.at(-1)!;
+    expect(arrived.headers['x-api-key-upstream']).toBe(KEY);
+    expect(arrived.headers.authorization).toBeUndefined();
+    expect(arrived.headers.accept).toBe('application/json, text/event-stream');
+  });
+
+  // @req KEY-REVOCATION
+  it('answers 401 invalid_token, calling nothing, when the key behind the fingerprint is gone', async () => {
+    const backend = createUpstreamBackend(settings(), await createListKeySource([KEY]), config);
+    const before = upstream.arrivals.length;
+    const res = await backend.serve(ping(), identity('0123456789abcdef'));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(upstream.arrivals.length).toBe(before);
+  });
+
+  // @req UP-HEALTH
+  it('reports the upstream host only, and whether the probe reached it', async () => {
+    const backend = createUpstreamBackend({ ...settings(), url: `http://127.0.0.1:${upstream.port}/private/mcp?tenant=x` }, await createListKeySource([KEY]), config);
+    expect(await backend.health()).toEqual({ backend: 'upstream', upstream: { host: `127.0.0.1:${upstream.port}`, reached: true } });
+    expect(upstream.arrivals.at(-1)).toMatchObject({ method: 'HEAD', url: '/private/mcp?tenant=x' });
+    expect(upstream.arrivals.at(-1)!.headers['x-api-key-upstream']).toBeUndefined();
+
+    const unreachable = createUpstreamBackend({ ...settings(), url: 'http://127.0.0.1:1/mcp' }, await createListKeySource([KEY]), config);
+    expect(await unreachable.health()).toEqual({ backend: 'upstream', upstream: { host: '127.0.0.1:1', reached: false } });
+  });
+});
+
+describe('createToolsBackend', () => {
+  it('reports the tools backend to health', async () => {
+    expect(await createToolsBackend().health()).toEqual({ backend: 'tools' });
+  });
+});
