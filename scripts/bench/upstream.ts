@@ -109,6 +109,7 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
     const drives: Drive[] = [
       { id: 'upstream-direct-1c', label: 'upstream tools/list, direct, 1 connection', url: upstream.url, headers: direct, body: TOOLS_LIST, connections: 1 },
       { id: 'upstream-proxied-1c', label: 'upstream tools/list, via gateway, 1 connection', url: `${gateway.url}/mcp`, headers: viaGateway, body: TOOLS_LIST, connections: 1 },
+      { id: 'ping-bearer-1c', label: 'gateway in-process ping, Bearer JWT, 1 connection', url: `${tools.url}/mcp`, headers: { ...MCP, Authorization: `Bearer ${toolsToken}` }, body: PING, connections: 1 },
       { id: 'ping-bearer', label: 'gateway in-process ping, Bearer JWT', url: `${tools.url}/mcp`, headers: { ...MCP, Authorization: `Bearer ${toolsToken}` }, body: PING, connections: options.connections },
       { id: 'upstream-proxied', label: 'upstream tools/list, via gateway', url: `${gateway.url}/mcp`, headers: viaGateway, body: TOOLS_LIST, connections: options.connections },
       { id: 'upstream-direct', label: 'upstream tools/list, direct', url: upstream.url, headers: direct, body: TOOLS_LIST, connections: options.connections },
