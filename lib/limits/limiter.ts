@@ -1,5 +1,5 @@
 /**
- * Rate limiting: one interface, a decision out; callers build the 429 (see `lib/http/rateLimited.ts`).
+ * Rate limiting: one interface, a decision out; callers build the 429 (see `lib/limits/refusals.ts` and `lib/mcp/authenticate.ts`).
  *
  * Both backends count in fixed one-minute windows aligned to the epoch minute, so a `limited`
  * decision's `Retry-After` is exact: the first request after it passes. (A sliding window would

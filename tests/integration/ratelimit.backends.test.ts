@@ -1,5 +1,5 @@
 /**
- * The Upstash backends (`lib/ratelimit.ts`, `lib/singleUse.ts`) against a real redis-server behind
+ * The Upstash backends (`lib/limits/limiter.ts`, `lib/limits/singleUse.ts`) against a real redis-server behind
  * the Upstash REST protocol: the same behaviour as the memory backend, one count across clients,
  * nothing readable in Redis, and `unavailable` (never a throw, never a hang) when Redis is gone.
  */
