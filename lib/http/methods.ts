@@ -4,3 +4,8 @@ import { jsonResponse } from './json';
 export function methodNotAllowed(allow: readonly string[], extraHeaders: Record<string, string> = {}): Response {
   return jsonResponse({ error: 'method_not_allowed', error_description: `Use ${allow.join(' or ')}.` }, 405, { Allow: allow.join(', '), ...extraHeaders });
 }
+
+/** The handler for every method a route does not serve: 405 naming the ones it does. */
+export function notAllowedExcept(...allow: string[]): () => Response {
+  return () => methodNotAllowed(allow);
+}

@@ -1,4 +1,4 @@
-import { fingerprintOfDigest, MAX_PRESENTED_KEY_LENGTH, sha256Hex, type Fingerprint } from './fingerprint';
+import { fingerprintOfDigest, identifyByDigest, type Fingerprint } from './fingerprint';
 import type { KeySource } from './source';
 
 /**
@@ -13,11 +13,7 @@ export function createDigestKeySource(digests: readonly string[]): KeySource {
     kind: 'digests',
     holdsKeys: false,
     size: byDigest.size,
-    async identify(presented) {
-      if (presented.length === 0 || presented.length > MAX_PRESENTED_KEY_LENGTH) return { outcome: 'unknown' };
-      const fingerprint = byDigest.get(await sha256Hex(presented));
-      return fingerprint ? { outcome: 'known', fingerprint } : { outcome: 'unknown' };
-    },
+    identify: (presented) => identifyByDigest(byDigest, presented),
     async isActive(fingerprint) {
       return active.has(fingerprint) ? 'active' : 'inactive';
     },

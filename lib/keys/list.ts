@@ -1,31 +1,19 @@
-import { fingerprintOfDigest, MAX_PRESENTED_KEY_LENGTH, sha256Hex, type Fingerprint } from './fingerprint';
+import { createDigestKeySource } from './digests';
+import { fingerprintOfDigest, sha256Hex } from './fingerprint';
 import type { KeySource } from './source';
 
 /**
- * `MCP_API_KEYS`: the keys themselves, reduced to their SHA-256 at start. Membership is a `Map`
- * lookup of the presented key's full digest; raw keys are never compared.
+ * `MCP_API_KEYS`: the keys themselves. Membership is the digest source's (each key reduced to its
+ * SHA-256 at start, a presented key looked up by its own digest; raw keys are never compared);
+ * holding the keys adds only `keyFor`, for forwarding a user's key to the configured upstream.
  */
 export async function createListKeySource(apiKeys: readonly string[]): Promise<KeySource> {
-  const byDigest = new Map<string, Fingerprint>();
-  const keyByFingerprint = new Map<string, string>();
-  for (const key of apiKeys) {
-    const digest = await sha256Hex(key);
-    const fingerprint = fingerprintOfDigest(digest);
-    byDigest.set(digest, fingerprint);
-    keyByFingerprint.set(fingerprint, key);
-  }
+  const digests = await Promise.all(apiKeys.map(sha256Hex));
+  const keyByFingerprint = new Map<string, string>(apiKeys.map((key, i) => [fingerprintOfDigest(digests[i]!), key]));
   return {
+    ...createDigestKeySource(digests),
     kind: 'list',
     holdsKeys: true,
-    size: byDigest.size,
-    async identify(presented) {
-      if (presented.length === 0 || presented.length > MAX_PRESENTED_KEY_LENGTH) return { outcome: 'unknown' };
-      const fingerprint = byDigest.get(await sha256Hex(presented));
-      return fingerprint ? { outcome: 'known', fingerprint } : { outcome: 'unknown' };
-    },
-    async isActive(fingerprint) {
-      return keyByFingerprint.has(fingerprint) ? 'active' : 'inactive';
-    },
     async keyFor(fingerprint) {
       return keyByFingerprint.get(fingerprint) ?? null;
     },

@@ -1,7 +1,7 @@
 /**
  * Submitting the consent page. Reads only the signed consent-request token and the API key: the
  * client, redirect URI, PKCE challenge, scope, resource and state come from the token, never from
- * form fields (DESIGN promise 5).
+ * form fields (SECURITY.md, "Signed state wins over form fields").
  *
  * Two transports, one logic: the page's script posts with `fetch()` and field `via=fetch` and gets
  * JSON telling it where to go; without JavaScript the plain form POST gets a 303. `Origin: null`
