@@ -206,7 +206,7 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
         method,
         headers,
         body,
-        // Fetch §5.4: a streamed request body must say so.
+        // A stream body must declare half duplex (the Fetch standard's `duplex`): the request streams up.
         duplex: 'half',
         signal: controller.signal,
         // A redirect would carry the key to wherever it points.
