@@ -3,6 +3,7 @@
  * fixture in tests/support/apiKeyServer.ts), configured WorldMonitor-style with a custom key
  * header. What reaches that server is read from its own record of every request.
  */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '@/lib/keys';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
@@ -134,6 +135,23 @@ describe('an API-key MCP server behind the gateway', () => {
 });
 
 describe('the official SDK clients through the gateway to the API-key server', () => {
+  // @req UP-FORWARD
+  it.each(['2025-11-25', '2026-07-28'] as const)('passes protocol %s through untouched, both ways', async (version) => {
+    const token = await clientCredentialsToken(app.url, KEY_B);
+    const from = upstream.seen.length;
+    const client = new Client({ name: 'era-test', version: '1.0.0' }, version === '2026-07-28' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {});
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${app.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe(version);
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      expect(result.structuredContent).toEqual({ fingerprint: await fingerprintOf(KEY_B), header: HEADER });
+    } finally {
+      await client.close();
+    }
+    const versions = upstream.seen.slice(from).map((r) => r.headers['mcp-protocol-version']);
+    expect(versions).toContain(version);
+  });
+
   // @req UP-SDK-CLIENTS
   it('SDK v2 completes the OAuth flow and calls the upstream\'s whoami with the consenting user\'s key', async () => {
     const report = await runConnectorFlow(sdkV2(`${app.url}/mcp`), consentOverHttp);
