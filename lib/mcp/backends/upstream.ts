@@ -196,7 +196,8 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
 
     const controller = new AbortController();
     const clientGone = () => controller.abort(request.signal.reason);
-    request.signal.addEventListener('abort', clientGone, { once: true });
+    if (request.signal.aborted) clientGone();
+    else request.signal.addEventListener('abort', clientGone, { once: true });
     const release = () => request.signal.removeEventListener('abort', clientGone);
     const timer = setTimeout(() => controller.abort(TIMED_OUT), settings.timeoutMs);
 
