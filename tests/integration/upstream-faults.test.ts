@@ -261,7 +261,6 @@ describe('what a hostile client cannot push through', () => {
     const chunked = await rawPost(['Content-Type: application/json', 'Transfer-Encoding: chunked'], `10\r\n${PING.slice(0, 16)}\r\n${(PING.length - 16).toString(16)}\r\n${PING.slice(16)}\r\n0\r\n\r\n`);
     expect(chunked.status).toBe(200);
     expect(upstream.arrivals.at(-1)!.body.toString()).toBe(PING);
-    expect(upstream.arrivals.at(-1)!.headers['transfer-encoding'] ?? 'absent').not.toContain('gzip');
 
     const upgrade = await rawPost(['Content-Type: application/json', 'Connection: Upgrade', 'Upgrade: websocket', `Content-Length: ${PING.length}`], PING);
     expect(upgrade.status).not.toBe(101);
@@ -278,9 +277,15 @@ describe('what a hostile client cannot push through', () => {
     const spaced = await post({ 'Mcp-Session-Id': 'abc def' });
     expect(spaced.status).toBe(400);
     expect(await spaced.json()).toMatchObject({ error: { message: 'Invalid Mcp-Session-Id header: visible ASCII only.' } });
+    // A well-formed request in between, so "reaches nothing" is seen against one that does.
+    expect((await rawPost(['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Mcp-Session-Id: fine'], PING)).status).toBe(200);
     // Non-ASCII bytes on the wire (Node reads them as latin1).
-    const latin1 = await rawPost(['Content-Type: application/json', `Content-Length: ${PING.length}`], PING).then(() =>
-      raw(Buffer.concat([Buffer.from(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${PING.length}\r\nMcp-Session-Id: ab`), Buffer.from([0xc3, 0xa9]), Buffer.from(`\r\n\r\n${PING}`)])),
+    const latin1 = await raw(
+      Buffer.concat([
+        Buffer.from(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${PING.length}\r\nMcp-Session-Id: ab`),
+        Buffer.from([0xc3, 0xa9]),
+        Buffer.from(`\r\n\r\n${PING}`),
+      ]),
     );
     expect(latin1.status).toBe(400);
     // Two copies arrive joined by ", ".
