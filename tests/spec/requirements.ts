@@ -30,6 +30,7 @@ export const requirements = {
   'MCP-INVALID-TOKEN': { clause: 'RFC 6750 §3.1', behaviour: 'a bad, expired or foreign token adds error="invalid_token"' },
   'MCP-API-KEY': { clause: 'docs/architecture.md: Flow 3', behaviour: 'X-API-Key authenticates; a query parameter never does' },
   'MCP-WHOAMI': { clause: 'README.md', behaviour: 'whoami shows fingerprint, client, scopes, expiry and method, never a key or token' },
+  'MCP-TOOL-CONTEXT': { clause: 'MCP 2025-11-25 basic/utilities/progress, server/tools', behaviour: 'tools get the identity, an abort signal and progress/log channels, and return the full CallToolResult; arguments are validated first' },
   'MCP-CORS': { clause: 'README.md', behaviour: 'preflight without credentials, CORS * without credentials, WWW-Authenticate exposed' },
   'MCP-METHODS': { clause: 'MCP Streamable HTTP (stateless)', behaviour: 'GET and DELETE are 405 with Allow; HEAD likewise without a body' },
   'MCP-ACCEPT': { clause: 'docs/architecture.md: real clients', behaviour: 'Accept: */* and a missing Accept are served' },
