@@ -17,13 +17,13 @@ const base = () => process.env.E2E_BASE_URL!;
 
 type Bridge = { child: ChildProcessWithoutNullStreams; stderr: () => string; opened: () => string[]; configDir: string; callbackPort: number; close(): Promise<void> };
 
-async function startBridge(configDir: string): Promise<Bridge> {
+async function startBridge(configDir: string, callbackPort?: number): Promise<Bridge> {
   const work = mkdtempSync(join(tmpdir(), 'mcp-remote-'));
   const urls = join(work, 'opened.txt');
   const browser = join(work, 'browser.sh');
   writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${urls}'\n`);
   chmodSync(browser, 0o755);
-  const callbackPort = await freePort();
+  callbackPort ??= await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'node_modules/mcp-remote/dist/proxy.js'), `${base()}/mcp`, String(callbackPort), '--allow-http'], {
     cwd: work,
     // No DISPLAY: xdg-open falls back to $BROWSER, our recorder.
@@ -100,6 +100,13 @@ async function expectMcpOverStdio(bridge: Bridge) {
   expect(tools.result.tools.map((t) => t.name)).toContain('whoami');
 }
 
+/** Waits for the bridge to open the authorization URL; on failure, says what the bridge printed. */
+async function waitForOpened(bridge: Bridge): Promise<void> {
+  await waitFor(async () => bridge.opened().length > 0, 30_000, 'mcp-remote to open the authorization URL').catch((error: Error) => {
+    throw new Error(`${error.message}; mcp-remote printed:\n${bridge.stderr()}`);
+  });
+}
+
 function clientIdOf(url: string): string {
   return new URL(url).searchParams.get('client_id')!;
 }
@@ -110,7 +117,7 @@ test('mcp-remote registers, gets consent in Chromium, and serves initialize and 
   const configDir = mkdtempSync(join(tmpdir(), 'mcp-remote-store-'));
   const bridge = await startBridge(configDir);
   try {
-    await waitFor(async () => bridge.opened().length > 0, 30_000, 'mcp-remote to open the authorization URL');
+    await waitForOpened(bridge);
     const [opened] = bridge.opened();
     expect(new URL(opened!).origin + new URL(opened!).pathname).toBe(`${base()}/oauth/authorize`);
     await consentInChromium(page, bridge, opened!);
@@ -124,12 +131,12 @@ test('mcp-remote registers, gets consent in Chromium, and serves initialize and 
 
 // @req CONN-MCP-REMOTE-STALE
 // @req AUTHZ-JSON-REFUSAL
-test('mcp-remote with a cached registration signed by another AUTH_SECRET re-registers once and signs in', async ({ page }) => {
+test('mcp-remote with a cached registration signed by another AUTH_SECRET gets a JSON invalid_client, re-registers once, and signs in', async ({ page }) => {
   test.setTimeout(90_000);
   const configDir = mkdtempSync(join(tmpdir(), 'mcp-remote-store-'));
   // First run: a real registration lands in the store; stop before signing in.
   const first = await startBridge(configDir);
-  await waitFor(async () => first.opened().length > 0, 30_000, 'mcp-remote to open the authorization URL');
+  await waitForOpened(first);
   await first.close();
   const storeDir = join(configDir, 'mcp-remote-v1');
   const infoFile = readdirSync(storeDir).find((name) => name.endsWith('_client_info.json'))!;
@@ -137,24 +144,41 @@ test('mcp-remote with a cached registration signed by another AUTH_SECRET re-reg
 
   // The same registration, as a server with another AUTH_SECRET signed it: it no longer verifies.
   const other = await createTokenService({ secret: new Uint8Array(32).fill(7), issuer: base(), resource: `${base()}/mcp` });
-  const { token: stale } = await other.issue('client', { ru: ['http://localhost/oauth/callback'], am: 'none' }, null);
+  const { token: stale } = await other.issue('client', { ru: ['http://localhost/oauth/callback'], am: 'none', cn: 'MCP CLI Proxy' }, null);
   writeFileSync(join(storeDir, infoFile), JSON.stringify({ ...info, client_id: stale }));
   for (const name of readdirSync(storeDir)) if (!name.endsWith('_client_info.json')) rmSync(join(storeDir, name));
 
-  const bridge = await startBridge(configDir);
+  // The same callback port: otherwise mcp-remote drops the cached registration itself.
+  const stuck = await startBridge(configDir, first.callbackPort);
+  const savedId = () => (JSON.parse(readFileSync(join(storeDir, infoFile), 'utf8')) as { client_id: string }).client_id;
+  let fresh: string;
   try {
-    await waitFor(async () => bridge.opened().length > 0, 30_000, 'mcp-remote to open the authorization URL');
-    // It asked for the stale client first (printed), got a JSON invalid_client from the preflight,
-    // and opened the browser only once, for a fresh registration.
-    expect(bridge.stderr()).toContain(`client_id=${encodeURIComponent(stale)}`);
+    // It printed the URL for the stale client, checked it itself (Accept: application/json), got
+    // JSON invalid_client, and registered again; no browser was sent to an error page.
+    await waitFor(async () => savedId() !== stale, 30_000, 'mcp-remote to re-register').catch((error: Error) => {
+      throw new Error(`${error.message}; mcp-remote printed:\n${stuck.stderr()}`);
+    });
+    fresh = savedId();
+    expect(stuck.stderr()).toContain(`client_id=${encodeURIComponent(stale)}`);
+    expect(fresh).not.toBe(info.client_id);
+    // mcp-remote 0.15.1 then suppresses its own second redirect in the same process ("a sign-in
+    // for this server is already under way"): the user's next start (Reconnect) signs in.
+    await waitFor(async () => stuck.stderr().includes('already under way'), 10_000, 'mcp-remote to settle');
+    expect(stuck.opened()).toHaveLength(0);
+  } finally {
+    await stuck.close();
+  }
+
+  const bridge = await startBridge(configDir, first.callbackPort);
+  try {
+    await waitForOpened(bridge);
     const [opened] = bridge.opened();
-    expect(clientIdOf(opened!)).not.toBe(stale);
-    expect(clientIdOf(opened!)).not.toBe(info.client_id);
+    expect(clientIdOf(opened!)).toBe(fresh);
     await consentInChromium(page, bridge, opened!);
     await expectMcpOverStdio(bridge);
     expect(bridge.opened()).toHaveLength(1);
-    const saved = JSON.parse(readFileSync(join(storeDir, infoFile), 'utf8')) as { client_id: string };
-    expect(saved.client_id).toBe(clientIdOf(opened!));
+    // One re-registration in all: the sign-in used the registration made after the refusal.
+    expect(savedId()).toBe(fresh);
   } finally {
     await bridge.close();
     rmSync(configDir, { recursive: true, force: true });
