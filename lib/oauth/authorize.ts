@@ -45,6 +45,14 @@ export type AuthorizationRequest = {
 
 const SINGLE_VALUED = ['client_id', 'redirect_uri', 'response_type', 'code_challenge', 'code_challenge_method', 'scope', 'resource', 'state'] as const;
 
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
 function render(description: string, reason?: string, code: Extract<OAuthErrorCode, 'invalid_request' | 'invalid_client'> = 'invalid_request'): AuthorizationError {
   return new AuthorizationError({ mode: 'render' }, new OAuthError(code, description, { reason }));
 }
@@ -63,7 +71,11 @@ export async function validateAuthorizationRequest(params: URLSearchParams, serv
   if (repeated.includes('client_id')) throw render('The client_id parameter is repeated.');
   const lookup = await resolveClient(clientId, services);
   if (lookup.client === null) {
-    throw render('This application is not registered here (or its registration expired). Reconnect it from the application.', lookup.reason, 'invalid_client');
+    const cimdHost = clientId.startsWith('https://') ? hostOf(clientId) : undefined;
+    const description = cimdHost
+      ? `This application could not be verified: its client metadata document on ${cimdHost} could not be fetched or is not valid. Try again later.`
+      : 'This application is not registered here (or its registration expired). Reconnect it from the application.';
+    throw render(description, lookup.reason, 'invalid_client');
   }
   const { client } = lookup;
   if (repeated.includes('redirect_uri')) throw render('The redirect_uri parameter is repeated.');

@@ -59,7 +59,7 @@ async function expectInvalidClient(app: AppInstance, clientId: string, logged: R
   expect(page.status).toBe(400);
   expect(page.headers.get('location')).toBeNull();
   expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-  expect(await page.text()).toContain('not registered here');
+  expect(await page.text()).toContain(`could not be verified: its client metadata document on ${new URL(clientId).host}`);
 
   const preflight = await authorizeStatus(app, clientId, LOOPBACK_CALLBACK, { Accept: 'application/json' });
   expect(preflight.status).toBe(401);
