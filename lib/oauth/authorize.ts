@@ -4,10 +4,12 @@
  * both verify, an error is shown to the user and never redirected (RFC 6749 §4.1.2.1), which the
  * `ErrorDelivery` type makes explicit.
  */
+import { logUnexpected } from '../http/log';
 import type { Config } from '../config';
 import type { Services } from '../services';
 import { CONSENT_TTL_SECONDS, type Claims } from '../tokens';
-import { jsonResponse, OAuthError, type OAuthErrorCode } from './errors';
+import { jsonResponse } from '../http/json';
+import { OAuthError, type OAuthErrorCode } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
 import { resolveClient, resolveRedirectUri, type Client } from './clients';
 import { isS256Challenge } from './pkce';
@@ -240,7 +242,7 @@ export async function handleAuthorizationRequest(request: Request, services: Ser
     await validateAuthorizationRequest(url.searchParams, services);
   } catch (error) {
     if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config, json);
-    console.error('[authorize] unexpected error:', error instanceof Error ? (error.stack ?? error.message) : String(error));
+    logUnexpected('authorize', error);
     if (json) return jsonResponse({ error: 'server_error', error_description: 'The server could not complete the request.' }, 500, AUTHORIZATION_PAGE_HEADERS);
     return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.');
   }

@@ -14,9 +14,9 @@
  * native apps pick an ephemeral port per request).
  */
 import type { Config } from '../config';
+import { isLoopbackHost } from '../http/loopback';
 import { knownClientOfRedirectUri } from './knownClients';
 
-export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 export const MAX_REDIRECT_URI_LENGTH = 2000;
 
 export type RedirectUriKind = 'known' | 'configured' | 'https' | 'loopback';
@@ -54,7 +54,7 @@ export function parseSafeRedirectUri(raw: string): URL | null {
     // The authority as written must be exactly the parsed host: no `@`, no trailing dot, no tricks.
     const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?]*)/i.exec(raw)?.[1];
     if (authority === undefined || authority.toLowerCase() !== url.host) return null;
-    if (url.protocol === 'http:' && !LOOPBACK_HOSTS.includes(url.hostname)) return null;
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return null;
     return url;
   }
   if (hierarchical) {

@@ -1,7 +1,7 @@
 /** The successful token response (RFC 6749 §5.1), shared by every grant. */
 import type { Fingerprint } from '../keys';
 import type { Services } from '../services';
-import { jsonResponse } from './errors';
+import { jsonResponse } from '../http/json';
 import { formatScope, type Scope } from './scope';
 
 export type Grant = {

@@ -14,7 +14,7 @@ export const CLAUDE_REGISTRATION = {
 
 export const CLAUDE_CALLBACK = CLAUDE_REGISTRATION.redirect_uris[0];
 
-/** The registration payloads real clients send, as observed (DESIGN.md, "What the real clients do"). */
+/** The registration payloads real clients send, as observed (docs/connector.md, "What each client runs"). */
 export const REAL_PAYLOADS = {
   ChatGPT: { client_name: 'ChatGPT', redirect_uris: ['https://chatgpt.com/connector_platform_oauth_redirect'], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post' },
   Cursor: {

@@ -7,9 +7,9 @@
  */
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
-import { OUTAGE_RETRY_AFTER_SECONDS } from '../../http/rateLimited';
+import { isKeyActive } from '../keyChecks';
 import { assertClientMayUse, authenticateClient } from '../clients';
-import { OAuthError } from '../errors';
+import { OAuthError, serviceUnavailable } from '../errors';
 import { verifyCodeVerifier } from '../pkce';
 import { sameRedirectUri } from '../redirectUri';
 import { assertOurResource } from '../resource';
@@ -44,16 +44,10 @@ export async function claimCodeOnce(claims: Claims<'code'>, services: Services):
   const remaining = Math.max(1, claims.exp - services.tokens.nowSeconds() + CLOCK_TOLERANCE_SECONDS);
   const outcome = await services.singleUse.claim(`code:${claims.jti}`, remaining);
   if (outcome === 'replayed') throw invalidGrant('code replayed');
-  if (outcome === 'unavailable') {
-    throw new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
-      status: 503,
-      headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
-      reason: 'single-use store unavailable',
-    });
-  }
+  if (outcome === 'unavailable') throw serviceUnavailable('single-use store unavailable');
 }
 
-export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string): Promise<Response> {
+export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string | null): Promise<Response> {
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'authorization_code');
   if (request.code_verifier === undefined) throw new OAuthError('invalid_request', 'The code_verifier parameter is required (PKCE).');
@@ -67,7 +61,7 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
   }
   if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('PKCE verifier mismatch');
   if (claims.resource !== resource) throw invalidGrant('resource differs from the authorization request');
-  if (!services.keyring.isCurrent(claims.sub)) throw invalidGrant('key removed since consent');
+  if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key removed since consent');
   await claimCodeOnce(claims, services);
 
   // A client registered for refresh_token gets one whether or not it asked for offline_access:
