@@ -6,7 +6,8 @@
  */
 import { classifyCimdRedirectUri } from '../redirectUri';
 
-export const MAX_CIMD_CLIENT_ID_LENGTH = 2000;
+/** The id rides in every code, consent and access token; real documents' URLs are under 100 characters. */
+export const MAX_CIMD_CLIENT_ID_LENGTH = 512;
 export const MAX_CIMD_NAME_LENGTH = 100;
 export const MAX_CIMD_REDIRECT_URIS = 20;
 

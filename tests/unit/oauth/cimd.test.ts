@@ -13,7 +13,7 @@ describe('isCimdClientId', () => {
   it('accepts an https URL with a path in normal form, and nothing else', () => {
     expect(isCimdClientId(URL_ID)).toBe(true);
     expect(isCimdClientId('https://claude.ai/oauth/claude-code-client-metadata')).toBe(true);
-    for (const bad of ['http://app.example.org/c.json', 'https://app.example.org', 'https://app.example.org/', 'https://u@app.example.org/c', 'https://app.example.org/c#f', 'https://APP.example.org/c', 'https://app.example.org/a/../c', 'https://app.example.org/./c', 'https://app.example.org:443/c']) {
+    for (const bad of ['http://app.example.org/c.json', 'https://app.example.org', 'https://app.example.org/', 'https://u@app.example.org/c', 'https://app.example.org/c#f', 'https://APP.example.org/c', 'https://app.example.org/a/../c', 'https://app.example.org/./c', 'https://app.example.org:443/c', `https://app.example.org/${'a'.repeat(500)}`]) {
       expect(isCimdClientId(bad), bad).toBe(false);
     }
   });
