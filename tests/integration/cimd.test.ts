@@ -36,7 +36,7 @@ beforeAll(async () => {
   docs = await startCimdServer();
   docs.routes.set('/clients/agent.json', (_req, res, self) => json(res, documentFor(self), { 'Cache-Control': 'max-age=60' }));
   [open, guarded] = await Promise.all([
-    startApp({ NODE_EXTRA_CA_CERTS: docs.caFile, CIMD_ALLOW_PRIVATE_HOSTS: '1' }),
+    startApp({ NODE_EXTRA_CA_CERTS: docs.caFile, CIMD_ALLOW_PRIVATE_HOSTS: '1', OAUTH_REDIRECT_HOSTS: 'app.example.org', OAUTH_REDIRECT_URIS: 'com.example.app:/oauth2redirect' }),
     startApp({ NODE_EXTRA_CA_CERTS: docs.caFile }),
   ]);
 }, 120_000);
@@ -234,6 +234,18 @@ describe('the official SDK v2 client with clientMetadataUrl', () => {
     expect(report.whoami).toMatchObject({ client_id: agentId(), authenticated_by: 'oauth_bearer' });
     expect(report.provider.tokenHistory).toHaveLength(2);
     expect(report.whoamiAfterRefresh).toMatchObject({ client_id: agentId() });
+  });
+});
+
+describe('redirect URIs added by configuration', () => {
+  // @req CONN-REDIRECT-CONFIG
+  it('OAUTH_REDIRECT_HOSTS and OAUTH_REDIRECT_URIS add to the known clients; without them only the known ones register', async () => {
+    const payload = { redirect_uris: ['com.example.app:/oauth2redirect', 'https://app.example.org/any/path', 'https://vscode.dev/redirect'], token_endpoint_auth_method: 'none' };
+    const post = (app: AppInstance) => fetch(`${app.url}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload) });
+    expect((await post(open)).status).toBe(201);
+    const refused = await post(guarded);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'invalid_redirect_uri' });
   });
 });
 
