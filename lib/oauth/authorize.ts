@@ -8,8 +8,7 @@ import { logUnexpected } from '../http/log';
 import type { Config } from '../config';
 import type { Services } from '../services';
 import { CONSENT_TTL_SECONDS, type Claims } from '../tokens';
-import { jsonResponse } from '../http/json';
-import { OAuthError, type OAuthErrorCode } from './errors';
+import { OAuthError, oauthErrorResponse, unexpectedErrorResponse, type OAuthErrorCode } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
 import { resolveClient, resolveRedirectUri, type Client } from './clients';
 import { isS256Challenge } from './pkce';
@@ -189,7 +188,8 @@ export function prefersJson(request: Request): boolean {
 export function authorizationErrorResponse(error: AuthorizationError, config: Pick<Config, 'issuer'>, json = false): Response {
   if (error.error.reason) console.warn(`[authorize] ${error.error.code}: ${error.error.reason}`);
   if (error.delivery.mode === 'render') {
-    if (json) return jsonResponse({ error: error.error.code, error_description: error.error.description }, error.error.code === 'invalid_client' ? 401 : 400, AUTHORIZATION_PAGE_HEADERS);
+    // RFC 6749 §5.2 statuses: 401 for invalid_client, 400 for invalid_request.
+    if (json) return oauthErrorResponse(error.error);
     return errorPageResponse(400, 'This authorization request cannot be completed', error.error.description);
   }
   return redirectResponse(
@@ -242,8 +242,8 @@ export async function handleAuthorizationRequest(request: Request, services: Ser
     await validateAuthorizationRequest(url.searchParams, services);
   } catch (error) {
     if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config, json);
+    if (json) return unexpectedErrorResponse('authorize', error);
     logUnexpected('authorize', error);
-    if (json) return jsonResponse({ error: 'server_error', error_description: 'The server could not complete the request.' }, 500, AUTHORIZATION_PAGE_HEADERS);
     return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.');
   }
   return redirectResponse(`${CONSENT_PAGE_PATH}${url.search}`, 303);
