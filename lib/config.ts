@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { isLoopbackHost } from './http/loopback';
 import { randomHex } from './random';
+import { parseSafeRedirectUri } from './oauth/redirectUri';
 import packageJson from '../package.json';
 
 export const MIN_SECRET_BYTES = 32;
@@ -47,8 +48,18 @@ export type Config = {
   readonly upstream: UpstreamSettings | null;
   readonly redis: { readonly url: string; readonly token: string } | null;
   readonly oauthClientId: string;
-  /** Hosts allowed for `https` redirect URIs of registered clients. */
+  /**
+   * Extra hosts allowed for `https` redirect URIs of registered clients (`OAUTH_REDIRECT_HOSTS`),
+   * beyond the built-in known clients of `lib/oauth/knownClients.ts`.
+   */
   readonly redirectHosts: readonly string[];
+  /** Extra exact redirect URIs (`OAUTH_REDIRECT_URIS`), e.g. a native app's private-use scheme. */
+  readonly redirectUris: readonly string[];
+  /**
+   * `CIMD_ALLOW_PRIVATE_HOSTS=1`: Client ID Metadata Documents may be fetched from loopback,
+   * private and link-local addresses (tests, private networks). Off by default (SSRF).
+   */
+  readonly dangerouslyAllowPrivateCimdHosts: boolean;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly limits: RateLimits;
@@ -304,7 +315,8 @@ export function loadConfig(env: Env): Config {
   const oauthClientId = env.OAUTH_CLIENT_ID?.trim() || 'mcp';
   if (!/^[\x21-\x7e]{1,64}$/.test(oauthClientId)) throw new ConfigError('OAUTH_CLIENT_ID must be 1 to 64 printable ASCII characters');
 
-  const redirectHosts = (env.OAUTH_REDIRECT_HOSTS ?? 'claude.ai,claude.com')
+  // Added to the built-in known clients, never replacing them (lib/oauth/knownClients.ts).
+  const redirectHosts = (env.OAUTH_REDIRECT_HOSTS ?? '')
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
@@ -313,6 +325,21 @@ export function loadConfig(env: Env): Config {
       throw new ConfigError('OAUTH_REDIRECT_HOSTS must be a comma-separated list of DNS host names');
     }
   }
+  const redirectUris = (env.OAUTH_REDIRECT_URIS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  redirectUris.forEach((uri, i) => {
+    // RFC 8252 §7.1 private-use schemes are fine; what a browser runs itself, http off loopback,
+    // fragments, userinfo and wildcards are not (lib/oauth/redirectUri.ts).
+    if (parseSafeRedirectUri(uri) === null) {
+      throw new ConfigError(`OAUTH_REDIRECT_URIS entry #${i + 1} is not an acceptable redirect URI (no fragment, userinfo, wildcard, javascript:/data:/file:, or http off loopback)`);
+    }
+  });
+
+  const privateRaw = env.CIMD_ALLOW_PRIVATE_HOSTS?.trim().toLowerCase();
+  if (privateRaw && !['1', 'true', '0', 'false'].includes(privateRaw)) throw new ConfigError('CIMD_ALLOW_PRIVATE_HOSTS must be 1, true, 0 or false');
+  const dangerouslyAllowPrivateCimdHosts = privateRaw === '1' || privateRaw === 'true';
 
   const numbers = NumbersSchema.safeParse(env);
   if (!numbers.success) throw new ConfigError(numbers.error.issues[0]?.message ?? 'invalid numeric setting');
@@ -333,6 +360,8 @@ export function loadConfig(env: Env): Config {
     redis: redisUrl && redisToken ? { url: redisUrl, token: redisToken } : null,
     oauthClientId,
     redirectHosts,
+    redirectUris: [...new Set(redirectUris)],
+    dangerouslyAllowPrivateCimdHosts,
     accessTokenTtlSeconds: n.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: n.REFRESH_TOKEN_TTL_SECONDS,
     limits: {

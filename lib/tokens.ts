@@ -80,7 +80,8 @@ const ClaimSchemas = {
   client: z.object({
     ru: z.array(z.string()).min(1),
     am: z.enum(['none', 'client_secret_post', 'client_secret_basic']),
-    gt: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1),
+    // Omitted when both (the usual registration): ids must fit Cursor's and VS Code's payloads.
+    gt: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code', 'refresh_token']),
     cn: z.string().optional(),
     iat: z.number(),
   }),
@@ -98,7 +99,7 @@ const ClaimSchemas = {
 } satisfies Record<TokenKind, z.ZodType>;
 
 export type Claims<K extends TokenKind> = z.infer<(typeof ClaimSchemas)[K]>;
-type Issued<K extends TokenKind> = Omit<Claims<K>, 'iat' | 'exp' | 'jti'>;
+type Issued<K extends TokenKind> = Omit<z.input<(typeof ClaimSchemas)[K]>, 'iat' | 'exp' | 'jti'>;
 
 export type TokenFailure = 'malformed' | 'expired' | 'invalid';
 

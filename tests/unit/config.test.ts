@@ -73,7 +73,21 @@ describe('loadConfig', () => {
     expect(config.limits).toEqual({ tokenPerMinute: 10, failedAuthPerMinute: 20, registrationPerMinute: 120, mcpPerMinute: 120 });
     expect(config.accessTokenTtlSeconds).toBe(3600);
     expect(config.redis).toBeNull();
-    expect(config.redirectHosts).toEqual(['claude.ai', 'claude.com']);
+    expect(config.redirectHosts).toEqual([]);
+    expect(config.redirectUris).toEqual([]);
+    expect(config.dangerouslyAllowPrivateCimdHosts).toBe(false);
+  });
+
+  // @req CONN-REDIRECT-CONFIG
+  it('reads extra redirect hosts and exact URIs, and refuses unsafe ones naming the setting', () => {
+    const config = loadConfig(prod({ OAUTH_REDIRECT_HOSTS: 'app.example.org', OAUTH_REDIRECT_URIS: 'com.example.app:/cb, https://x.example.org/cb', CIMD_ALLOW_PRIVATE_HOSTS: '1' }));
+    expect(config.redirectHosts).toEqual(['app.example.org']);
+    expect(config.redirectUris).toEqual(['com.example.app:/cb', 'https://x.example.org/cb']);
+    expect(config.dangerouslyAllowPrivateCimdHosts).toBe(true);
+    for (const bad of ['javascript:alert(1)', 'http://example.org/cb', 'https://x.example.org/cb#f', 'https://*.example.org/cb', 'data:text/html,x']) {
+      expect(() => loadConfig(prod({ OAUTH_REDIRECT_URIS: bad }))).toThrow(/^OAUTH_REDIRECT_URIS entry #1/);
+    }
+    expect(() => loadConfig(prod({ CIMD_ALLOW_PRIVATE_HOSTS: 'yes' }))).toThrow(/^CIMD_ALLOW_PRIVATE_HOSTS/);
   });
 
   // @req CFG-DEV-DEFAULTS

@@ -11,7 +11,7 @@ import { isKeyActive } from '../keyChecks';
 import { assertClientMayUse, authenticateClient } from '../clients';
 import { OAuthError, serviceUnavailable } from '../errors';
 import { verifyCodeVerifier } from '../pkce';
-import { redirectUriMatches } from '../redirectUri';
+import { sameRedirectUri } from '../redirectUri';
 import { assertOurResource } from '../resource';
 import { SUPPORTED_SCOPES, type Scope } from '../scope';
 import type { TokenRequest } from '../tokenRequest';
@@ -55,7 +55,8 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
 
   const claims = await verifyCode(request.code, services);
   if (claims.client_id !== client.clientId) throw invalidGrant('code issued to another client');
-  if (request.redirect_uri !== undefined && !redirectUriMatches(claims.redirect_uri, request.redirect_uri, services.config)) {
+  // The policy was applied when the code was issued (any client kind); here only sameness counts.
+  if (request.redirect_uri !== undefined && !sameRedirectUri(claims.redirect_uri, request.redirect_uri)) {
     throw invalidGrant('redirect_uri differs from the authorization request');
   }
   if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('PKCE verifier mismatch');
