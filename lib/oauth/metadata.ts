@@ -14,6 +14,9 @@ export function authorizationServerMetadata(config: Config) {
     // OAuth 2.1 §4.1.1: S256 only; `plain` is refused.
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
+    // RFC 7009, RFC 8414 §2: clients authenticate at revocation as at the token endpoint.
+    revocation_endpoint: `${config.issuer}/oauth/revoke`,
+    revocation_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     scopes_supported: [...SUPPORTED_SCOPES],
     // RFC 9207: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: true,

@@ -8,6 +8,7 @@
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
 import { OUTAGE_RETRY_AFTER_SECONDS } from '../../http/rateLimited';
+import { randomBase64Url } from '../../random';
 import { assertClientMayUse, authenticateClient } from '../clients';
 import { OAuthError } from '../errors';
 import { verifyCodeVerifier } from '../pkce';
@@ -39,18 +40,21 @@ async function verifyCode(code: string, services: Services): Promise<Claims<'cod
   }
 }
 
+/** 503 with `Retry-After` (DESIGN: promise 7): never `invalid_grant`, which would end the user's session. */
+export function storeUnavailable(reason: string): OAuthError {
+  return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
+    status: 503,
+    headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
+    reason,
+  });
+}
+
 /** Records the code as spent; refuses a replay, and a store that cannot answer (fail closed). */
 export async function claimCodeOnce(claims: Claims<'code'>, services: Services): Promise<void> {
   const remaining = Math.max(1, claims.exp - services.tokens.nowSeconds() + CLOCK_TOLERANCE_SECONDS);
   const outcome = await services.singleUse.claim(`code:${claims.jti}`, remaining);
   if (outcome === 'replayed') throw invalidGrant('code replayed');
-  if (outcome === 'unavailable') {
-    throw new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
-      status: 503,
-      headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
-      reason: 'single-use store unavailable',
-    });
-  }
+  if (outcome === 'unavailable') throw storeUnavailable('single-use store unavailable');
 }
 
 export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string): Promise<Response> {
@@ -71,11 +75,13 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
 
   // A client registered for refresh_token gets one whether or not it asked for offline_access:
   // the v1 SDK (mcp-remote) does not ask, and would otherwise send its user back to consent hourly.
+  // Each exchange starts a refresh family at generation 0 (`lib/refreshFamilies.ts`).
   const offline = client.grantTypes.includes('refresh_token');
+  const scopes = scopesOf(claims.scope);
   return tokenResponse(services, {
     fingerprint: claims.sub,
     clientId: client.clientId,
-    scopes: scopesOf(claims.scope),
-    ...(offline ? { refreshResource: claims.resource } : {}),
+    scopes,
+    ...(offline ? { refresh: { resource: claims.resource, scopes, family: randomBase64Url(16), generation: 0 } } : {}),
   });
 }
