@@ -22,7 +22,7 @@ export type SpendRequest = {
   readonly spentTtlSeconds: number;
   /** Seconds any token of the family may still live: the dead mark's lifetime on a reuse. */
   readonly familyTtlSeconds: number;
-  /** A second use no later than this many seconds after the first is a twin, not a reuse. */
+  /** A second use no later than this many seconds after the first is a twin, not a reuse; 0: no twins. */
   readonly graceSeconds: number;
 };
 
@@ -74,7 +74,7 @@ export function createMemoryRefreshFamilies(): RefreshFamilies {
         spent.set(key, { spentAt: now, until: now + ttlOf(spentTtlSeconds) });
         return { outcome: 'first', spentAt: now };
       }
-      if (now - mark.spentAt <= graceSeconds) return { outcome: 'twin', spentAt: mark.spentAt };
+      if (graceSeconds > 0 && now - mark.spentAt <= graceSeconds) return { outcome: 'twin', spentAt: mark.spentAt };
       dead.set(family, now + ttlOf(familyTtlSeconds));
       return { outcome: 'reused' };
     },
@@ -97,7 +97,8 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return {3} end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then return {0, tonumber(ARGV[1])} end
 local spentAt = tonumber(redis.call('GET', KEYS[2]))
 if spentAt == nil then return {3} end
-if tonumber(ARGV[1]) - spentAt <= tonumber(ARGV[4]) then return {1, spentAt} end
+local grace = tonumber(ARGV[4])
+if grace > 0 and tonumber(ARGV[1]) - spentAt <= grace then return {1, spentAt} end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return {2}
 `;
