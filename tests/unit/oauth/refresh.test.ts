@@ -14,6 +14,7 @@ import { authorizationCodeGrant } from '@/lib/oauth/grants/authorizationCode';
 import { refreshTokenGrant } from '@/lib/oauth/grants/refreshToken';
 import { registerClient } from '@/lib/oauth/register';
 import { handleRevocationRequest } from '@/lib/oauth/revoke';
+import { handleTokenRequest } from '@/lib/oauth/token';
 import type { PresentedClient } from '@/lib/oauth/tokenRequest';
 import type { Services } from '@/lib/services';
 
@@ -213,5 +214,23 @@ describe('handleRevocationRequest', () => {
     expect(await missing.json()).toMatchObject({ error: 'invalid_request' });
     const json = await handleRevocationRequest(new Request(`${ISSUER}/oauth/revoke`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }), services);
     expect(json.status).toBe(400);
+  });
+
+  // @req REVOKE-CLIENT-AUTH
+  it('counts against the same per-credential limit as the token endpoint: 429 with Retry-After past it', async () => {
+    const { services } = await clocked({ RATE_LIMIT_TOKEN_PER_MINUTE: '2' });
+    const { presented, tokens } = await connect(services);
+    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: presented.clientId, client_secret: presented.method === 'none' ? '' : presented.secret });
+    const viaToken = await handleTokenRequest(new Request(`${ISSUER}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() }), services);
+    expect(viaToken.status).toBe(200);
+    const allowed = await handleRevocationRequest(revocation(presented, 'garbage'), services);
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('ratelimit-remaining')).toBe('0');
+    const limited = await handleRevocationRequest(revocation(presented, tokens.refresh_token), services);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await limited.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    // The limited revocation did nothing: the family lives.
+    expect((await refresh(services, presented, tokens.refresh_token)).status).toBe(200);
   });
 });
