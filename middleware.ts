@@ -1,13 +1,13 @@
 /**
  * The gate in front of `/mcp`: rejects early with the right 401 and applies the limit. It is not
- * the only wall: the route verifies again and takes the identity from its own verification
+ * the only wall: the route authenticates again and takes the identity from its own verification
  * (CVE-2025-29927 showed middleware can be skipped).
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { drainWithinLimit } from '@/lib/http/body';
 import { MCP_CORS_HEADERS } from '@/lib/http/cors';
-import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/limits';
 import { mcpGate } from '@/lib/mcp/gate';
+import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/wire';
 import { getServices } from '@/lib/services';
 
 export async function middleware(request: NextRequest): Promise<Response> {

@@ -8,8 +8,9 @@
  */
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import { z } from 'zod';
-import { base64UrlEncode, randomBase64Url } from './random';
-import { isFingerprintShaped, type Fingerprint } from './keys';
+import { base64UrlDecode, base64UrlEncode } from './encoding';
+import type { Fingerprint } from './keys';
+import { randomBase64Url } from './random';
 
 export type TokenKind = 'access' | 'refresh' | 'code' | 'client' | 'consent';
 
@@ -31,12 +32,16 @@ export const CONSENT_TTL_SECONDS = 600;
 export type ClientAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
 
 const scopeString = z.string().max(200);
-const fingerprint = z.string().refine(isFingerprintShaped) as unknown as z.ZodType<Fingerprint>;
+/**
+ * A token's subject names a key for the key source (today its fingerprint). Opaque here: only the
+ * key source decides whether it still names a valid key.
+ */
+const fingerprint = z.string().min(1).max(128) as unknown as z.ZodType<Fingerprint>;
 
 /** Claims per kind, as verified. Field names of wire-visible claims keep RFC spelling. */
 const ClaimSchemas = {
   access: z.object({ sub: fingerprint, client_id: z.string(), scope: scopeString, jti: z.string(), iat: z.number(), exp: z.number() }),
-  // `fid`/`gen`: the refresh family and generation (`lib/refreshFamilies.ts`). Tokens minted before
+  // `fid`/`gen`: the refresh family and generation (`lib/limits/refreshFamilies.ts`). Tokens minted before
   // families existed lack them; the refresh grant treats each such token as its own family.
   refresh: z.object({
     sub: fingerprint,
@@ -236,8 +241,7 @@ export async function createTokenService(options: TokenServiceOptions) {
     /** Constant-time check of a presented client secret (`crypto.subtle.verify` compares MACs). */
     async verifyClientSecret(clientId: string, presented: string): Promise<boolean> {
       if (!/^[A-Za-z0-9_-]{43}$/.test(presented)) return false;
-      const b64 = presented.replace(/-/g, '+').replace(/_/g, '/') + '=';
-      const mac = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const mac = new Uint8Array(base64UrlDecode(presented));
       // Only the canonical encoding: the last character's two spare bits must not vary.
       if (base64UrlEncode(mac) !== presented) return false;
       for (const generation of generations.values()) {

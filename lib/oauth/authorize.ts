@@ -4,6 +4,7 @@
  * both verify, an error is shown to the user and never redirected (RFC 6749 §4.1.2.1), which the
  * `ErrorDelivery` type makes explicit.
  */
+import { logUnexpected } from '../http/log';
 import type { Config } from '../config';
 import type { Services } from '../services';
 import { CONSENT_TTL_SECONDS, type Claims } from '../tokens';
@@ -194,7 +195,7 @@ export async function handleAuthorizationRequest(request: Request, services: Ser
     await validateAuthorizationRequest(url.searchParams, services);
   } catch (error) {
     if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config);
-    console.error('[authorize] unexpected error:', error instanceof Error ? (error.stack ?? error.message) : String(error));
+    logUnexpected('authorize', error);
     return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.');
   }
   return redirectResponse(`${CONSENT_PAGE_PATH}${url.search}`, 303);

@@ -9,7 +9,7 @@
 import type { Services } from '../services';
 import { TokenError, type ClientAuthMethod } from '../tokens';
 import { OAuthError } from './errors';
-import { assertWithinLimit } from './rateLimit';
+import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
 import { classifyRedirectUri, redirectUriMatches } from './redirectUri';
 import type { PresentedClient } from './tokenRequest';
 
@@ -79,26 +79,26 @@ function clientAuthFailed(reason: string): OAuthError {
  * each failure against it. Does not check which grant the client may use.
  * @see RFC 6749 §2.3.1, §3.2.1; RFC 7591 §2
  */
-export async function authenticateClient(presented: PresentedClient, services: Services, ip: string): Promise<Client> {
+export async function authenticateClient(presented: PresentedClient, services: Services, ip: string | null): Promise<Client> {
   const client = await resolveClient(presented.clientId, services);
   if (client === null) {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     throw clientAuthFailed('client id does not verify');
   }
   if (client.authMethod === 'none') {
     if (presented.method !== 'none') {
-      await services.limiter.hit('failedAuth', ip);
+      await countFailedAuth(services, ip);
       throw clientAuthFailed('secret presented for a public client');
     }
     return client;
   }
   if (presented.method === 'none') {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     throw clientAuthFailed('confidential client sent no secret');
   }
-  await assertWithinLimit(services, 'failedAuth', ip);
+  await lookAtFailedAuth(services, ip);
   if (!(await services.tokens.verifyClientSecret(client.clientId, presented.secret))) {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     throw clientAuthFailed('client secret does not verify');
   }
   return client;

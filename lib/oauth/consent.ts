@@ -1,13 +1,14 @@
 /**
  * Submitting the consent page. Reads only the signed consent-request token and the API key: the
  * client, redirect URI, PKCE challenge, scope, resource and state come from the token, never from
- * form fields (DESIGN promise 5).
+ * form fields (SECURITY.md, "Signed state wins over form fields").
  *
  * Two transports, one logic: the page's script posts with `fetch()` and field `via=fetch` and gets
  * JSON telling it where to go; without JavaScript the plain form POST gets a 303. `Origin: null`
  * (Claude Desktop's WebView) is accepted: the request is bound by the signed token and the key,
  * not by its origin.
  */
+import { logUnexpected } from '../http/log';
 import { mediaTypeOf } from '../http/body';
 import { readOAuthBody } from './body';
 import { clientIp } from '../http/clientIp';
@@ -22,7 +23,8 @@ import {
 } from './authorize';
 import { OAuthError } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
-import { assertWithinLimit } from './rateLimit';
+import { identifyPresentedKey } from './keyChecks';
+import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
 
 export const CONSENT_BODY_LIMIT = 16 * 1024;
 export const WRONG_KEY_MESSAGE = 'That API key is not valid. Check it and try again.';
@@ -51,7 +53,7 @@ async function readSubmission(request: Request): Promise<Submission> {
  * the per-IP failed-attempt limit, which is checked before the key is looked at.
  * @see RFC 6749 §4.1.2, §4.1.2.1; RFC 9207 §2
  */
-export async function decideConsent(submission: Submission, services: Services, ip: string): Promise<ConsentOutcome> {
+export async function decideConsent(submission: Submission, services: Services, ip: string | null): Promise<ConsentOutcome> {
   const { config, tokens } = services;
   let claims: Claims<'consent'>;
   try {
@@ -72,10 +74,10 @@ export async function decideConsent(submission: Submission, services: Services, 
   }
   if (submission.action !== 'authorize') return { kind: 'error', status: 400, message: 'Choose Authorize or Cancel.', headers: {} };
 
-  await assertWithinLimit(services, 'failedAuth', ip);
-  const fingerprint = submission.apiKey ? await services.keyring.identify(submission.apiKey.trim()) : null;
+  await lookAtFailedAuth(services, ip);
+  const fingerprint = submission.apiKey ? await identifyPresentedKey(services, submission.apiKey) : null;
   if (!fingerprint) {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     // A fresh token with the full lifetime again: the user is still at the page.
     const { token } = await tokens.issue('consent', withoutIssued(claims), CONSENT_TTL_SECONDS);
     return { kind: 'retry', message: submission.apiKey ? WRONG_KEY_MESSAGE : 'Enter your API key.', claims, request: token };
@@ -137,7 +139,7 @@ export async function handleConsentSubmission(request: Request, services: Servic
     outcome = await decideConsent(submission, services, clientIp(request, services.config));
   } catch (error) {
     if (!(error instanceof OAuthError)) {
-      console.error('[consent] unexpected error:', error instanceof Error ? (error.stack ?? error.message) : String(error));
+      logUnexpected('consent', error);
       outcome = { kind: 'error', status: 500, message: 'The server could not complete the request. Try again.', headers: {} };
     } else {
       if (error.reason) console.warn(`[consent] ${error.code}: ${error.reason}`);

@@ -1,3 +1,7 @@
+import { jsonResponse } from '../http/json';
+import { logUnexpected } from '../http/log';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../limits/headers';
+
 /**
  * The one OAuth error type and its one mapping to the wire (RFC 6749 §5.2 JSON body).
  * `reason` is for the server log; `description` is what the client reads, short and generic.
@@ -65,13 +69,15 @@ export class OAuthError extends Error {
   }
 }
 
-/** RFC 6749 §5.1/§5.2: JSON, never cached. */
-export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
-
-export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...NO_STORE_HEADERS, ...headers },
+/**
+ * 503 `temporarily_unavailable` with `Retry-After`: Redis or the key source could not answer.
+ * Never a 401 or `invalid_grant`, which would make a client drop a credential that is fine.
+ */
+export function serviceUnavailable(reason: string): OAuthError {
+  return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
+    status: 503,
+    headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
+    reason,
   });
 }
 
@@ -85,7 +91,7 @@ export function oauthErrorResponse(error: OAuthError): Response {
  * `server_error` with no internal text.
  */
 export function unexpectedErrorResponse(where: string, error: unknown): Response {
-  console.error(`[${where}] unexpected error:`, error instanceof Error ? error.stack ?? error.message : String(error));
+  logUnexpected(where, error);
   return oauthErrorResponse(new OAuthError('server_error', 'The server could not complete the request.'));
 }
 

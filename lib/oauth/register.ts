@@ -7,12 +7,13 @@
 import { z } from 'zod';
 import { mediaTypeOf } from '../http/body';
 import { readOAuthBody } from './body';
-import { clientIp } from '../http/clientIp';
+import { clientIp, UNKNOWN_CLIENT_IP } from '../http/clientIp';
 import { MCP_CORS_HEADERS } from '../http/cors';
 import type { Services } from '../services';
-import { jsonResponse, OAuthError, toErrorResponse } from './errors';
+import { jsonResponse } from '../http/json';
+import { OAuthError, toErrorResponse } from './errors';
 import { MAX_CLIENT_ID_LENGTH } from './clients';
-import { enforceLimit } from './rateLimit';
+import { countAgainstLimit } from '../limits/refusals';
 import { classifyRedirectUri } from './redirectUri';
 
 export const REGISTRATION_BODY_LIMIT = 16 * 1024;
@@ -129,7 +130,7 @@ export async function registerClient(body: unknown, services: Services): Promise
 /** `POST /oauth/register`: limit per IP, parse, register; 201 or an RFC 7591 §3.2.2 error. */
 export async function handleRegistrationRequest(request: Request, services: Services): Promise<Response> {
   try {
-    const limitHeaders = await enforceLimit(services, 'register', clientIp(request, services.config));
+    const limitHeaders = await countAgainstLimit(services, 'register', clientIp(request, services.config) ?? UNKNOWN_CLIENT_IP);
     const registration = await registerClient(await readRegistrationBody(request), services);
     return jsonResponse(registration, 201, { ...MCP_CORS_HEADERS, ...limitHeaders });
   } catch (error) {

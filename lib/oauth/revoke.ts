@@ -1,8 +1,9 @@
 /**
  * The revocation endpoint (RFC 7009). A refresh token kills its whole family
- * (`lib/refreshFamilies.ts`), so its every successor dies with it (RFC 7009 §2.1). An access
+ * (`lib/limits/refreshFamilies.ts`), so its every successor dies with it (RFC 7009 §2.1). An access
  * token is answered 200 and lives on until it expires, at most `ACCESS_TOKEN_TTL_SECONDS`: `/mcp`
- * verifies access tokens with no store lookup (DESIGN: promise 1), so there is nothing to mark.
+ * verifies access tokens with no store lookup (`SECURITY.md`: stateless), so there is nothing
+ * to mark.
  *
  * Clients authenticate exactly as at the token endpoint (`authenticateClient`), under the same
  * per-credential limit. A token that does not verify, or that was issued to another client, is
@@ -14,10 +15,10 @@ import type { Services } from '../services';
 import { TokenError } from '../tokens';
 import { readOAuthBody } from './body';
 import { authenticateClient } from './clients';
-import { NO_STORE_HEADERS, OAuthError } from './errors';
+import { NO_STORE_HEADERS } from '../http/json';
+import { countAgainstLimit } from '../limits/refusals';
+import { OAuthError, serviceUnavailable } from './errors';
 import { familyOf, familyTtlSeconds } from './grants/refreshToken';
-import { storeUnavailable } from './grants/authorizationCode';
-import { enforceLimit } from './rateLimit';
 import { credentialBucket, clientEndpointErrorResponse } from './token';
 import { presentedClient, singleValuedFields, TOKEN_BODY_LIMIT, type PresentedClient } from './tokenRequest';
 
@@ -60,14 +61,14 @@ async function revoke(token: string, clientId: string, services: Services): Prom
   const { family } = familyOf(claims);
   const outcome = await services.refreshFamilies.kill(family, familyTtlSeconds(claims, services), services.tokens.nowSeconds());
   // RFC 7009 §2.2.1: 503 with Retry-After when the server cannot revoke now.
-  if (outcome === 'unavailable') throw storeUnavailable('refresh family store unavailable at revocation');
+  if (outcome === 'unavailable') throw serviceUnavailable('refresh family store unavailable at revocation');
 }
 
 /** Answers one revocation request: 200 with no body, or an RFC 6749 §5.2 error (RFC 7009 §2.2.1). */
 export async function handleRevocationRequest(request: Request, services: Services): Promise<Response> {
   try {
     const parsed = await parseRevocationRequest(request);
-    const limitHeaders = await enforceLimit(services, 'token', await credentialBucket(parsed.client));
+    const limitHeaders = await countAgainstLimit(services, 'token', await credentialBucket(parsed.client));
     const client = await authenticateClient(parsed.client, services, clientIp(request, services.config));
     await revoke(parsed.token, client.clientId, services);
     return new Response(null, { status: 200, headers: { ...NO_STORE_HEADERS, ...limitHeaders } });

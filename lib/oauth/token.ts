@@ -5,7 +5,7 @@ import { clientIp } from '../http/clientIp';
 import { fingerprintOf } from '../keys';
 import type { Services } from '../services';
 import { OAuthError, toErrorResponse } from './errors';
-import { enforceLimit } from './rateLimit';
+import { countAgainstLimit } from '../limits/refusals';
 import { authorizationCodeGrant } from './grants/authorizationCode';
 import { clientCredentialsGrant } from './grants/clientCredentials';
 import { refreshTokenGrant } from './grants/refreshToken';
@@ -16,7 +16,7 @@ export async function credentialBucket(client: PresentedClient): Promise<string>
   return client.method === 'none' ? `id:${await fingerprintOf(client.clientId)}` : `secret:${await fingerprintOf(client.secret)}`;
 }
 
-async function dispatch(request: TokenRequest, services: Services, ip: string): Promise<Response> {
+async function dispatch(request: TokenRequest, services: Services, ip: string | null): Promise<Response> {
   switch (request.grant_type) {
     case 'client_credentials':
       return clientCredentialsGrant(request, services, ip);
@@ -31,7 +31,7 @@ async function dispatch(request: TokenRequest, services: Services, ip: string): 
 export async function handleTokenRequest(request: Request, services: Services): Promise<Response> {
   try {
     const parsed = await parseTokenRequest(request);
-    const limitHeaders = await enforceLimit(services, 'token', await credentialBucket(parsed.client));
+    const limitHeaders = await countAgainstLimit(services, 'token', await credentialBucket(parsed.client));
     const response = await dispatch(parsed, services, clientIp(request, services.config));
     for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
     return response;

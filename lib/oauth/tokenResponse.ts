@@ -1,10 +1,10 @@
 /** The successful token response (RFC 6749 §5.1), shared by every grant. */
 import type { Fingerprint } from '../keys';
 import type { Services } from '../services';
-import { jsonResponse } from './errors';
+import { jsonResponse } from '../http/json';
 import { formatScope, type Scope } from './scope';
 
-/** The refresh token issued alongside, as a member of its family (`lib/refreshFamilies.ts`). */
+/** The refresh token issued alongside, as a member of its family (`lib/limits/refreshFamilies.ts`). */
 export type RefreshIssue = {
   readonly resource: string;
   /** RFC 6749 §6: the rotated refresh token keeps the original grant's scope. */

@@ -86,13 +86,13 @@ function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[
   if (micro) {
     const verify = micro.find((m) => m.name.startsWith('verify'));
     if (verify) out.push({ check: 'access token verify p50', target: '< 50 µs', measured: `${verify.medianMicros.toFixed(1)} µs`, met: verify.medianMicros < 50 });
-    for (const op of ['identify', 'isCurrent']) {
+    for (const op of ['identify', 'isActive']) {
       const rows = micro.filter((m) => m.name.startsWith(op));
       if (rows.length < 2) continue;
       const first = rows[0]!.medianMicros;
       const last = rows[rows.length - 1]!.medianMicros;
       // "Flat": 10,000 keys within 2x of 1 key (a linear scan would be ~10,000x).
-      out.push({ check: `keyring.${op} 1 -> 10,000 keys`, target: '<= 2x (flat)', measured: `${(last / first).toFixed(2)}x`, met: last / first <= 2 });
+      out.push({ check: `keys.${op} 1 -> 10,000 keys`, target: '<= 2x (flat)', measured: `${(last / first).toFixed(2)}x`, met: last / first <= 2 });
     }
   }
   return out;

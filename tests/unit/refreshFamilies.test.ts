@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { createMemoryRefreshFamilies } from '../../lib/refreshFamilies';
+import { createMemoryRefreshFamilies } from '../../lib/limits/refreshFamilies';
 import { refreshFamiliesContract } from '../support/refreshFamiliesContract';
 
 describe('createMemoryRefreshFamilies', () => {

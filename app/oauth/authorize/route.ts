@@ -1,4 +1,4 @@
-import { methodNotAllowed } from '@/lib/http/methods';
+import { notAllowedExcept } from '@/lib/http/methods';
 import { handleAuthorizationRequest } from '@/lib/oauth/authorize';
 import { getServices } from '@/lib/services';
 
@@ -8,8 +8,6 @@ export async function GET(request: Request): Promise<Response> {
   return handleAuthorizationRequest(request, await getServices());
 }
 
-function notAllowed(): Response {
-  return methodNotAllowed(['GET']);
-}
+const notAllowed = notAllowedExcept('GET');
 
 export { notAllowed as POST, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };

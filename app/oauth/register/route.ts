@@ -1,5 +1,5 @@
 import { preflightResponse } from '@/lib/http/cors';
-import { methodNotAllowed } from '@/lib/http/methods';
+import { notAllowedExcept } from '@/lib/http/methods';
 import { handleRegistrationRequest } from '@/lib/oauth/register';
 import { getServices } from '@/lib/services';
 
@@ -13,8 +13,6 @@ export function OPTIONS(request: Request): Response {
   return preflightResponse(request, ['POST', 'OPTIONS']);
 }
 
-function notAllowed(): Response {
-  return methodNotAllowed(['POST']);
-}
+const notAllowed = notAllowedExcept('POST');
 
 export { notAllowed as GET, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };

@@ -1,5 +1,5 @@
 import { handleTokenRequest } from '@/lib/oauth/token';
-import { methodNotAllowed } from '@/lib/http/methods';
+import { notAllowedExcept } from '@/lib/http/methods';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
@@ -8,8 +8,6 @@ export async function POST(request: Request): Promise<Response> {
   return handleTokenRequest(request, await getServices());
 }
 
-function notAllowed(): Response {
-  return methodNotAllowed(['POST']);
-}
+const notAllowed = notAllowedExcept('POST');
 
 export { notAllowed as GET, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };

@@ -7,10 +7,10 @@
  */
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
-import { OUTAGE_RETRY_AFTER_SECONDS } from '../../http/rateLimited';
 import { randomBase64Url } from '../../random';
+import { isKeyActive } from '../keyChecks';
 import { assertClientMayUse, authenticateClient } from '../clients';
-import { OAuthError } from '../errors';
+import { OAuthError, serviceUnavailable } from '../errors';
 import { verifyCodeVerifier } from '../pkce';
 import { redirectUriMatches } from '../redirectUri';
 import { assertOurResource } from '../resource';
@@ -40,24 +40,15 @@ async function verifyCode(code: string, services: Services): Promise<Claims<'cod
   }
 }
 
-/** 503 with `Retry-After` (DESIGN: promise 7): never `invalid_grant`, which would end the user's session. */
-export function storeUnavailable(reason: string): OAuthError {
-  return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
-    status: 503,
-    headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
-    reason,
-  });
-}
-
 /** Records the code as spent; refuses a replay, and a store that cannot answer (fail closed). */
 export async function claimCodeOnce(claims: Claims<'code'>, services: Services): Promise<void> {
   const remaining = Math.max(1, claims.exp - services.tokens.nowSeconds() + CLOCK_TOLERANCE_SECONDS);
   const outcome = await services.singleUse.claim(`code:${claims.jti}`, remaining);
   if (outcome === 'replayed') throw invalidGrant('code replayed');
-  if (outcome === 'unavailable') throw storeUnavailable('single-use store unavailable');
+  if (outcome === 'unavailable') throw serviceUnavailable('single-use store unavailable');
 }
 
-export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string): Promise<Response> {
+export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string | null): Promise<Response> {
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'authorization_code');
   if (request.code_verifier === undefined) throw new OAuthError('invalid_request', 'The code_verifier parameter is required (PKCE).');
@@ -70,12 +61,12 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
   }
   if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('PKCE verifier mismatch');
   if (claims.resource !== resource) throw invalidGrant('resource differs from the authorization request');
-  if (!services.keyring.isCurrent(claims.sub)) throw invalidGrant('key removed since consent');
+  if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key removed since consent');
   await claimCodeOnce(claims, services);
 
   // A client registered for refresh_token gets one whether or not it asked for offline_access:
   // the v1 SDK (mcp-remote) does not ask, and would otherwise send its user back to consent hourly.
-  // Each exchange starts a refresh family at generation 0 (`lib/refreshFamilies.ts`).
+  // Each exchange starts a refresh family at generation 0 (`lib/limits/refreshFamilies.ts`).
   const offline = client.grantTypes.includes('refresh_token');
   const scopes = scopesOf(claims.scope);
   return tokenResponse(services, {

@@ -4,7 +4,8 @@
  */
 import type { Services } from '../../services';
 import { OAuthError } from '../errors';
-import { assertWithinLimit } from '../rateLimit';
+import { countFailedAuth, lookAtFailedAuth } from '../../limits/refusals';
+import { identifyPresentedKey } from '../keyChecks';
 import { parseScope } from '../scope';
 import type { TokenRequest } from '../tokenRequest';
 import { tokenResponse } from '../tokenResponse';
@@ -12,16 +13,16 @@ import { tokenResponse } from '../tokenResponse';
 type ClientCredentialsRequest = Extract<TokenRequest, { grant_type: 'client_credentials' }>;
 
 /** `ip` is the client's bucket for the failed-authentication limit (`lib/http/clientIp.ts`). */
-export async function clientCredentialsGrant(request: ClientCredentialsRequest, services: Services, ip: string): Promise<Response> {
+export async function clientCredentialsGrant(request: ClientCredentialsRequest, services: Services, ip: string | null): Promise<Response> {
   const { client } = request;
   if (client.method === 'none') {
     throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', { reason: 'public client' });
   }
   // Refused before the secret is looked at once this address has failed too often.
-  await assertWithinLimit(services, 'failedAuth', ip);
-  const fingerprint = client.clientId === services.config.oauthClientId ? await services.keyring.identify(client.secret) : null;
+  await lookAtFailedAuth(services, ip);
+  const fingerprint = client.clientId === services.config.oauthClientId ? await identifyPresentedKey(services, client.secret) : null;
   if (!fingerprint) {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     throw new OAuthError('invalid_client', 'Client authentication failed.', { reason: 'unknown client id or API key' });
   }
   // No refresh token for this grant (RFC 6749 §4.4.3), so `offline_access` is not granted.

@@ -4,7 +4,7 @@
  * token and the next generation of refresh token (OAuth 2.1 §4.3.1 rotation, RFC 9700 §4.14.2
  * reuse detection). Removing the key still revokes every token derived from it at once.
  *
- * Spending (`lib/refreshFamilies.ts`) is what retires the presented token:
+ * Spending (`lib/limits/refreshFamilies.ts`) is what retires the presented token:
  * - first use of generation n: marked spent at time t; the answer is minted from (family, n+1, t);
  * - a twin (the same token again within `REFRESH_REUSE_GRACE_SECONDS`, as claude.ai sends from two
  *   egress addresses): the answer is minted again from the recorded t, so it is the same, byte for
@@ -19,12 +19,13 @@
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
 import { assertClientMayUse, authenticateClient } from '../clients';
-import { OAuthError } from '../errors';
+import { isKeyActive } from '../keyChecks';
+import { OAuthError, serviceUnavailable } from '../errors';
 import { assertOurResource } from '../resource';
 import { parseScope } from '../scope';
 import type { TokenRequest } from '../tokenRequest';
 import { tokenResponse } from '../tokenResponse';
-import { invalidGrant, scopesOf, storeUnavailable } from './authorizationCode';
+import { invalidGrant, scopesOf } from './authorizationCode';
 
 type RefreshTokenRequest = Extract<TokenRequest, { grant_type: 'refresh_token' }>;
 
@@ -58,12 +59,12 @@ export function familyTtlSeconds(claims: Claims<'refresh'>, services: Services):
   return Math.max(services.config.refreshTokenTtlSeconds, left) + CLOCK_TOLERANCE_SECONDS;
 }
 
-export async function refreshTokenGrant(request: RefreshTokenRequest, services: Services, ip: string): Promise<Response> {
+export async function refreshTokenGrant(request: RefreshTokenRequest, services: Services, ip: string | null): Promise<Response> {
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'refresh_token');
   const claims = await verifyRefreshToken(request.refresh_token, services);
   if (claims.client_id !== client.clientId) throw invalidGrant('refresh token issued to another client', DEAD);
-  if (!services.keyring.isCurrent(claims.sub)) throw invalidGrant('key removed', DEAD);
+  if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key removed', DEAD);
   const resource = assertOurResource(request.resource, services.config);
   if (claims.resource !== resource) throw invalidGrant('resource differs from the original grant', DEAD);
 
@@ -86,7 +87,7 @@ export async function refreshTokenGrant(request: RefreshTokenRequest, services: 
   });
   switch (spent.outcome) {
     case 'unavailable':
-      throw storeUnavailable('refresh family store unavailable');
+      throw serviceUnavailable('refresh family store unavailable');
     case 'dead':
       throw invalidGrant('refresh family revoked or killed by an earlier reuse', DEAD);
     case 'reused':

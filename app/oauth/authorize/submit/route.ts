@@ -1,4 +1,4 @@
-import { methodNotAllowed } from '@/lib/http/methods';
+import { notAllowedExcept } from '@/lib/http/methods';
 import { handleConsentSubmission } from '@/lib/oauth/consent';
 import { getServices } from '@/lib/services';
 
@@ -8,8 +8,6 @@ export async function POST(request: Request): Promise<Response> {
   return handleConsentSubmission(request, await getServices());
 }
 
-function notAllowed(): Response {
-  return methodNotAllowed(['POST']);
-}
+const notAllowed = notAllowedExcept('POST');
 
 export { notAllowed as GET, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };
