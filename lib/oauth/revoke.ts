@@ -9,17 +9,17 @@
  * per-credential limit. A token that does not verify, or that was issued to another client, is
  * answered 200 and left alone (RFC 7009 §2.1, §2.2): the answer tells the caller nothing.
  */
-import { clientIp } from '../http/clientIp';
 import { mediaTypeOf } from '../http/body';
-import type { Services } from '../services';
-import { TokenError } from '../tokens';
-import { readOAuthBody } from './body';
-import { authenticateClient } from './clients';
+import { clientIp } from '../http/clientIp';
 import { NO_STORE_HEADERS } from '../http/json';
 import { countAgainstLimit } from '../limits/refusals';
+import type { Services } from '../services';
+import { TokenError, type Claims } from '../tokens';
+import { readOAuthBody } from './body';
+import { authenticateClient } from './clients';
 import { OAuthError, serviceUnavailable } from './errors';
 import { familyOf, familyTtlSeconds } from './grants/refreshToken';
-import { credentialBucket, clientEndpointErrorResponse } from './token';
+import { clientEndpointErrorResponse, credentialBucket } from './token';
 import { presentedClient, singleValuedFields, TOKEN_BODY_LIMIT, type PresentedClient } from './tokenRequest';
 
 export type RevocationRequest = {
@@ -45,7 +45,7 @@ export async function parseRevocationRequest(request: Request): Promise<Revocati
 
 /** Kills the family of `token` when it is a live refresh token of `clientId`; otherwise does nothing. */
 async function revoke(token: string, clientId: string, services: Services): Promise<void> {
-  let claims;
+  let claims: Claims<'refresh'>;
   try {
     claims = await services.tokens.verify('refresh', token);
   } catch (error) {
