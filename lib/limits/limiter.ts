@@ -10,6 +10,7 @@
 import { Ratelimit } from '@upstash/ratelimit';
 import type { RateLimits } from '../config';
 import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from '../redis';
+import { createLeasedLimiter } from './leases';
 
 export type LimitName = 'token' | 'failedAuth' | 'register' | 'mcp';
 
@@ -93,14 +94,15 @@ export type UpstashRateLimiterOptions = {
 
 /**
  * Upstash fixed windows. Keys: `mcpgw:rl:<limit>:<hmac of id>:<window number>`, each expiring
- * with its window. Every call is bounded by the Redis deadline and answers `unavailable` on
- * failure, never throws.
+ * with its window. The `/mcp` limit is leased in blocks (`leases.ts`), so most `/mcp` requests
+ * make no Redis call at all. Every call is bounded by the Redis deadline and answers `unavailable`
+ * on failure, never throws.
  */
 export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): RateLimiter {
   const { redis, limits, hashId } = options;
   const timeoutMs = options.timeoutMs ?? REDIS_TIMEOUT_MS;
   const limiters = new Map<LimitName, Ratelimit>(
-    LIMIT_NAMES.map((name) => [
+    LIMIT_NAMES.filter((name) => name !== 'mcp').map((name) => [
       name,
       new Ratelimit({
         redis,
@@ -115,15 +117,18 @@ export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): Ra
     ]),
   );
   const limiter = (name: LimitName): Ratelimit => limiters.get(name)!;
+  const mcp = createLeasedLimiter({ redis, hashId, limit: limits.mcpPerMinute, windowMs: WINDOW_MS, timeoutMs });
   return {
     backend: 'upstash',
     async count(name, id) {
+      if (name === 'mcp') return mcp.count(id);
       const identifier = await hashId(`rl:${name}`, id);
       const result = await withDeadline(() => limiter(name).limit(identifier), timeoutMs);
       if (result === UNAVAILABLE) return { outcome: 'unavailable' };
       return decide(result.limit, result.remaining, result.reset, result.success, Date.now());
     },
     async look(name, id) {
+      if (name === 'mcp') return mcp.look(id);
       const identifier = await hashId(`rl:${name}`, id);
       const result = await withDeadline(() => limiter(name).getRemaining(identifier), timeoutMs);
       if (result === UNAVAILABLE) return { outcome: 'unavailable' };

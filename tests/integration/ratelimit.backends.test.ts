@@ -59,7 +59,7 @@ describe('createUpstashRateLimiter on a real Redis', () => {
     const keys = (await stack.command('KEYS', `${KEY_PREFIX}:rl:*`)) as string[];
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
-      expect(key).toMatch(/^mcpgw:rl:(token|failedAuth|register|mcp):[0-9a-f]{32}:\d+$/);
+      expect(key).toMatch(/^mcpgw:rl:(token|failedAuth|register|mcp-lease):[0-9a-f]{32}:\d+$/);
       expect(String(await stack.command('GET', key))).toMatch(/^\d+$/);
       const ttl = Number(await stack.command('PTTL', key));
       expect(ttl).toBeGreaterThan(0);

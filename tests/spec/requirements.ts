@@ -116,6 +116,7 @@ export const requirements = {
   'RL-OUTAGE': { clause: 'docs/architecture.md: Promise 7, docs/rate-limits.md', behaviour: 'Redis down: credential endpoints 503 + Retry-After 5 with a generic message; /mcp serves verified callers; logged once; recovers by itself' },
   'RL-DEADLINE': { clause: 'docs/rate-limits.md', behaviour: 'every Redis call answers within 800 ms or counts as unavailable, never throws' },
   'RL-CLIENT-IP': { clause: 'docs/rate-limits.md: Client IP', behaviour: 'client IP headers are trusted only on Vercel or with TRUST_PROXY_HEADERS; else no address is known' },
+  'RL-MCP-LEASES': { clause: 'docs/rate-limits.md: /mcp leases', behaviour: 'the /mcp limit is leased in blocks: never exceeded, within 10% across two instances, one Redis call per block' },
   'RL-NO-TRUSTED-ADDRESS': { clause: 'SECURITY.md: Per-address limits', behaviour: 'without a trusted address a correct credential is never refused because of other clients\' failures' },
   'RL-SINGLE-USE': { clause: 'docs/architecture.md: Promise 1', behaviour: 'a spent id is claimed once across instances (SET NX EX), stored as a keyed hash' },
 } as const satisfies Record<string, { clause: string; behaviour: string }>;

@@ -64,9 +64,9 @@ export function limiterContract(subject: () => ContractSubject): void {
     const { limiter, settle } = subject();
     await settle();
     const id = freshId();
-    for (let i = 0; i < 8; i++) expect(await limiter.look('mcp', id)).toMatchObject({ outcome: 'allowed', limit: 4, remaining: 4 });
-    expect(await limiter.count('mcp', id)).toMatchObject({ outcome: 'allowed', remaining: 3 });
-    expect(await limiter.look('mcp', id)).toMatchObject({ outcome: 'allowed', remaining: 3 });
+    for (let i = 0; i < 8; i++) expect(await limiter.look('register', id)).toMatchObject({ outcome: 'allowed', limit: 5, remaining: 5 });
+    expect(await limiter.count('register', id)).toMatchObject({ outcome: 'allowed', remaining: 4 });
+    expect(await limiter.look('register', id)).toMatchObject({ outcome: 'allowed', remaining: 4 });
   });
 
   it('peeks limited once the limit is used up, like the hit it stands for', async () => {
