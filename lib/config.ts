@@ -16,6 +16,7 @@ import packageJson from '../package.json';
 export const MIN_SECRET_BYTES = 32;
 export const MIN_API_KEY_LENGTH = 24;
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
+export const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
 
 export type RateLimits = {
   /** Token requests per credential per minute. */
@@ -62,6 +63,11 @@ export type Config = {
   readonly dangerouslyAllowPrivateCimdHosts: boolean;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /**
+   * A refresh token presented again within this many seconds of its first use gets the first
+   * answer again, byte for byte (a twin); later, the reuse kills its family (`lib/limits/refreshFamilies.ts`).
+   */
+  readonly refreshReuseGraceSeconds: number;
   readonly limits: RateLimits;
   /**
    * Whether `x-real-ip`/`x-forwarded-for` name the client: on Vercel (its edge sets them), or when
@@ -91,15 +97,15 @@ export class ConfigError extends TypeError {
 
 type Env = Record<string, string | undefined>;
 
-const positiveInt = (name: string, fallback: number, max = 1_000_000) =>
+const positiveInt = (name: string, fallback: number, max = 1_000_000, min = 1) =>
   z
     .string()
     .optional()
     .transform((raw, ctx) => {
       if (raw === undefined || raw.trim() === '') return fallback;
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < 1 || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be an integer from 1 to ${max}` });
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer from ${min} to ${max}` });
         return z.NEVER;
       }
       return n;
@@ -253,6 +259,8 @@ const NumbersSchema = z.object({
   RATE_LIMIT_MCP_PER_MINUTE: positiveInt('RATE_LIMIT_MCP_PER_MINUTE', 120),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt('ACCESS_TOKEN_TTL_SECONDS', 3600, MAX_ACCESS_TOKEN_TTL_SECONDS),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 90 * 24 * 3600),
+  // 0 turns twins off; at most 5 minutes, well inside any access token's life.
+  REFRESH_REUSE_GRACE_SECONDS: positiveInt('REFRESH_REUSE_GRACE_SECONDS', 60, MAX_REFRESH_REUSE_GRACE_SECONDS, 0),
 });
 
 /**
@@ -364,6 +372,7 @@ export function loadConfig(env: Env): Config {
     dangerouslyAllowPrivateCimdHosts,
     accessTokenTtlSeconds: n.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: n.REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseGraceSeconds: n.REFRESH_REUSE_GRACE_SECONDS,
     limits: {
       tokenPerMinute: n.RATE_LIMIT_TOKEN_PER_MINUTE,
       failedAuthPerMinute: n.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,

@@ -18,6 +18,9 @@ export function authorizationServerMetadata(config: Config) {
     // draft-ietf-oauth-client-id-metadata-document §5; MCP 2026-07-28: an https client_id is a URL
     // to the client's metadata document (lib/oauth/cimd/).
     client_id_metadata_document_supported: true,
+    // RFC 7009, RFC 8414 §2: clients authenticate at revocation as at the token endpoint.
+    revocation_endpoint: `${config.issuer}/oauth/revoke`,
+    revocation_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     scopes_supported: [...SUPPORTED_SCOPES],
     // RFC 9207: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: true,

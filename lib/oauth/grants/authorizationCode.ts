@@ -7,6 +7,7 @@
  */
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
+import { randomBase64Url } from '../../random';
 import { isKeyActive } from '../keyChecks';
 import { assertClientMayUse, authenticateClient } from '../clients';
 import { OAuthError, serviceUnavailable } from '../errors';
@@ -66,11 +67,13 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
 
   // A client registered for refresh_token gets one whether or not it asked for offline_access:
   // the v1 SDK (mcp-remote) does not ask, and would otherwise send its user back to consent hourly.
+  // Each exchange starts a refresh family at generation 0 (`lib/limits/refreshFamilies.ts`).
   const offline = client.grantTypes.includes('refresh_token');
+  const scopes = scopesOf(claims.scope);
   return tokenResponse(services, {
     fingerprint: claims.sub,
     clientId: client.clientId,
-    scopes: scopesOf(claims.scope),
-    ...(offline ? { refreshResource: claims.resource } : {}),
+    scopes,
+    ...(offline ? { refresh: { resource: claims.resource, scopes, family: randomBase64Url(16), generation: 0 } } : {}),
   });
 }
