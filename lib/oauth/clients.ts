@@ -1,16 +1,21 @@
 /**
- * Who a `client_id` is. Two kinds, neither stored:
+ * Who a `client_id` is. Three kinds, none stored:
  * - a registered client: the id is a signed `client` token (see `register.ts`) carrying its
- *   redirect URIs, authentication method, grant types and name;
+ *   redirect URIs (known clients' ones by alias, `knownClients.ts`), authentication method, grant
+ *   types and name;
+ * - a CIMD client: the id is an https URL whose Client ID Metadata Document names the client and
+ *   its redirect URIs (`cimd/`); always public (no shared secret);
  * - the pre-registered client `OAUTH_CLIENT_ID`: public for the code flow, its redirect URIs are
- *   every `https` URI on the allowlisted hosts; for `client_credentials` its secret is an API key
- *   (`grants/clientCredentials.ts`).
+ *   every non-loopback URI the policy allows (`redirectUri.ts`); for `client_credentials` its
+ *   secret is an API key (`grants/clientCredentials.ts`).
  */
 import type { Services } from '../services';
 import { TokenError, type ClientAuthMethod } from '../tokens';
 import { OAuthError } from './errors';
 import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
-import { classifyRedirectUri, redirectUriMatches } from './redirectUri';
+import { isCimdClientId, resolveCimdDocument } from './cimd';
+import { expandRedirectUri } from './knownClients';
+import { classifyCimdRedirectUri, classifyRedirectUri, redirectUriMatches, sameRedirectUri } from './redirectUri';
 import type { PresentedClient } from './tokenRequest';
 
 export type CodeFlowGrant = 'authorization_code' | 'refresh_token';
@@ -25,6 +30,14 @@ export type Client =
       readonly grantTypes: readonly CodeFlowGrant[];
     }
   | {
+      readonly kind: 'cimd';
+      readonly clientId: string;
+      readonly name: string;
+      readonly redirectUris: readonly string[];
+      readonly authMethod: 'none';
+      readonly grantTypes: readonly CodeFlowGrant[];
+    }
+  | {
       readonly kind: 'preregistered';
       readonly clientId: string;
       readonly name: undefined;
@@ -36,34 +49,57 @@ export type Client =
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 export const MAX_CLIENT_ID_LENGTH = 512;
 
+/** A client, or why `client_id` names none (for the log; the wire says `invalid_client`). */
+export type ClientLookup = { readonly client: Client } | { readonly client: null; readonly reason: string };
+
 /**
- * The client named by `clientId`, or `null` when it is neither the pre-registered id nor a
- * registered id that verifies (e.g. after `AUTH_SECRET` rotated past it).
+ * The client named by `clientId`, or why there is none: neither the pre-registered id, nor a
+ * registered id that verifies (e.g. after `AUTH_SECRET` rotated past it), nor a CIMD URL whose
+ * document fetches and validates.
  */
-export async function resolveClient(clientId: string, services: Services): Promise<Client | null> {
+export async function resolveClient(clientId: string, services: Services): Promise<ClientLookup> {
   if (clientId === services.config.oauthClientId) {
-    return { kind: 'preregistered', clientId, name: undefined, authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'] };
+    return { client: { kind: 'preregistered', clientId, name: undefined, authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'] } };
   }
-  if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId)) return null;
+  if (clientId.startsWith('https://')) {
+    if (!isCimdClientId(clientId)) return { client: null, reason: 'client id is not a valid metadata document URL' };
+    const resolved = await resolveCimdDocument(clientId, services.config);
+    if (!resolved.ok) return { client: null, reason: resolved.reason };
+    const { document } = resolved;
+    return { client: { kind: 'cimd', clientId, name: document.name, redirectUris: document.redirectUris, authMethod: 'none', grantTypes: document.grantTypes } };
+  }
+  if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId)) return { client: null, reason: 'client id is not one of ours' };
   try {
     const claims = await services.tokens.verify('client', clientId);
-    return { kind: 'registered', clientId, name: claims.cn, redirectUris: claims.ru, authMethod: claims.am, grantTypes: claims.gt };
+    const redirectUris = claims.ru.map(expandRedirectUri);
+    if (redirectUris.some((uri) => uri === null)) return { client: null, reason: 'client id names an unknown redirect alias' };
+    return { client: { kind: 'registered', clientId, name: claims.cn, redirectUris: redirectUris as string[], authMethod: claims.am, grantTypes: claims.gt } };
   } catch (error) {
-    if (error instanceof TokenError) return null;
+    if (error instanceof TokenError) return { client: null, reason: `client id does not verify (${error.reason})` };
     throw error;
   }
 }
 
 /**
  * The redirect URI the authorization response goes to, or `null` when `presented` is not one of
- * the client's. Without `presented`, a registered client's only URI is used (RFC 6749 §3.1.2.3).
+ * the client's. Without `presented`, a client's only URI is used (RFC 6749 §3.1.2.3) unless it is
+ * a loopback one, whose port only the request can name.
  */
 export function resolveRedirectUri(client: Client, presented: string | undefined, services: Services): string | null {
   const { config } = services;
   if (client.kind === 'preregistered') {
-    return presented !== undefined && classifyRedirectUri(presented, config) === 'https' ? presented : null;
+    if (presented === undefined) return null;
+    const kind = classifyRedirectUri(presented, config);
+    return kind !== null && kind !== 'loopback' ? presented : null;
   }
-  if (presented === undefined) return client.redirectUris.length === 1 ? client.redirectUris[0]! : null;
+  if (presented === undefined) {
+    const only = client.redirectUris.length === 1 ? client.redirectUris[0]! : null;
+    return only !== null && classifyRedirectUri(only, config) !== 'loopback' ? only : null;
+  }
+  if (client.kind === 'cimd') {
+    // MCP 2026-07-28: the requested URI must be one the document lists; loopback ports are free.
+    return classifyCimdRedirectUri(presented) !== null && client.redirectUris.some((listed) => sameRedirectUri(listed, presented)) ? presented : null;
+  }
   return client.redirectUris.some((registered) => redirectUriMatches(registered, presented, config)) ? presented : null;
 }
 
@@ -80,11 +116,12 @@ function clientAuthFailed(reason: string): OAuthError {
  * @see RFC 6749 §2.3.1, §3.2.1; RFC 7591 §2
  */
 export async function authenticateClient(presented: PresentedClient, services: Services, ip: string | null): Promise<Client> {
-  const client = await resolveClient(presented.clientId, services);
-  if (client === null) {
+  const lookup = await resolveClient(presented.clientId, services);
+  if (lookup.client === null) {
     await countFailedAuth(services, ip);
-    throw clientAuthFailed('client id does not verify');
+    throw clientAuthFailed(lookup.reason);
   }
+  const { client } = lookup;
   if (client.authMethod === 'none') {
     if (presented.method !== 'none') {
       await countFailedAuth(services, ip);
