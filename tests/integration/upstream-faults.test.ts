@@ -154,9 +154,10 @@ describe('upstream failures', () => {
       for (const { events } of answers) expect(events).toHaveLength(6);
     };
     const settle = async () => {
-      // Keep-alive connections close after the upstream's 1 s idle timeout.
+      // Idle keep-alive connections close on their own: the upstream's after 1 s, this test
+      // client's to the gateway after Node's 5 s server default.
       await waitFor(async () => (await upstream.openConnections()) === 0, 10_000, 'upstream connections to close');
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 6000));
     };
     // Warm-up batches grow the pools, JIT caches and heap to their working size.
     for (let round = 0; round < 4; round++) await batch();
@@ -168,6 +169,8 @@ describe('upstream failures', () => {
       rss.push(rssBytes(pid)!);
     }
     await settle();
+    // Every socket the streams used is closed again (polled: closes land a little apart).
+    await waitFor(async () => fdCount(pid) <= fdsBefore + 2, 15_000, 'the gateway to hold no more descriptors than before').catch(() => {});
     const fdsAfter = fdCount(pid);
     const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
     console.log(`[measure] 3 x 100 concurrent SSE streams after warm-up: gateway fds ${fdsBefore} -> ${fdsAfter}, RSS ${rss.map(mib).join(' -> ')} MB`);
