@@ -37,11 +37,14 @@ const expected = routes().filter((r) => /^\/(mcp|oauth|\.well-known)(\/|$)/.test
 const problems = [];
 let middlewareRuntime = 'missing';
 const config = JSON.parse(readFileSync(join(output, 'config.json'), 'utf8'));
-const middlewareRoute = config.routes?.find((r) => r.middlewarePath === 'middleware');
+// Edge middleware is `middleware.func` behind middlewarePath `middleware`; Node middleware is
+// `_middleware.func` behind `/_middleware` (as vercel build 50 writes them).
+const middlewareRoute = config.routes?.find((r) => r.middlewarePath === 'middleware' || r.middlewarePath === '/_middleware');
 if (!middlewareRoute) problems.push('config.json routes no request through the middleware');
-if (!existsSync(join(output, 'functions', 'middleware.func', '.vc-config.json'))) problems.push('middleware.func is missing');
+const middlewareConfig = ['middleware.func', '_middleware.func'].map((dir) => join(output, 'functions', dir, '.vc-config.json')).find((path) => existsSync(path));
+if (!middlewareConfig) problems.push('middleware.func (or _middleware.func) is missing');
 else {
-  const vc = JSON.parse(readFileSync(join(output, 'functions', 'middleware.func', '.vc-config.json'), 'utf8'));
+  const vc = JSON.parse(readFileSync(middlewareConfig, 'utf8'));
   // The runtime middleware.ts declares: Edge is `edge` in the output, Node a `nodejs…` runtime.
   const declared = /runtime:\s*'(\w+)'/.exec(readFileSync(join(root, 'middleware.ts'), 'utf8'))?.[1] ?? 'edge';
   const ok = declared === 'edge' ? vc.runtime === 'edge' : /^nodejs/.test(String(vc.runtime));
