@@ -167,3 +167,31 @@ describe('the official SDK clients through the gateway to the API-key server', (
     expect(report.whoamiAfterRefresh).toEqual({ fingerprint: await fingerprintOf(KEY_A), header: HEADER });
   });
 });
+
+describe('limits in front of the upstream', () => {
+  let limited: AppInstance;
+  beforeAll(async () => {
+    limited = await startApp({ MCP_UPSTREAM_URL: upstream.url, MCP_UPSTREAM_KEY_HEADER: 'X-WorldMonitor-Key', RATE_LIMIT_MCP_PER_MINUTE: '3' });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  // @req RL-MCP-FINGERPRINT
+  it('applies the per-fingerprint /mcp limit before anything is forwarded', async () => {
+    const token = await clientCredentialsToken(limited.url, KEY_A);
+    const from = upstream.seen.length;
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${limited.url}/mcp`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${token}` },
+        body: JSON.stringify(WHOAMI),
+      });
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(upstream.seen.length - from).toBe(3);
+  });
+});
