@@ -49,6 +49,8 @@ export type Config = {
    */
   readonly trustProxyHeaders: boolean;
   readonly version: string;
+  /** `LOG_FORMAT`: JSON lines (production default, what log drains read) or one readable line per event. */
+  readonly logFormat: 'json' | 'pretty';
 };
 
 /** A configuration the server must not run with. The message is one line naming the setting. */
@@ -215,6 +217,10 @@ export function loadConfig(env: Env): Config {
     }
   }
 
+  const logFormatRaw = env.LOG_FORMAT?.trim().toLowerCase();
+  if (logFormatRaw && logFormatRaw !== 'json' && logFormatRaw !== 'pretty') throw new ConfigError('LOG_FORMAT must be json or pretty');
+  const logFormat: Config['logFormat'] = logFormatRaw === 'json' || logFormatRaw === 'pretty' ? logFormatRaw : mode === 'production' ? 'json' : 'pretty';
+
   const numbers = NumbersSchema.safeParse(env);
   if (!numbers.success) throw new ConfigError(numbers.error.issues[0]?.message ?? 'invalid numeric setting');
   const n = numbers.data;
@@ -241,6 +247,7 @@ export function loadConfig(env: Env): Config {
     },
     trustProxyHeaders,
     version: packageJson.version,
+    logFormat,
   };
 }
 

@@ -79,7 +79,8 @@ const ClaimSchemas = {
 export type Claims<K extends TokenKind> = z.infer<(typeof ClaimSchemas)[K]>;
 type Issued<K extends TokenKind> = Omit<Claims<K>, 'iat' | 'exp' | 'jti'>;
 
-export type TokenFailure = 'malformed' | 'expired' | 'invalid';
+/** `audience`: a valid signature and kind, but `aud` names another resource (another deployment's token). */
+export type TokenFailure = 'malformed' | 'expired' | 'audience' | 'invalid';
 
 /** A token that does not verify. `reason` is for logs; the wire says only "invalid" or "expired". */
 export class TokenError extends Error {
@@ -188,6 +189,7 @@ export async function createTokenService(options: TokenServiceOptions) {
     } catch (error) {
       if (error instanceof TokenError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new TokenError('expired', `${kind} token expired`);
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') throw new TokenError('audience', `${kind}: wrong audience`);
       if (error instanceof joseErrors.JOSEError) throw new TokenError('invalid', `${kind}: ${error.code}`);
       throw new TokenError('malformed', `${kind}: undecodable`);
     }

@@ -1,10 +1,9 @@
 import { serveMcp } from '@/lib/mcp/endpoint';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-async function handle(request: Request): Promise<Response> {
-  return serveMcp(request, await getServices());
-}
+const handle = observe(async (request: Request): Promise<Response> => serveMcp(request, await getServices()));
 
 export { handle as POST, handle as GET, handle as DELETE, handle as HEAD, handle as OPTIONS };

@@ -7,14 +7,19 @@ import type { Config } from '../config';
 import type { Services } from '../services';
 import { TokenError } from '../tokens';
 import { MCP_CORS_HEADERS } from '../http/cors';
+import type { Reason } from '../observability/catalogue';
+import { currentRequestId } from '../observability/context';
+import { emit } from '../observability/log';
 import type { Identity } from './identity';
 
-export type CredentialFailure =
+/** `reason` is the event's code (`lib/observability/catalogue.ts`); never sent. */
+export type CredentialFailure = { readonly reason: Reason } & (
   /** No credential at all (RFC 6750 §3.1: no error code). */
   | { readonly kind: 'missing' }
   | { readonly kind: 'invalid_request'; readonly description: string }
   | { readonly kind: 'invalid_token'; readonly description: string }
-  | { readonly kind: 'insufficient_scope'; readonly description: string };
+  | { readonly kind: 'insufficient_scope'; readonly description: string }
+);
 
 export class CredentialError extends Error {
   override name = 'CredentialError';
@@ -37,7 +42,7 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
   const bearer = authorization === null ? null : /^bearer[ \t]+(.*)$/i.exec(authorization.trim());
 
   if (bearer && apiKey !== null) {
-    throw new CredentialError({ kind: 'invalid_request', description: 'Send either a bearer token or X-API-Key, not both.' });
+    throw new CredentialError({ kind: 'invalid_request', reason: 'credential_conflict', description: 'Send either a bearer token or X-API-Key, not both.' });
   }
   if (bearer) {
     const token = bearer[1]!.trim();
@@ -46,33 +51,38 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
       claims = await services.tokens.verify('access', token);
     } catch (error) {
       if (error instanceof TokenError) {
-        throw new CredentialError({ kind: 'invalid_token', description: error.reason === 'expired' ? 'The access token expired.' : 'The access token is invalid.' });
+        const reason = error.reason === 'expired' ? 'token_expired' : error.reason === 'audience' ? 'audience_mismatch' : 'token_invalid';
+        throw new CredentialError({ kind: 'invalid_token', reason, description: error.reason === 'expired' ? 'The access token expired.' : 'The access token is invalid.' });
       }
       throw error;
     }
     if (!services.keyring.isCurrent(claims.sub)) {
-      throw new CredentialError({ kind: 'invalid_token', description: 'The access token was revoked.' });
+      throw new CredentialError({ kind: 'invalid_token', reason: 'key_revoked', description: 'The access token was revoked.' });
     }
     const scopes = claims.scope.split(' ').filter(Boolean);
     if (!scopes.includes(REQUIRED_SCOPE)) {
-      throw new CredentialError({ kind: 'insufficient_scope', description: 'The access token lacks the mcp scope.' });
+      throw new CredentialError({ kind: 'insufficient_scope', reason: 'insufficient_scope', description: 'The access token lacks the mcp scope.' });
     }
     return { fingerprint: claims.sub, clientId: claims.client_id, scopes, expiresAt: claims.exp, method: 'oauth_bearer' };
   }
   if (apiKey !== null) {
     const fingerprint = await services.keyring.identify(apiKey.trim());
-    if (!fingerprint) throw new CredentialError({ kind: 'invalid_token', description: 'The API key is not valid.' });
+    if (!fingerprint) throw new CredentialError({ kind: 'invalid_token', reason: 'api_key_invalid', description: 'The API key is not valid.' });
     return { fingerprint, clientId: 'api-key', scopes: [REQUIRED_SCOPE], expiresAt: null, method: 'api_key' };
   }
-  throw new CredentialError({ kind: 'missing' });
+  throw new CredentialError({ kind: 'missing', reason: 'credential_missing' });
 }
 
 function quoted(value: string): string {
   return `"${value.replace(/["\\]/g, '')}"`;
 }
 
-/** RFC 6750 §3 and RFC 9728 §5.1: the challenge that tells a client where to get a token. */
+/**
+ * RFC 6750 §3 and RFC 9728 §5.1: the challenge that tells a client where to get a token. Both
+ * walls refuse through here, so this is also where the refusal's event is emitted.
+ */
 export function bearerChallengeResponse(failure: CredentialFailure, config: Config): Response {
+  emit('mcp', failure.reason, failure.reason === 'api_key_invalid' ? { client_kind: 'api_key' } : {});
   const params = [`resource_metadata=${quoted(config.resourceMetadataUrl)}`, `scope=${quoted(REQUIRED_SCOPE)}`];
   let status = 401;
   let body: Record<string, string> = { error: 'unauthorized', error_description: 'Authentication required: see WWW-Authenticate for where to get a token.' };
@@ -81,6 +91,8 @@ export function bearerChallengeResponse(failure: CredentialFailure, config: Conf
     status = failure.kind === 'invalid_request' ? 400 : failure.kind === 'insufficient_scope' ? 403 : 401;
     body = { error: failure.kind, error_description: failure.description };
   }
+  const requestId = currentRequestId();
+  if (requestId) body.request_id = requestId;
   return new Response(JSON.stringify(body), {
     status,
     headers: {
@@ -112,7 +124,8 @@ export function rebindingGuardResponse(request: Request, config: Config): Respon
   if (!loopback) return null;
   const host = request.headers.get('host');
   if (host !== null && host.toLowerCase() === expected.host) return null;
-  return new Response(JSON.stringify({ error: 'forbidden', error_description: 'Host not allowed.' }), {
+  emit('mcp', 'host_not_allowed');
+  return new Response(JSON.stringify({ error: 'forbidden', error_description: 'Host not allowed.', request_id: currentRequestId() }), {
     status: 403,
     headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
   });

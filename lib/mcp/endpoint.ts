@@ -13,6 +13,8 @@ import {
 import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../http/body';
 import { MCP_CORS_HEADERS, preflightResponse } from '../http/cors';
 import { methodNotAllowed } from '../http/methods';
+import { emit } from '../observability/log';
+import { withRequestIdInJsonError } from '../observability/errorBody';
 import type { Services } from '../services';
 import { rebindingGuardResponse, requireMcpIdentity } from './auth';
 import type { Identity } from './identity';
@@ -100,6 +102,7 @@ export async function serveMcp(request: Request, services: Services): Promise<Re
   if (request.method === 'OPTIONS') return preflightResponse(request, ALLOWED_METHODS);
   const identity = await authenticate(request, services);
   if (identity instanceof Response) return identity;
+  emit('mcp', 'served');
   if (request.method !== 'POST') {
     const response = methodNotAllowed(ALLOWED_METHODS, MCP_CORS_HEADERS);
     return request.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response;
@@ -140,9 +143,10 @@ export async function serveMcp(request: Request, services: Services): Promise<Re
       isJsonContentType(forwarded.headers.get('content-type')) &&
       (await isLegacyRequest(forwarded, options.parsedBody, { maxRequestBodySize: MCP_BODY_LIMIT }));
     const response = legacy ? await serveLegacy(forwarded, identity, options) : await modern.fetch(forwarded, options);
-    return withCors(response);
+    // The SDK's own refusals (406, 415, a JSON-RPC parse error) get the request id like ours.
+    return withCors(response.status >= 400 ? await withRequestIdInJsonError(response) : response);
   } catch (error) {
-    console.error('[mcp] handler failed:', error instanceof Error ? error.stack ?? error.message : error);
+    emit('mcp', 'server_error', { fingerprint: identity.fingerprint }, error);
     return jsonRpcError(500, -32603, 'Internal error.', MCP_CORS_HEADERS);
   }
 }

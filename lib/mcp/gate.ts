@@ -13,24 +13,13 @@ import { rateLimitHeaders } from '../http/rateLimited';
 import type { LimitDecision } from '../ratelimit';
 import type { Services } from '../services';
 import { bearerChallengeResponse, CredentialError, rebindingGuardResponse, verifyMcpCredential } from './auth';
+import { emit } from '../observability/log';
 import type { Identity } from './identity';
+import { jsonRpcError } from './limits';
 
-let lastOutageLog = 0;
-const OUTAGE_LOG_INTERVAL_MS = 60_000;
-
-function tooManyRequests(decision: LimitDecision & { outcome: 'limited' }): Response {
-  return new Response(
-    JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.` } }),
-    { status: 429, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...MCP_CORS_HEADERS, ...rateLimitHeaders(decision) } },
-  );
-}
-
-function logOutageOnce(): void {
-  const now = Date.now();
-  if (now - lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
-    lastOutageLog = now;
-    console.warn('[mcp] rate limiter unavailable: allowing verified requests without a limit');
-  }
+function tooManyRequests(decision: LimitDecision & { outcome: 'limited' }, fields: { fingerprint?: string } = {}): Response {
+  emit('mcp', 'rate_limited', fields);
+  return jsonRpcError(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, { ...MCP_CORS_HEADERS, ...rateLimitHeaders(decision) });
 }
 
 /**
@@ -63,8 +52,9 @@ export async function mcpGate(request: Request, services: Services): Promise<Res
   if (identity instanceof Response) return identity;
 
   const decision = await services.limiter.hit('mcp', identity.fingerprint);
-  if (decision.outcome === 'limited') return tooManyRequests(decision);
-  // A verified caller is let through when the limiter cannot answer; logged once per interval.
-  if (decision.outcome === 'unavailable') logOutageOnce();
+  if (decision.outcome === 'limited') return tooManyRequests(decision, { fingerprint: identity.fingerprint });
+  // A verified caller is let through when the limiter cannot answer: counted here; the outage
+  // itself is logged by `lib/redis.ts` once per minute.
+  if (decision.outcome === 'unavailable') emit('mcp', 'served_without_limit');
   return null;
 }

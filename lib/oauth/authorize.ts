@@ -7,7 +7,10 @@
 import type { Config } from '../config';
 import type { Services } from '../services';
 import { CONSENT_TTL_SECONDS, type Claims } from '../tokens';
-import { OAuthError } from './errors';
+import type { Reason } from '../observability/catalogue';
+import { annotate, currentRequestId } from '../observability/context';
+import { emit, hostOf } from '../observability/log';
+import { OAuthError, reasonOf } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
 import { resolveClient, resolveRedirectUri, type Client } from './clients';
 import { isS256Challenge } from './pkce';
@@ -45,7 +48,7 @@ export type AuthorizationRequest = {
 
 const SINGLE_VALUED = ['client_id', 'redirect_uri', 'response_type', 'code_challenge', 'code_challenge_method', 'scope', 'resource', 'state'] as const;
 
-function render(description: string, reason?: string): AuthorizationError {
+function render(description: string, reason?: Reason): AuthorizationError {
   return new AuthorizationError({ mode: 'render' }, new OAuthError('invalid_request', description, { reason }));
 }
 
@@ -63,15 +66,16 @@ export async function validateAuthorizationRequest(params: URLSearchParams, serv
   if (repeated.includes('client_id')) throw render('The client_id parameter is repeated.');
   const client = await resolveClient(clientId, services);
   if (client === null) {
-    throw render('This application is not registered here (or its registration expired). Reconnect it from the application.', 'client id does not verify');
+    throw render('This application is not registered here (or its registration expired). Reconnect it from the application.', 'client_unknown');
   }
+  annotate({ redirect_host: hostOf(value('redirect_uri')) });
   if (repeated.includes('redirect_uri')) throw render('The redirect_uri parameter is repeated.');
   const redirectUri = resolveRedirectUri(client, value('redirect_uri'), services);
   if (redirectUri === null) {
-    throw render('The redirect_uri is not registered for this application.', 'redirect uri mismatch');
+    throw render('The redirect_uri is not registered for this application.', 'redirect_uri_unregistered');
   }
   if (!client.grantTypes.includes('authorization_code')) {
-    throw render('This application is not registered for the authorization code flow.');
+    throw render('This application is not registered for the authorization code flow.', 'unauthorized_client');
   }
 
   // From here on the client and its redirect URI are verified: errors go back to the client.
@@ -88,10 +92,10 @@ export async function validateAuthorizationRequest(params: URLSearchParams, serv
 
   const method = value('code_challenge_method');
   const codeChallenge = value('code_challenge');
-  if (codeChallenge === undefined) throw fail(new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.'));
+  if (codeChallenge === undefined) throw fail(new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.', { reason: 'pkce_required' }));
   // RFC 7636 §4.3 defaults a missing method to `plain`, which OAuth 2.1 forbids here.
-  if (method !== 'S256') throw fail(new OAuthError('invalid_request', 'code_challenge_method must be S256.'));
-  if (!isS256Challenge(codeChallenge)) throw fail(new OAuthError('invalid_request', 'code_challenge must be a 43-character base64url S256 value.'));
+  if (method !== 'S256') throw fail(new OAuthError('invalid_request', 'code_challenge_method must be S256.', { reason: 'pkce_required' }));
+  if (!isS256Challenge(codeChallenge)) throw fail(new OAuthError('invalid_request', 'code_challenge must be a 43-character base64url S256 value.', { reason: 'pkce_required' }));
 
   let resource: string;
   let scopes: Scope[];
@@ -133,15 +137,21 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
+/** The request id under an error page's message, so a user's report can be matched to the log line. */
+function requestIdNote(): string {
+  const requestId = currentRequestId();
+  return requestId ? `<p style="color:#555;font-size:0.875rem">Request id: <code>${escapeHtml(requestId)}</code></p>` : '';
+}
+
 /** A small self-contained error page for errors that must not be redirected. */
 export function errorPageResponse(status: number, title: string, message: string, headers: Record<string, string> = {}): Response {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p></body></html>`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p>${requestIdNote()}</body></html>`;
   return new Response(html, { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...AUTHORIZATION_PAGE_HEADERS, ...headers } });
 }
 
 /** Delivers an authorization error the way its `delivery` allows. */
 export function authorizationErrorResponse(error: AuthorizationError, config: Pick<Config, 'issuer'>): Response {
-  if (error.error.reason) console.warn(`[authorize] ${error.error.code}: ${error.error.reason}`);
+  emit('authorize', reasonOf(error.error));
   if (error.delivery.mode === 'render') {
     return errorPageResponse(400, 'This authorization request cannot be completed', error.error.description);
   }
@@ -194,8 +204,9 @@ export async function handleAuthorizationRequest(request: Request, services: Ser
     await validateAuthorizationRequest(url.searchParams, services);
   } catch (error) {
     if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config);
-    console.error('[authorize] unexpected error:', error instanceof Error ? (error.stack ?? error.message) : String(error));
+    emit('authorize', 'server_error', {}, error);
     return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.');
   }
+  emit('authorize', 'validated');
   return redirectResponse(`${CONSENT_PAGE_PATH}${url.search}`, 303);
 }

@@ -8,6 +8,8 @@
  */
 import type { Services } from '../services';
 import { TokenError, type ClientAuthMethod } from '../tokens';
+import type { Reason } from '../observability/catalogue';
+import { annotate } from '../observability/context';
 import { OAuthError } from './errors';
 import { assertWithinLimit } from './rateLimit';
 import { classifyRedirectUri, redirectUriMatches } from './redirectUri';
@@ -42,11 +44,13 @@ export const MAX_CLIENT_ID_LENGTH = 512;
  */
 export async function resolveClient(clientId: string, services: Services): Promise<Client | null> {
   if (clientId === services.config.oauthClientId) {
+    annotate({ client_kind: 'preregistered' });
     return { kind: 'preregistered', clientId, name: undefined, authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'] };
   }
   if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId)) return null;
   try {
     const claims = await services.tokens.verify('client', clientId);
+    annotate({ client_kind: 'registered', client_name: claims.cn });
     return { kind: 'registered', clientId, name: claims.cn, redirectUris: claims.ru, authMethod: claims.am, grantTypes: claims.gt };
   } catch (error) {
     if (error instanceof TokenError) return null;
@@ -67,7 +71,7 @@ export function resolveRedirectUri(client: Client, presented: string | undefined
   return client.redirectUris.some((registered) => redirectUriMatches(registered, presented, config)) ? presented : null;
 }
 
-function clientAuthFailed(reason: string): OAuthError {
+function clientAuthFailed(reason: Reason): OAuthError {
   // RFC 6749 §5.2: invalid_client is 401. Clients such as claude.ai re-register on it.
   return new OAuthError('invalid_client', 'Client authentication failed.', { reason });
 }
@@ -83,23 +87,23 @@ export async function authenticateClient(presented: PresentedClient, services: S
   const client = await resolveClient(presented.clientId, services);
   if (client === null) {
     await services.limiter.hit('failedAuth', ip);
-    throw clientAuthFailed('client id does not verify');
+    throw clientAuthFailed('client_unknown');
   }
   if (client.authMethod === 'none') {
     if (presented.method !== 'none') {
       await services.limiter.hit('failedAuth', ip);
-      throw clientAuthFailed('secret presented for a public client');
+      throw clientAuthFailed('client_auth_method_mismatch');
     }
     return client;
   }
   if (presented.method === 'none') {
     await services.limiter.hit('failedAuth', ip);
-    throw clientAuthFailed('confidential client sent no secret');
+    throw clientAuthFailed('client_auth_method_mismatch');
   }
   await assertWithinLimit(services, 'failedAuth', ip);
   if (!(await services.tokens.verifyClientSecret(client.clientId, presented.secret))) {
     await services.limiter.hit('failedAuth', ip);
-    throw clientAuthFailed('client secret does not verify');
+    throw clientAuthFailed('client_secret_mismatch');
   }
   return client;
 }

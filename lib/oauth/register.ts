@@ -9,6 +9,9 @@ import { mediaTypeOf } from '../http/body';
 import { readOAuthBody } from './body';
 import { clientIp } from '../http/clientIp';
 import { MCP_CORS_HEADERS } from '../http/cors';
+import type { Reason } from '../observability/catalogue';
+import { annotate } from '../observability/context';
+import { emit, hostOf } from '../observability/log';
 import type { Services } from '../services';
 import { jsonResponse, OAuthError, toErrorResponse } from './errors';
 import { MAX_CLIENT_ID_LENGTH } from './clients';
@@ -38,7 +41,7 @@ const RegistrationRequestSchema = z.object({
 
 export type RegistrationRequest = z.infer<typeof RegistrationRequestSchema>;
 
-function metadataError(description: string, reason?: string): OAuthError {
+function metadataError(description: string, reason?: Reason): OAuthError {
   return new OAuthError('invalid_client_metadata', description, { reason });
 }
 
@@ -49,6 +52,7 @@ function parseRedirectUris(value: unknown, services: Services): string[] {
   const hosts = services.config.redirectHosts.map((h) => `https://${h}/…`).join(', ');
   for (const uri of value) {
     if (typeof uri !== 'string' || classifyRedirectUri(uri, services.config) === null) {
+      annotate({ redirect_host: typeof uri === 'string' ? hostOf(uri) : undefined });
       throw new OAuthError(
         'invalid_redirect_uri',
         `Each redirect URI must be ${hosts} or http://localhost, http://127.0.0.1 or http://[::1] (any port), without a fragment.`,
@@ -126,11 +130,17 @@ export async function registerClient(body: unknown, services: Services): Promise
   return response;
 }
 
+/** The distinct hosts of the registered redirect URIs, comma-separated, for the event. */
+function hostsOf(uris: readonly string[]): string {
+  return [...new Set(uris.map(hostOf))].join(',');
+}
+
 /** `POST /oauth/register`: limit per IP, parse, register; 201 or an RFC 7591 §3.2.2 error. */
 export async function handleRegistrationRequest(request: Request, services: Services): Promise<Response> {
   try {
     const limitHeaders = await enforceLimit(services, 'register', clientIp(request, services.config));
     const registration = await registerClient(await readRegistrationBody(request), services);
+    emit('register', 'registered', { client_name: registration.client_name as string | undefined, redirect_host: hostsOf(registration.redirect_uris as string[]) });
     return jsonResponse(registration, 201, { ...MCP_CORS_HEADERS, ...limitHeaders });
   } catch (error) {
     const response = toErrorResponse('register', error);

@@ -3,6 +3,8 @@
  */
 import { clientIp } from '../http/clientIp';
 import { fingerprintOf } from '../keys';
+import { annotate } from '../observability/context';
+import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { OAuthError, toErrorResponse } from './errors';
 import { enforceLimit } from './rateLimit';
@@ -31,9 +33,11 @@ async function dispatch(request: TokenRequest, services: Services, ip: string): 
 export async function handleTokenRequest(request: Request, services: Services): Promise<Response> {
   try {
     const parsed = await parseTokenRequest(request);
+    annotate({ grant: parsed.grant_type });
     const limitHeaders = await enforceLimit(services, 'token', await credentialBucket(parsed.client));
     const response = await dispatch(parsed, services, clientIp(request, services.config));
     for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
+    emit('token', 'issued');
     return response;
   } catch (error) {
     if (error instanceof OAuthError && error.code === 'invalid_client' && /^\s*basic\b/i.test(request.headers.get('authorization') ?? '')) {

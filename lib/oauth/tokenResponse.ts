@@ -1,6 +1,7 @@
 /** The successful token response (RFC 6749 §5.1), shared by every grant. */
 import type { Fingerprint } from '../keys';
 import type { Services } from '../services';
+import { annotate } from '../observability/context';
 import { jsonResponse } from './errors';
 import { formatScope, type Scope } from './scope';
 
@@ -17,6 +18,7 @@ export type Grant = {
 /** Mints an access token (and a refresh token when asked) and answers RFC 6749 §5.1 JSON, never cached. */
 export async function tokenResponse(services: Services, grant: Grant): Promise<Response> {
   const { config, tokens } = services;
+  annotate({ fingerprint: grant.fingerprint });
   const scope = formatScope(grant.scopes);
   const ttl = config.accessTokenTtlSeconds;
   const access = await tokens.issue('access', { sub: grant.fingerprint, client_id: grant.clientId, scope }, ttl);

@@ -1,12 +1,17 @@
+import { countsReport } from '@/lib/observability/counts';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-/** Liveness and which limiter backs this instance; nothing secret. */
-export async function GET(): Promise<Response> {
+/**
+ * Liveness, which limiter backs this instance, and this instance's event counts since it started
+ * (codes and numbers only; see docs/observability.md). Nothing secret.
+ */
+export const GET = observe(async (): Promise<Response> => {
   const { config, limiter } = await getServices();
   return Response.json(
-    { status: 'ok', version: config.version, limiter: limiter.backend, issuer: config.issuer },
+    { status: 'ok', version: config.version, limiter: limiter.backend, issuer: config.issuer, events: countsReport() },
     { headers: { 'Cache-Control': 'no-store' } },
   );
-}
+});

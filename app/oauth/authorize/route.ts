@@ -1,15 +1,12 @@
 import { methodNotAllowed } from '@/lib/http/methods';
 import { handleAuthorizationRequest } from '@/lib/oauth/authorize';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export async function GET(request: Request): Promise<Response> {
-  return handleAuthorizationRequest(request, await getServices());
-}
+export const GET = observe(async (request: Request): Promise<Response> => handleAuthorizationRequest(request, await getServices()));
 
-function notAllowed(): Response {
-  return methodNotAllowed(['GET']);
-}
+const notAllowed = observe(() => methodNotAllowed(['GET']));
 
 export { notAllowed as POST, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };

@@ -1,15 +1,12 @@
 import { handleTokenRequest } from '@/lib/oauth/token';
 import { methodNotAllowed } from '@/lib/http/methods';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export async function POST(request: Request): Promise<Response> {
-  return handleTokenRequest(request, await getServices());
-}
+export const POST = observe(async (request: Request): Promise<Response> => handleTokenRequest(request, await getServices()));
 
-function notAllowed(): Response {
-  return methodNotAllowed(['POST']);
-}
+const notAllowed = observe(() => methodNotAllowed(['POST']));
 
 export { notAllowed as GET, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };

@@ -25,7 +25,7 @@ async function verifyRefreshToken(token: string, services: Services): Promise<Cl
   try {
     return await services.tokens.verify('refresh', token);
   } catch (error) {
-    if (error instanceof TokenError) throw invalidGrant(`refresh token ${error.reason}`, DEAD);
+    if (error instanceof TokenError) throw invalidGrant(error.reason === 'expired' ? 'refresh_expired' : 'refresh_invalid', DEAD);
     throw error;
   }
 }
@@ -34,10 +34,10 @@ export async function refreshTokenGrant(request: RefreshTokenRequest, services: 
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'refresh_token');
   const claims = await verifyRefreshToken(request.refresh_token, services);
-  if (claims.client_id !== client.clientId) throw invalidGrant('refresh token issued to another client', DEAD);
-  if (!services.keyring.isCurrent(claims.sub)) throw invalidGrant('key removed', DEAD);
+  if (claims.client_id !== client.clientId) throw invalidGrant('refresh_client_mismatch', DEAD);
+  if (!services.keyring.isCurrent(claims.sub)) throw invalidGrant('key_revoked', DEAD);
   const resource = assertOurResource(request.resource, services.config);
-  if (claims.resource !== resource) throw invalidGrant('resource differs from the original grant', DEAD);
+  if (claims.resource !== resource) throw invalidGrant('resource_mismatch', DEAD);
 
   // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
   const original = scopesOf(claims.scope);

@@ -1,15 +1,12 @@
 import { methodNotAllowed } from '@/lib/http/methods';
 import { handleConsentSubmission } from '@/lib/oauth/consent';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export async function POST(request: Request): Promise<Response> {
-  return handleConsentSubmission(request, await getServices());
-}
+export const POST = observe(async (request: Request): Promise<Response> => handleConsentSubmission(request, await getServices()));
 
-function notAllowed(): Response {
-  return methodNotAllowed(['POST']);
-}
+const notAllowed = observe(() => methodNotAllowed(['POST']));
 
 export { notAllowed as GET, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };
