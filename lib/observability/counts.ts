@@ -22,7 +22,7 @@ export type CountsReport = {
   /** The runtimes whose events these counts include. */
   readonly runtimes: readonly Runtime[];
   /** Event → reason → count, for the reasons seen at least once. */
-  readonly events: Partial<Record<EventName, Partial<Record<Reason, number>>>>;
+  readonly counts: Partial<Record<EventName, Partial<Record<Reason, number>>>>;
 };
 
 declare const EdgeRuntime: string | undefined;
@@ -52,5 +52,5 @@ export function countsReport(): CountsReport {
     if (!(event in EVENTS)) continue;
     (events[event] ??= {})[reason] = n;
   }
-  return { since, runtimes: (['node', 'edge'] as const).filter((r) => runtimes[r]), events };
+  return { since, runtimes: (['node', 'edge'] as const).filter((r) => runtimes[r]), counts: events };
 }
