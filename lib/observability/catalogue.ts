@@ -80,7 +80,7 @@ export const REASONS = {
 export type Reason = keyof typeof REASONS;
 
 export const EVENTS = {
-  register: { description: 'POST /oauth/register', reasons: ['registered', 'invalid_request', 'invalid_redirect_uri', 'invalid_client_metadata', 'rate_limited', 'redis_unavailable', 'server_error'] },
+  register: { description: 'POST /oauth/register', reasons: ['registered', 'invalid_redirect_uri', 'invalid_client_metadata', 'rate_limited', 'redis_unavailable', 'server_error'] },
   authorize: {
     description: 'GET /oauth/authorize',
     reasons: ['validated', 'invalid_request', 'client_unknown', 'redirect_uri_unregistered', 'unauthorized_client', 'unsupported_response_type', 'pkce_required', 'invalid_target', 'invalid_scope', 'server_error'],

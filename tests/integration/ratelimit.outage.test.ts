@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
 import { startBlackhole } from '../support/blackhole';
+import { eventsIn } from '../support/events';
 import { clientCredentialsToken, INITIALIZE, postMcp, rpcMessages } from '../support/http';
 import { apiKey, tokenRequest } from '../support/ratelimitHttp';
 import { startRedisStack, type RedisStack } from '../support/redis';
@@ -43,13 +44,13 @@ async function expectOutage503(res: Response, hostHints: string[]): Promise<void
   expect(res.headers.get('cache-control')).toBe('no-store');
   const text = await res.text();
   const body = JSON.parse(text) as Record<string, unknown>;
-  expect(body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+  expect(body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String), request_id: expect.any(String) });
   expect(text).not.toMatch(/redis|upstash|econn|fetch|abort|timeout|command|evalsha/i);
   for (const hint of hostHints) expect(text).not.toContain(hint);
 }
 
-function mcpLogLines(output: string, pattern: RegExp): number {
-  return output.split('\n').filter((line) => pattern.test(line)).length;
+function redisEvents(output: string, reason: string, runtime: string): number {
+  return eventsIn(output).filter((e) => e.event === 'redis' && e.reason === reason && e.runtime === runtime).length;
 }
 
 describe('the Upstash REST endpoint killed mid-run', () => {
@@ -102,14 +103,15 @@ describe('the Upstash REST endpoint killed mid-run', () => {
     expect(recovered?.headers.get('ratelimit-limit')).toBe('10');
     expect((await postMcp(app.url, INITIALIZE, auth)).status).toBe(200);
 
-    // Logged once per interval, not per request: once by the gate, once by each runtime's client
-    // (the token route runs on Node, the /mcp gate in Edge middleware).
+    // Logged once per interval, not per request: once by each runtime's client (the token route
+    // runs on Node, the /mcp gate in Edge middleware); every request let through is counted.
     const output = app.output();
-    expect(mcpLogLines(output, /\[mcp\] rate limiter unavailable/)).toBe(1);
     for (const runtime of ['node', 'edge']) {
-      expect(mcpLogLines(output, new RegExp(`\\[redis\\] unavailable \\(${runtime} runtime`))).toBe(1);
-      expect(mcpLogLines(output, new RegExp(`\\[redis\\] reachable again \\(${runtime} runtime`))).toBe(1);
+      expect(redisEvents(output, 'redis_unavailable', runtime)).toBe(1);
+      expect(redisEvents(output, 'recovered', runtime)).toBe(1);
     }
+    const health = (await (await fetch(`${app.url}/api/health`)).json()) as { events: { counts: { mcp?: Record<string, number> } } };
+    expect(health.events.counts.mcp?.served_without_limit).toBeGreaterThanOrEqual(7);
     expect(output).not.toContain(KEY_A);
     expect(output).not.toContain(accessToken);
 
