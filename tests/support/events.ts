@@ -32,5 +32,7 @@ let sequence = 0;
 /** A fresh well-formed request id for one test request. */
 export function newRequestId(label: string): string {
   sequence += 1;
-  return `t-${label.replace(/[^A-Za-z0-9._:-]/g, '-')}-${process.pid}-${sequence}`;
+  // The label's path only (never a query: it may hold a client id), kept short.
+  const path = label.split('?')[0]!.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 40);
+  return `t-${path}-${process.pid}-${sequence}`;
 }
