@@ -102,12 +102,13 @@ export async function serveMcp(request: Request, services: Services): Promise<Re
   if (request.method === 'OPTIONS') return preflightResponse(request, ALLOWED_METHODS);
   const identity = await authenticate(request, services);
   if (identity instanceof Response) return identity;
-  emit('mcp', 'served');
   if (request.method !== 'POST') {
     const response = methodNotAllowed(ALLOWED_METHODS, MCP_CORS_HEADERS);
     return request.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response;
   }
 
+  // Counted, never logged (docs/observability.md): a line per tool call would swamp the logs.
+  emit('mcp', 'served');
   let body: string;
   try {
     body = await readLimitedText(request, MCP_BODY_LIMIT);

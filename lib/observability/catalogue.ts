@@ -15,7 +15,7 @@ export const REASONS = {
   validated: { outcome: 'success', description: 'an authorization request passed every check and went to the consent page' },
   granted: { outcome: 'success', description: 'the user gave a valid API key; an authorization code was sent to the client' },
   issued: { outcome: 'success', description: 'tokens were issued for the grant named in `grant`' },
-  served: { outcome: 'success', description: 'a /mcp request was verified and served (counted, never logged)' },
+  served: { outcome: 'success', description: 'a /mcp POST verified again by the route and handed to the MCP server (counted, never logged)' },
   served_without_limit: { outcome: 'success', description: 'a verified /mcp request was served while the limiter could not answer (counted, never logged)' },
   twin_served: { outcome: 'success', description: 'a refresh token presented again within the grace window got the same answer' },
   revoked: { outcome: 'success', description: 'a refresh token family was revoked (RFC 7009)' },

@@ -99,5 +99,11 @@ test.describe('check this deployment', () => {
     await expect(table.getByRole('row').filter({ hasText: 'registered' })).toContainText('register');
     await expect(page.getByText('including the /mcp gate (middleware)')).toBeVisible();
     expect(await seriousViolations(page)).toEqual([]);
+    // The checks' details and the counts table wrap at 360 px instead of widening the page.
+    await page.setViewportSize({ width: 360, height: 800 });
+    await runCheck(page);
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    await page.screenshot({ path: 'test-results/screenshots/deployment-check-360.png', fullPage: true });
   });
 });
