@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { bench, describe } from 'vitest';
 import { KEY_A } from '../support/app';
 import { fingerprintOf } from '@/lib/keys';
@@ -27,7 +28,22 @@ const observed = observe(async () => {
 process.env.LOG_FORMAT = 'json';
 console.log = () => {};
 
-describe('an authenticated /mcp request at the gate', () => {
+// Next.js itself runs every route handler and the middleware inside its own AsyncLocalStorage
+// stores (work, work-unit, action, after-task...), so the promise hooks are already on there: what
+// logging adds is one more store, not the hooks. Three foreign stores stand in for Next's.
+const foreign = [new AsyncLocalStorage<object>(), new AsyncLocalStorage<object>(), new AsyncLocalStorage<object>()];
+const insideNext = <T>(fn: () => Promise<T>): Promise<T> => foreign[0]!.run({}, () => foreign[1]!.run({}, () => foreign[2]!.run({}, fn)));
+
+describe('an authenticated /mcp request at the gate, inside Next-like request stores', () => {
+  bench('gate alone', async () => {
+    await insideNext(gateOnly);
+  }, OPTIONS);
+  bench('gate inside the request context, plus the served count', async () => {
+    await insideNext(() => observed(request));
+  }, OPTIONS);
+});
+
+describe('an authenticated /mcp request at the gate, no other store', () => {
   bench('gate alone', async () => {
     await gateOnly();
   }, OPTIONS);
