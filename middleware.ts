@@ -1,23 +1,30 @@
 /**
  * The gate in front of `/mcp`: rejects early with the right 401 and applies the limit. It is not
- * the only wall: the route verifies again and takes the identity from its own verification
+ * the only wall: the route authenticates again and takes the identity from its own verification
  * (CVE-2025-29927 showed middleware can be skipped).
+ *
+ * Node runtime. A body with a `Content-Length` is never touched here: over 1 MiB it is refused by
+ * its length, and the route reads the original stream within the limit. Next 15.5's Node
+ * middleware tees the body for middleware and does not await the tee's end before the route
+ * reads it (`getCloneableBody` in next/dist/server/body-streams.js, `finalize()` not awaited), so
+ * a large chunked body could reach the route mid-flow; a body without a length is therefore read
+ * to its end here, within the limit, before the route runs.
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { drainWithinLimit } from '@/lib/http/body';
 import { MCP_CORS_HEADERS } from '@/lib/http/cors';
-import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/limits';
 import { mcpGate } from '@/lib/mcp/gate';
+import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/wire';
 import { observe, requestIdForRoute } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const middleware = observe(async (request: NextRequest): Promise<Response> => {
   const refused = await mcpGate(request, await getServices());
   if (refused) return refused;
-  // Next gives middleware a clone of the body; the route's copy is complete only once the clone
-  // has been read to its end (otherwise large bodies reach the route half-read). Draining it here
-  // also refuses an oversized body before the route buffers any of it.
-  if (!(await drainWithinLimit(request, MCP_BODY_LIMIT))) return bodyTooLargeResponse(MCP_CORS_HEADERS);
+  const declared = request.headers.get('content-length');
+  if (declared !== null ? Number(declared) > MCP_BODY_LIMIT : !(await drainWithinLimit(request, MCP_BODY_LIMIT))) {
+    return bodyTooLargeResponse(MCP_CORS_HEADERS);
+  }
   // When this wall logged under an id it made, the route logs under the same one.
   const headers = requestIdForRoute(request);
   return headers ? NextResponse.next({ request: { headers } }) : NextResponse.next();
@@ -25,4 +32,5 @@ export const middleware = observe(async (request: NextRequest): Promise<Response
 
 export const config = {
   matcher: ['/mcp'],
+  runtime: 'nodejs',
 };

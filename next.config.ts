@@ -20,14 +20,19 @@ export default function config(phase: string): NextConfig {
   if (phase === PHASE_DEVELOPMENT_SERVER) ensureDevelopmentEnv(process.env);
   if (phase === PHASE_PRODUCTION_SERVER) {
     // `next start` must not serve a single request with an unsafe configuration.
+    let config;
     try {
-      loadConfig({ ...process.env });
+      config = loadConfig({ ...process.env });
     } catch (error) {
-      if (error instanceof ConfigError) {
-        console.error(`Refusing to start: ${error.message}`);
-        process.exit(1);
-      }
-      throw error;
+      // A ConfigError names the setting. Anything else is a bug in the parser: still one line,
+      // without its text, which could quote a value.
+      console.error(`Refusing to start: ${error instanceof ConfigError ? error.message : 'the configuration could not be read (unexpected error)'}`);
+      process.exit(1);
+    }
+    if (!config.trustProxyHeaders) {
+      console.warn(
+        'Warning: no client address can be trusted (not on Vercel, TRUST_PROXY_HEADERS unset), so per-address failed-authentication limits are off; see SECURITY.md',
+      );
     }
   }
   return nextConfig;

@@ -1,11 +1,14 @@
 /**
- * The one place the environment is read. `loadConfig` is pure over the env record it is given so
- * tests can build any configuration; `getConfig` reads `process.env` once per process.
+ * The one place the environment is read. `loadConfig` reads only the env record it is given, so
+ * tests can build any configuration; in development it first fills missing values into that
+ * record (`developmentDefaults`), so it is not pure there. `getConfig` reads `process.env` once
+ * per process.
  *
  * Production refuses an unsafe configuration with a `ConfigError` whose message is one line naming
  * the setting; development fills the gaps (see `developmentDefaults`).
  */
 import { z } from 'zod';
+import { isLoopbackHost } from './http/loopback';
 import { randomHex } from './random';
 import packageJson from '../package.json';
 
@@ -29,13 +32,19 @@ export type Config = {
   /** External origin without a trailing slash; the issuer. */
   readonly publicUrl: string;
   readonly issuer: string;
+  /** `publicUrl`'s host (with port), lowercase; and whether it is a loopback host (local runs). */
+  readonly publicHost: string;
+  readonly publicUrlIsLoopback: boolean;
   /** The protected resource: `publicUrl + '/mcp'` (RFC 8707 / RFC 9728). */
   readonly resource: string;
   /** RFC 9728 §3.1: the metadata URL for the `/mcp` resource. */
   readonly resourceMetadataUrl: string;
   readonly authSecret: Uint8Array;
   readonly authSecretPrevious: Uint8Array | null;
-  readonly apiKeys: readonly string[];
+  /** Where API keys come from: the keys themselves, or only their SHA-256 digests. */
+  readonly keys: KeySettings;
+  /** When set, `/mcp` forwards to this MCP server instead of serving the in-process tools. */
+  readonly upstream: UpstreamSettings | null;
   readonly redis: { readonly url: string; readonly token: string } | null;
   readonly oauthClientId: string;
   /** Hosts allowed for `https` redirect URIs of registered clients. */
@@ -51,6 +60,19 @@ export type Config = {
   readonly version: string;
   /** `LOG_FORMAT`: JSON lines (production default, what log drains read) or one readable line per event. */
   readonly logFormat: 'json' | 'pretty';
+};
+
+export type KeySettings =
+  | { readonly kind: 'list'; readonly apiKeys: readonly string[] }
+  | { readonly kind: 'digests'; readonly digests: readonly string[] };
+
+export type UpstreamSettings = {
+  /** The exact URL every forwarded request goes to (https, or http to a loopback host). */
+  readonly url: string;
+  /** Lowercase header name that carries the user's key; `authorization` sends `Bearer <key>`. */
+  readonly keyHeader: string;
+  /** Time allowed until the upstream's response headers arrive. */
+  readonly timeoutMs: number;
 };
 
 /** A configuration the server must not run with. The message is one line naming the setting. */
@@ -74,24 +96,36 @@ const positiveInt = (name: string, fallback: number, max = 1_000_000) =>
       return n;
     });
 
+/** Longer than any sane secret; refusing it keeps a pasted file or blob out of key derivation. */
+const MAX_SECRET_CHARS = 1024;
+
+/** base64 or base64url (padding optional), or `null` when `value` is neither. Never throws. */
+function decodeBase64(value: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) return null;
+  const b64 = value.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
+  // One leftover character carries fewer than 8 bits: no encoder produces it.
+  if (b64.length % 4 === 1) return null;
+  try {
+    return Uint8Array.from(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
 function decodeSecret(name: string, raw: string): Uint8Array {
   const value = raw.trim();
+  if (value.length > MAX_SECRET_CHARS) throw new ConfigError(`${name} is longer than ${MAX_SECRET_CHARS} characters: use 32 to 64 random bytes, hex or base64`);
   let bytes: Uint8Array | null = null;
   if (/^(?:[0-9a-fA-F]{2})+$/.test(value)) {
     bytes = Uint8Array.from(value.match(/../g)!, (h) => parseInt(h, 16));
-  } else if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) {
-    const b64 = value.replace(/-/g, '+').replace(/_/g, '/');
-    bytes = Uint8Array.from(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+  } else {
+    bytes = decodeBase64(value);
   }
   if (!bytes) throw new ConfigError(`${name} must be hex or base64 encoding at least ${MIN_SECRET_BYTES} random bytes`);
   if (bytes.length < MIN_SECRET_BYTES) {
     throw new ConfigError(`${name} must encode at least ${MIN_SECRET_BYTES} bytes (it has ${bytes.length})`);
   }
   return bytes;
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
 }
 
 function resolvePublicUrl(env: Env, mode: Config['mode']): string {
@@ -119,6 +153,71 @@ function resolvePublicUrl(env: Env, mode: Config['mode']): string {
     throw new ConfigError('PUBLIC_URL must use https in production (http is allowed only for loopback hosts)');
   }
   return url.origin;
+}
+
+const MAX_KEYS = 100_000;
+
+function parseDigests(raw: string): string[] {
+  const digests = raw
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0);
+  if (digests.length > MAX_KEYS) throw new ConfigError(`MCP_API_KEY_HASHES lists more than ${MAX_KEYS} digests`);
+  digests.forEach((digest, i) => {
+    if (!/^[0-9a-f]{64}$/.test(digest)) {
+      throw new ConfigError(`MCP_API_KEY_HASHES entry #${i + 1} is not a lowercase hex SHA-256 digest (64 characters 0-9a-f)`);
+    }
+  });
+  return [...new Set(digests)];
+}
+
+/** Exactly one key source: the keys, or their digests (then the gateway never holds a key). */
+function parseKeySettings(env: Env): KeySettings {
+  const keysRaw = env.MCP_API_KEYS?.trim();
+  const hashesRaw = env.MCP_API_KEY_HASHES?.trim();
+  if (keysRaw && hashesRaw) throw new ConfigError('MCP_API_KEYS and MCP_API_KEY_HASHES are both set: set exactly one key source');
+  if (hashesRaw) {
+    const digests = parseDigests(hashesRaw);
+    if (digests.length === 0) throw new ConfigError('MCP_API_KEY_HASHES is empty: list at least one SHA-256 digest (comma-separated)');
+    return { kind: 'digests', digests };
+  }
+  const apiKeys = parseApiKeys(keysRaw);
+  if (apiKeys.length === 0) throw new ConfigError('MCP_API_KEYS is empty: set at least one API key (comma-separated), or MCP_API_KEY_HASHES');
+  return { kind: 'list', apiKeys };
+}
+
+/** RFC 9110 §5.1 token characters: what a header name may be. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+/** Headers the forwarder owns or that would change how the request is framed or routed. */
+const RESERVED_KEY_HEADERS = new Set([
+  'host', 'content-length', 'content-type', 'accept', 'transfer-encoding', 'connection', 'cookie', 'te', 'trailer', 'upgrade',
+  'keep-alive', 'proxy-authorization', 'proxy-connection', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'mcp-method', 'mcp-name',
+]);
+
+function parseUpstream(env: Env, keys: KeySettings): UpstreamSettings | null {
+  const raw = env.MCP_UPSTREAM_URL?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('MCP_UPSTREAM_URL must be an absolute URL such as https://mcp.example.com/mcp');
+  }
+  if (url.username || url.password) throw new ConfigError('MCP_UPSTREAM_URL must not carry credentials: the key travels in MCP_UPSTREAM_KEY_HEADER');
+  if (url.hash) throw new ConfigError('MCP_UPSTREAM_URL must not have a fragment');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new ConfigError('MCP_UPSTREAM_URL must use https (http is allowed only for a loopback host)');
+  }
+  if (keys.kind === 'digests') {
+    throw new ConfigError('MCP_UPSTREAM_URL needs the keys themselves (MCP_API_KEYS): with MCP_API_KEY_HASHES there is no key to forward');
+  }
+  const headerRaw = env.MCP_UPSTREAM_KEY_HEADER?.trim() || 'Authorization';
+  if (!HEADER_NAME.test(headerRaw)) throw new ConfigError('MCP_UPSTREAM_KEY_HEADER must be a header name such as Authorization or X-API-Key');
+  const keyHeader = headerRaw.toLowerCase();
+  if (RESERVED_KEY_HEADERS.has(keyHeader)) throw new ConfigError(`MCP_UPSTREAM_KEY_HEADER cannot be ${headerRaw}: the forwarder sets that header itself`);
+  const timeout = positiveInt('MCP_UPSTREAM_TIMEOUT_MS', 30_000, 900_000).safeParse(env.MCP_UPSTREAM_TIMEOUT_MS);
+  if (!timeout.success) throw new ConfigError(timeout.error.issues[0]?.message ?? 'MCP_UPSTREAM_TIMEOUT_MS is invalid');
+  return { url: url.href, keyHeader, timeoutMs: timeout.data };
 }
 
 function parseApiKeys(raw: string | undefined): string[] {
@@ -155,7 +254,7 @@ const NumbersSchema = z.object({
 export function developmentDefaults(env: Env): { generatedApiKey: string | null } {
   if (!env.AUTH_SECRET?.trim()) env.AUTH_SECRET = randomHex(32);
   let generatedApiKey: string | null = null;
-  if (!env.MCP_API_KEYS?.trim()) {
+  if (!env.MCP_API_KEYS?.trim() && !env.MCP_API_KEY_HASHES?.trim()) {
     generatedApiKey = `dev_${randomHex(24)}`;
     env.MCP_API_KEYS = generatedApiKey;
   }
@@ -173,8 +272,8 @@ export function loadConfig(env: Env): Config {
   const authSecret = decodeSecret('AUTH_SECRET', env.AUTH_SECRET);
   const authSecretPrevious = env.AUTH_SECRET_PREVIOUS?.trim() ? decodeSecret('AUTH_SECRET_PREVIOUS', env.AUTH_SECRET_PREVIOUS) : null;
 
-  const apiKeys = parseApiKeys(env.MCP_API_KEYS);
-  if (apiKeys.length === 0) throw new ConfigError('MCP_API_KEYS is empty: set at least one API key (comma-separated)');
+  const keys = parseKeySettings(env);
+  const upstream = parseUpstream(env, keys);
 
   const redisUrl = (env.UPSTASH_REDIS_REST_URL ?? env.KV_REST_API_URL)?.trim();
   const redisToken = (env.UPSTASH_REDIS_REST_TOKEN ?? env.KV_REST_API_TOKEN)?.trim();
@@ -229,11 +328,14 @@ export function loadConfig(env: Env): Config {
     mode,
     publicUrl,
     issuer: publicUrl,
+    publicHost: new URL(publicUrl).host,
+    publicUrlIsLoopback: isLoopbackHost(new URL(publicUrl).hostname),
     resource: `${publicUrl}/mcp`,
     resourceMetadataUrl: `${publicUrl}/.well-known/oauth-protected-resource/mcp`,
     authSecret,
     authSecretPrevious,
-    apiKeys,
+    keys,
+    upstream,
     redis: redisUrl && redisToken ? { url: redisUrl, token: redisToken } : null,
     oauthClientId,
     redirectHosts,

@@ -12,6 +12,7 @@
 // The Web-API-only build (named for Cloudflare): the same client, without the Node entry's
 // `process` probing, so it runs in Edge middleware and Node route handlers alike.
 import { Redis } from '@upstash/redis/cloudflare';
+import { hex } from './encoding';
 import { countOnly, emit } from './observability/log';
 
 /** Every Redis operation answers within this or counts as unavailable (the issue allows ≤ 1 s). */
@@ -122,8 +123,6 @@ export async function createIdHasher(secret: Uint8Array): Promise<IdHasher> {
   );
   return async (scope, id) => {
     const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${scope}\0${id}`)));
-    let hex = '';
-    for (const b of mac.subarray(0, 16)) hex += b.toString(16).padStart(2, '0');
-    return hex;
+    return hex(mac.subarray(0, 16));
   };
 }

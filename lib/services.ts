@@ -1,18 +1,18 @@
 /**
- * Everything a request needs that is built once per process: configuration, keyring, token
+ * Everything a request needs that is built once per process: configuration, key source, token
  * service, limiter and single-use store. Each bundle (middleware, each route) gets its own copy,
  * built from the same configuration.
  */
-import { getConfig, type Config } from './config';
-import { createKeyring, type Keyring } from './keys';
+import { getConfig, type Config, type KeySettings } from './config';
+import { createDigestKeySource, createListKeySource, type KeySource } from './keys';
 import { createTokenService, type TokenService } from './tokens';
-import { createMemoryRateLimiter, createUpstashRateLimiter, type RateLimiter } from './ratelimit';
+import { createMemoryRateLimiter, createUpstashRateLimiter, type RateLimiter } from './limits/limiter';
 import { createIdHasher, createRedisClient } from './redis';
-import { createMemorySingleUseStore, createRedisSingleUseStore, type SingleUseStore } from './singleUse';
+import { createMemorySingleUseStore, createRedisSingleUseStore, type SingleUseStore } from './limits/singleUse';
 
 export type Services = {
   readonly config: Config;
-  readonly keyring: Keyring;
+  readonly keys: KeySource;
   readonly tokens: TokenService;
   readonly limiter: RateLimiter;
   readonly singleUse: SingleUseStore;
@@ -29,9 +29,14 @@ async function createStores(config: Config): Promise<Pick<Services, 'limiter' | 
   };
 }
 
+/** The key source named by configuration. A new source is one file in `lib/keys/` plus one line here. */
+async function createKeySource(settings: KeySettings): Promise<KeySource> {
+  return settings.kind === 'list' ? createListKeySource(settings.apiKeys) : createDigestKeySource(settings.digests);
+}
+
 export async function createServices(config: Config): Promise<Services> {
-  const [keyring, tokens, stores] = await Promise.all([
-    createKeyring(config.apiKeys),
+  const [keys, tokens, stores] = await Promise.all([
+    createKeySource(config.keys),
     createTokenService({
       secret: config.authSecret,
       previousSecret: config.authSecretPrevious,
@@ -42,7 +47,7 @@ export async function createServices(config: Config): Promise<Services> {
   ]);
   return {
     config,
-    keyring,
+    keys,
     tokens,
     ...stores,
   };

@@ -6,10 +6,12 @@
  * `kid` names the secret generation, so `AUTH_SECRET_PREVIOUS` keeps verifying (never signing)
  * tokens minted before a rotation.
  */
-import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import { SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
-import { base64UrlEncode, randomBase64Url } from './random';
-import { isFingerprintShaped, type Fingerprint } from './keys';
+import { base64UrlDecode, base64UrlEncode } from './encoding';
+import { createMac, type Mac } from './hmac';
+import type { Fingerprint } from './keys';
+import { randomBase64Url } from './random';
 
 export type TokenKind = 'access' | 'refresh' | 'code' | 'client' | 'consent';
 
@@ -23,6 +25,21 @@ export const TOKEN_TYP: Readonly<Record<TokenKind, string>> = {
 };
 
 const ALGORITHM = 'HS256';
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** A JWS header or payload segment as a JSON object; anything else is a malformed token. */
+function decodeJsonSegment(segment: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(base64UrlDecode(segment)));
+  } catch {
+    throw new TokenError('malformed', 'a segment is not base64url JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TokenError('malformed', 'a segment is not a JSON object');
+  return value as Record<string, unknown>;
+}
 /** Clock skew accepted between instances (the issue allows at most 30 s). */
 export const CLOCK_TOLERANCE_SECONDS = 5;
 export const CODE_TTL_SECONDS = 60;
@@ -31,7 +48,11 @@ export const CONSENT_TTL_SECONDS = 600;
 export type ClientAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
 
 const scopeString = z.string().max(200);
-const fingerprint = z.string().refine(isFingerprintShaped) as unknown as z.ZodType<Fingerprint>;
+/**
+ * A token's subject names a key for the key source (today its fingerprint). Opaque here: only the
+ * key source decides whether it still names a valid key.
+ */
+const fingerprint = z.string().min(1).max(128) as unknown as z.ZodType<Fingerprint>;
 
 /** Claims per kind, as verified. Field names of wire-visible claims keep RFC spelling. */
 const ClaimSchemas = {
@@ -93,7 +114,9 @@ export class TokenError extends Error {
   }
 }
 
-type SecretGeneration = { kid: string; keys: Record<TokenKind | 'client-secret', CryptoKey> };
+type KeyUse = TokenKind | 'client-secret';
+/** One secret's derived keys: a CryptoKey per use for jose's signing, a `Mac` per use for verifying. */
+type SecretGeneration = { kid: string; keys: Record<KeyUse, CryptoKey>; macs: Record<KeyUse, Mac> };
 
 const HKDF_SALT = new TextEncoder().encode('mcp-oauth-gateway/v1');
 
@@ -113,12 +136,16 @@ async function deriveGeneration(secret: Uint8Array): Promise<SecretGeneration> {
     kinds.map(async (kind) => {
       const raw = await hkdf(secret, `key:${kind}`, 32);
       const key = await crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-      return [kind, key] as const;
+      return [kind, key, await createMac(raw)] as const;
     }),
   );
   // The kid identifies the secret generation without revealing anything about it.
   const kid = base64UrlEncode(await hkdf(secret, 'kid', 6));
-  return { kid, keys: Object.fromEntries(entries) as SecretGeneration['keys'] };
+  return {
+    kid,
+    keys: Object.fromEntries(entries.map(([kind, key]) => [kind, key])) as SecretGeneration['keys'],
+    macs: Object.fromEntries(entries.map(([kind, , mac]) => [kind, mac])) as SecretGeneration['macs'],
+  };
 }
 
 export type TokenServiceOptions = {
@@ -162,47 +189,58 @@ export async function createTokenService(options: TokenServiceOptions) {
     return { token: await jwt.sign(current.keys[kind]), expiresAt, jti };
   }
 
-  /** Verifies signature, `alg`, `typ`, `kid`, `iss`, `aud`, `exp`/`nbf` and the claim shape of `kind`. */
+  /**
+   * Verifies a compact JWS of `kind`, in this order: its shape; the protected header (`alg` HS256
+   * only, `typ` of the kind, no `crit`, a `kid` naming a known secret generation); the signature,
+   * in constant time, under that generation's key for the kind; only then the claims: `iss`, `aud`,
+   * `exp` (expired beyond the clock tolerance), `nbf`, `iat` (not in the future), the claims the
+   * kind requires, and the claim shape of the kind.
+   *
+   * Written out rather than through jose's `jwtVerify` so the MAC can be Node's synchronous one
+   * (`lib/hmac.ts`); the checks are jose's, pinned as RFC 8725 §3.1 and §3.11 ask, and jose still
+   * signs. Does not look at `jku`, `jwk`, `x5u` or `x5c`: keys come only from the `kid`.
+   * @see RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725
+   */
   async function verify<K extends TokenKind>(kind: K, token: string): Promise<Claims<K>> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 4096 || token.split('.').length !== 3) {
-      throw new TokenError('malformed', 'not a compact JWS');
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new TokenError('malformed', 'not a compact JWS');
+    const parts = token.split('.');
+    if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) throw new TokenError('malformed', 'not a compact JWS');
+    const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
+
+    const header = decodeJsonSegment(encodedHeader);
+    if (header.alg !== ALGORITHM) throw new TokenError('invalid', `${kind}: alg not allowed`);
+    if (header.typ !== TOKEN_TYP[kind]) throw new TokenError('invalid', `${kind}: typ does not match the kind`);
+    // RFC 7515 §4.1.11: no extension is understood here, so any `crit` is refused.
+    if ('crit' in header) throw new TokenError('invalid', `${kind}: crit not supported`);
+    const generation = typeof header.kid === 'string' ? generations.get(header.kid) : undefined;
+    if (!generation) throw new TokenError('invalid', 'unknown kid');
+
+    const signature = base64UrlDecode(encodedSignature);
+    // Only the canonical encoding of a 32-byte MAC: one token has one spelling.
+    if (signature.byteLength !== 32 || base64UrlEncode(signature) !== encodedSignature) throw new TokenError('invalid', `${kind}: signature malformed`);
+    const signed = encoder.encode(`${encodedHeader}.${encodedPayload}`);
+    if (!(await generation.macs[kind].verify(signed, signature))) throw new TokenError('invalid', `${kind}: signature verification failed`);
+
+    const payload = decodeJsonSegment(encodedPayload);
+    const t = nowSeconds();
+    if (payload.iss !== options.issuer) throw new TokenError('invalid', `${kind}: unexpected iss`);
+    const audience = audienceOf(kind);
+    const aud = payload.aud;
+    if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) throw new TokenError('audience', `${kind}: unexpected aud`);
+    for (const claim of kind === 'client' ? (['iat'] as const) : (['exp', 'iat'] as const)) {
+      if (!(claim in payload)) throw new TokenError('invalid', `${kind}: missing ${claim}`);
     }
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(
-        token,
-        (header) => {
-          const generation = typeof header.kid === 'string' ? generations.get(header.kid) : undefined;
-          if (!generation) throw new TokenError('invalid', 'unknown kid');
-          return generation.keys[kind];
-        },
-        {
-          algorithms: [ALGORITHM],
-          typ: TOKEN_TYP[kind],
-          issuer: options.issuer,
-          audience: audienceOf(kind),
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          currentDate: new Date(now()),
-          requiredClaims: kind === 'client' ? ['iat'] : ['exp', 'iat'],
-        },
-      ));
-    } catch (error) {
-      if (error instanceof TokenError) throw error;
-      if (error instanceof joseErrors.JWTExpired) throw new TokenError('expired', `${kind} token expired`);
-      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') throw new TokenError('audience', `${kind}: wrong audience`);
-      if (error instanceof joseErrors.JOSEError) throw new TokenError('invalid', `${kind}: ${error.code}`);
-      throw new TokenError('malformed', `${kind}: undecodable`);
+    for (const claim of ['exp', 'nbf', 'iat'] as const) {
+      if (claim in payload && !(typeof payload[claim] === 'number' && Number.isFinite(payload[claim]))) throw new TokenError('invalid', `${kind}: ${claim} is not a number`);
     }
+    if (typeof payload.exp === 'number' && payload.exp <= t - CLOCK_TOLERANCE_SECONDS) throw new TokenError('expired', `${kind} token expired`);
+    if (typeof payload.nbf === 'number' && payload.nbf > t + CLOCK_TOLERANCE_SECONDS) throw new TokenError('invalid', `${kind}: not yet valid`);
     // RFC 7519 leaves `iat` unchecked; a token from the future means a forged or skewed issuer.
-    if (typeof payload.iat === 'number' && payload.iat > nowSeconds() + CLOCK_TOLERANCE_SECONDS) {
-      throw new TokenError('invalid', `${kind}: issued in the future`);
-    }
+    if (typeof payload.iat === 'number' && payload.iat > t + CLOCK_TOLERANCE_SECONDS) throw new TokenError('invalid', `${kind}: issued in the future`);
     const parsed = ClaimSchemas[kind].safeParse(payload);
     if (!parsed.success) throw new TokenError('invalid', `${kind}: claims do not match the kind`);
     return parsed.data as Claims<K>;
   }
-
-  const encoder = new TextEncoder();
 
   return {
     issue,
@@ -213,19 +251,17 @@ export async function createTokenService(options: TokenServiceOptions) {
 
     /** A confidential registered client's secret: HMAC of its client id, so nothing is stored. */
     async clientSecretFor(clientId: string): Promise<string> {
-      const mac = await crypto.subtle.sign('HMAC', current.keys['client-secret'], encoder.encode(clientId));
-      return base64UrlEncode(new Uint8Array(mac));
+      return base64UrlEncode(await current.macs['client-secret'].sign(encoder.encode(clientId)));
     },
 
-    /** Constant-time check of a presented client secret (`crypto.subtle.verify` compares MACs). */
+    /** Constant-time check of a presented client secret (`Mac.verify` compares in constant time). */
     async verifyClientSecret(clientId: string, presented: string): Promise<boolean> {
       if (!/^[A-Za-z0-9_-]{43}$/.test(presented)) return false;
-      const b64 = presented.replace(/-/g, '+').replace(/_/g, '/') + '=';
-      const mac = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const mac = new Uint8Array(base64UrlDecode(presented));
       // Only the canonical encoding: the last character's two spare bits must not vary.
       if (base64UrlEncode(mac) !== presented) return false;
       for (const generation of generations.values()) {
-        if (await crypto.subtle.verify('HMAC', generation.keys['client-secret'], mac, encoder.encode(clientId))) return true;
+        if (await generation.macs['client-secret'].verify(encoder.encode(clientId), mac)) return true;
       }
       return false;
     },

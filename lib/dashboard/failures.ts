@@ -69,7 +69,7 @@ export function classifyHttpFailure(
   if (status === 429) return { kind: 'rate_limited', retryAfterSeconds };
   if (status === 502 || status === 503 || status === 504) return { kind: 'unavailable', status, retryAfterSeconds };
   if (endpoint === 'token' && (status === 401 || error === 'invalid_client')) return { kind: 'invalid_key' };
-  // lib/mcp/auth.ts `rebindingGuardResponse`: the only 403 whose error is `forbidden`.
+  // lib/mcp/authenticate.ts `rebindingGuardResponse`: the only 403 whose error is `forbidden`.
   if (endpoint === 'mcp' && status === 403 && error === 'forbidden') return { kind: 'wrong_host' };
   if (endpoint === 'mcp' && (status === 401 || status === 403)) {
     return { kind: 'token_rejected', description: description ?? error ?? `HTTP ${status}` };

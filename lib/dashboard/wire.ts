@@ -2,6 +2,7 @@
  * Reading the server's answers in the browser: `Retry-After`, JSON-RPC messages that arrive as JSON
  * or as an SSE stream, and the unverified claims of an access token. Pure functions over Web APIs.
  */
+import { base64UrlDecode } from '../encoding';
 
 /**
  * Seconds to wait from a `Retry-After` value (delay-seconds or an HTTP-date), or `null` when the
@@ -79,8 +80,7 @@ export function decodeAccessTokenClaims(token: string): AccessTokenClaims | null
   if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1]!)) return null;
   let payload: unknown;
   try {
-    const b64 = parts[1]!.replace(/-/g, '+').replace(/_/g, '/');
-    const bytes = Uint8Array.from(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+    const bytes = base64UrlDecode(parts[1]!);
     payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     return null;

@@ -10,9 +10,11 @@
  *   `x-real-ip`, else the LAST `x-forwarded-for` hop, the one the nearest proxy appended (the
  *   first hop is whatever the client wrote).
  *
- * Untrusted (or an unparsable value): every request shares the bucket `unknown`, because
- * web-standard handlers do not see the socket address. IPv6 addresses count per /64, the block
- * one subscriber typically holds; IPv4-mapped IPv6 counts as the IPv4 address.
+ * Untrusted: `null`, no address at all, because web-standard handlers do not see the socket
+ * address. Callers then turn per-address limits that could lock out other clients off
+ * (failed authentications), and pool the rest (registration) under `UNKNOWN_CLIENT_IP`.
+ * A trusted but unparsable value counts as `UNKNOWN_CLIENT_IP`. IPv6 addresses count per /64,
+ * the block one subscriber typically holds; IPv4-mapped IPv6 counts as the IPv4 address.
  */
 import type { Config } from '../config';
 
@@ -65,9 +67,9 @@ export function normalizeIp(raw: string): string | null {
     .join(':')}::/64`;
 }
 
-/** The bucket of the request's client for per-IP limits (see the module comment for trust). */
-export function clientIp(request: Request, config: Pick<Config, 'trustProxyHeaders'>): string {
-  if (!config.trustProxyHeaders) return UNKNOWN_CLIENT_IP;
+/** The bucket of the request's client for per-IP limits, `null` when no address can be trusted (see above). */
+export function clientIp(request: Request, config: Pick<Config, 'trustProxyHeaders'>): string | null {
+  if (!config.trustProxyHeaders) return null;
   const real = request.headers.get('x-real-ip');
   const hops = request.headers.get('x-forwarded-for')?.split(',') ?? [];
   const raw = real?.trim() ? real : hops[hops.length - 1];

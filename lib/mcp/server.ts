@@ -1,34 +1,43 @@
 /** Builds the per-request MCP server for one verified identity (stateless: one instance per request). */
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
 import packageJson from '../../package.json';
 import type { Identity } from './identity';
-import { tools as defaultTools, type ToolDefinition, type ToolResult } from './tools';
+import type { Tool, ToolContext, ToolWrapper } from './tools';
 
 export const SERVER_INFO = { name: 'mcp-oauth-gateway', version: packageJson.version } as const;
 
-const TOOL_FAILED: ToolResult = {
+const TOOL_FAILED: CallToolResult = {
   isError: true,
   content: [{ type: 'text', text: 'The tool failed. The details were logged on the server.' }],
 };
 
-export function createMcpServer(identity: Identity, tools: readonly ToolDefinition[] = defaultTools): McpServer {
+function toolContext(identity: Identity, sdk: ServerContext): ToolContext {
+  const progressToken = sdk.mcpReq._meta?.progressToken;
+  return {
+    identity,
+    signal: sdk.mcpReq.signal,
+    async progress(progress, total, message) {
+      if (progressToken === undefined) return;
+      await sdk.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total, message } });
+    },
+    log: (level, data) => sdk.mcpReq.log(level, data),
+  };
+}
+
+export function createMcpServer(identity: Identity, tools: readonly Tool[]): McpServer {
   const server = new McpServer(SERVER_INFO, {
+    capabilities: { logging: {} },
     instructions: 'Tools of this server act on behalf of the API key the user connected with.',
   });
-  for (const tool of tools) {
-    server.registerTool(
-      tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema },
-      async (args: unknown) => {
-        try {
-          return await tool.run(args as never, { identity });
-        } catch (error) {
-          // The detail stays in the server log; the client learns only that the tool failed.
-          console.error(`[mcp] tool ${tool.name} failed for ${identity.fingerprint}:`, error instanceof Error ? error.stack ?? error.message : error);
-          return TOOL_FAILED;
-        }
-      },
-    );
-  }
+  const wrap: ToolWrapper = async (name, call, sdk) => {
+    try {
+      return await call(toolContext(identity, sdk));
+    } catch (error) {
+      // The detail stays in the server log; the client learns only that the tool failed.
+      console.error(`[mcp] tool ${name} failed for ${identity.fingerprint}:`, error instanceof Error ? (error.stack ?? error.message) : error);
+      return TOOL_FAILED;
+    }
+  };
+  for (const tool of tools) tool.register(server, wrap);
   return server;
 }

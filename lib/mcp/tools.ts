@@ -1,30 +1,61 @@
 /**
- * The tool registry. Operators add their tools to `tools`; each receives the verified identity of
- * the caller (never a key or token) and returns an MCP `CallToolResult`.
+ * Tools for the in-process backend. A tool receives its validated arguments and a context: the
+ * caller's verified identity (never a key or token), an abort signal that fires when the client
+ * goes away, and progress and log channels. It returns the SDK's full `CallToolResult` (text,
+ * images, audio, resource links, embedded resources, structured content, `isError`).
+ *
+ * Operators add tools in `tools/index.ts` at the repository root, not here.
  */
+import type { CallToolResult, LoggingLevel, McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Identity } from './identity';
 
-export type ToolContext = { readonly identity: Identity };
-
-export type ToolResult = {
-  content: Array<{ type: 'text'; text: string }>;
-  structuredContent?: Record<string, unknown>;
-  isError?: boolean;
+export type ToolContext = {
+  readonly identity: Identity;
+  /** Aborted when the client disconnects or cancels the call. */
+  readonly signal: AbortSignal;
+  /**
+   * Reports progress (MCP `notifications/progress`) when the client asked for it with a
+   * `progressToken`; otherwise does nothing, so tools may call it unconditionally.
+   */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** A log message to the client (MCP `notifications/message`), filtered by its chosen level. */
+  log(level: LoggingLevel, data: unknown): Promise<void>;
 };
 
-export type ToolDefinition<S extends z.ZodObject = z.ZodObject> = {
+export type ToolDefinition<S extends z.ZodObject> = {
   readonly name: string;
   readonly title?: string;
   readonly description: string;
   readonly inputSchema: S;
   readonly outputSchema?: z.ZodObject;
-  run(args: z.infer<S>, context: ToolContext): ToolResult | Promise<ToolResult>;
+  run(args: z.infer<S>, context: ToolContext): CallToolResult | Promise<CallToolResult>;
 };
 
+/** A tool ready to be served: its definition, with the argument type checked once at `defineTool`. */
+export type Tool = {
+  readonly name: string;
+  /** Registers the tool on a per-request server; `wrap` turns the SDK's context into a `ToolContext` and guards the call. */
+  register(server: McpServer, wrap: ToolWrapper): void;
+};
+
+export type ToolWrapper = (name: string, call: (context: ToolContext) => CallToolResult | Promise<CallToolResult>, sdk: ServerContext) => Promise<CallToolResult>;
+
 /** Keeps each tool's `run` typed by its own input schema. */
-export function defineTool<S extends z.ZodObject>(tool: ToolDefinition<S>): ToolDefinition<S> {
-  return tool;
+export function defineTool<S extends z.ZodObject>(tool: ToolDefinition<S>): Tool {
+  return {
+    name: tool.name,
+    register(server, wrap) {
+      const inputSchema: z.ZodObject = tool.inputSchema;
+      server.registerTool(
+        tool.name,
+        { title: tool.title, description: tool.description, inputSchema, outputSchema: tool.outputSchema },
+        // The SDK parses `args` with `inputSchema` before this runs, so they are `z.infer<S>`;
+        // TypeScript cannot follow that through the SDK's generic schema type, hence the one cast.
+        (args, sdk) => wrap(tool.name, (context) => tool.run(args as z.infer<S>, context), sdk),
+      );
+    },
+  };
 }
 
 const WhoamiOutput = z.object({
@@ -35,6 +66,7 @@ const WhoamiOutput = z.object({
   authenticated_by: z.enum(['oauth_bearer', 'api_key']),
 });
 
+/** Ships with the gateway: shows how the connection is authenticated. */
 export const whoami = defineTool({
   name: 'whoami',
   title: 'Who am I',
@@ -52,6 +84,3 @@ export const whoami = defineTool({
     return { content: [{ type: 'text', text: JSON.stringify(info, null, 2) }], structuredContent: info };
   },
 });
-
-/** Every tool this server offers. Add yours here. */
-export const tools: readonly ToolDefinition[] = [whoami as unknown as ToolDefinition];

@@ -11,7 +11,7 @@ import { TokenError, type ClientAuthMethod } from '../tokens';
 import type { Reason } from '../observability/catalogue';
 import { annotate } from '../observability/context';
 import { OAuthError } from './errors';
-import { assertWithinLimit } from './rateLimit';
+import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
 import { classifyRedirectUri, redirectUriMatches } from './redirectUri';
 import type { PresentedClient } from './tokenRequest';
 
@@ -83,26 +83,26 @@ function clientAuthFailed(reason: Reason): OAuthError {
  * each failure against it. Does not check which grant the client may use.
  * @see RFC 6749 §2.3.1, §3.2.1; RFC 7591 §2
  */
-export async function authenticateClient(presented: PresentedClient, services: Services, ip: string): Promise<Client> {
+export async function authenticateClient(presented: PresentedClient, services: Services, ip: string | null): Promise<Client> {
   const client = await resolveClient(presented.clientId, services);
   if (client === null) {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     throw clientAuthFailed('client_unknown');
   }
   if (client.authMethod === 'none') {
     if (presented.method !== 'none') {
-      await services.limiter.hit('failedAuth', ip);
+      await countFailedAuth(services, ip);
       throw clientAuthFailed('client_auth_method_mismatch');
     }
     return client;
   }
   if (presented.method === 'none') {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     throw clientAuthFailed('client_auth_method_mismatch');
   }
-  await assertWithinLimit(services, 'failedAuth', ip);
+  await lookAtFailedAuth(services, ip);
   if (!(await services.tokens.verifyClientSecret(client.clientId, presented.secret))) {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     throw clientAuthFailed('client_secret_mismatch');
   }
   return client;

@@ -1,7 +1,7 @@
 /**
  * Submitting the consent page. Reads only the signed consent-request token and the API key: the
  * client, redirect URI, PKCE challenge, scope, resource and state come from the token, never from
- * form fields (DESIGN promise 5).
+ * form fields (SECURITY.md, "Signed state wins over form fields").
  *
  * Two transports, one logic: the page's script posts with `fetch()` and field `via=fetch` and gets
  * JSON telling it where to go; without JavaScript the plain form POST gets a 303. `Origin: null`
@@ -25,7 +25,8 @@ import { annotate, currentRequestId } from '../observability/context';
 import { emit, hostOf } from '../observability/log';
 import { OAuthError, reasonOf } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
-import { assertWithinLimit } from './rateLimit';
+import { identifyPresentedKey } from './keyChecks';
+import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
 
 export const CONSENT_BODY_LIMIT = 16 * 1024;
 export const WRONG_KEY_MESSAGE = 'That API key is not valid. Check it and try again.';
@@ -55,7 +56,7 @@ async function readSubmission(request: Request): Promise<Submission> {
  * the per-IP failed-attempt limit, which is checked before the key is looked at.
  * @see RFC 6749 §4.1.2, §4.1.2.1; RFC 9207 §2
  */
-export async function decideConsent(submission: Submission, services: Services, ip: string): Promise<ConsentOutcome> {
+export async function decideConsent(submission: Submission, services: Services, ip: string | null): Promise<ConsentOutcome> {
   const { config, tokens } = services;
   let claims: Claims<'consent'>;
   try {
@@ -82,10 +83,10 @@ export async function decideConsent(submission: Submission, services: Services, 
   }
   if (submission.action !== 'authorize') return { kind: 'error', reason: 'invalid_request', status: 400, message: 'Choose Authorize or Cancel.', headers: {} };
 
-  await assertWithinLimit(services, 'failedAuth', ip);
-  const fingerprint = submission.apiKey ? await services.keyring.identify(submission.apiKey.trim()) : null;
+  await lookAtFailedAuth(services, ip);
+  const fingerprint = submission.apiKey ? await identifyPresentedKey(services, submission.apiKey) : null;
   if (!fingerprint) {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     // A fresh token with the full lifetime again: the user is still at the page.
     const { token } = await tokens.issue('consent', withoutIssued(claims), CONSENT_TTL_SECONDS);
     return { kind: 'retry', reason: submission.apiKey ? 'wrong_key' : 'key_missing', message: submission.apiKey ? WRONG_KEY_MESSAGE : 'Enter your API key.', claims, request: token };

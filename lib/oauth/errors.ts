@@ -3,6 +3,8 @@
  * `reason` is the event's code (`lib/observability/catalogue.ts`); `description` is what the client
  * reads, short and generic.
  */
+import { jsonResponse } from '../http/json';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../limits/headers';
 import type { Reason } from '../observability/catalogue';
 import { currentRequestId } from '../observability/context';
 import { emit } from '../observability/log';
@@ -69,13 +71,15 @@ export class OAuthError extends Error {
   }
 }
 
-/** RFC 6749 §5.1/§5.2: JSON, never cached. */
-export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
-
-export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...NO_STORE_HEADERS, ...headers },
+/**
+ * 503 `temporarily_unavailable` with `Retry-After`: Redis or the key source could not answer.
+ * Never a 401 or `invalid_grant`, which would make a client drop a credential that is fine.
+ */
+export function serviceUnavailable(reason: 'redis_unavailable' | 'key_source_unavailable'): OAuthError {
+  return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
+    status: 503,
+    headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
+    reason,
   });
 }
 

@@ -9,8 +9,9 @@
  * ephemeral port per request).
  */
 import type { Config } from '../config';
+import { isLoopbackHost } from '../http/loopback';
 
-export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
 export const MAX_REDIRECT_URI_LENGTH = 2000;
 
 export type RedirectUriKind = 'https' | 'loopback';
@@ -37,7 +38,7 @@ export function classifyRedirectUri(raw: string, config: Pick<Config, 'redirectH
   if (url.protocol === 'https:') {
     return url.port === '' && config.redirectHosts.includes(url.hostname) ? 'https' : null;
   }
-  if (url.protocol === 'http:') return LOOPBACK_HOSTS.includes(url.hostname) ? 'loopback' : null;
+  if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? 'loopback' : null;
   return null;
 }
 

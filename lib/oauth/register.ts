@@ -7,15 +7,16 @@
 import { z } from 'zod';
 import { mediaTypeOf } from '../http/body';
 import { readOAuthBody } from './body';
-import { clientIp } from '../http/clientIp';
+import { clientIp, UNKNOWN_CLIENT_IP } from '../http/clientIp';
 import { MCP_CORS_HEADERS } from '../http/cors';
 import type { Reason } from '../observability/catalogue';
 import { annotate } from '../observability/context';
 import { emit, hostOf } from '../observability/log';
 import type { Services } from '../services';
-import { jsonResponse, OAuthError, toErrorResponse } from './errors';
+import { jsonResponse } from '../http/json';
+import { OAuthError, toErrorResponse } from './errors';
 import { MAX_CLIENT_ID_LENGTH } from './clients';
-import { enforceLimit } from './rateLimit';
+import { countAgainstLimit } from '../limits/refusals';
 import { classifyRedirectUri } from './redirectUri';
 
 export const REGISTRATION_BODY_LIMIT = 16 * 1024;
@@ -138,7 +139,7 @@ function hostsOf(uris: readonly string[]): string {
 /** `POST /oauth/register`: limit per IP, parse, register; 201 or an RFC 7591 §3.2.2 error. */
 export async function handleRegistrationRequest(request: Request, services: Services): Promise<Response> {
   try {
-    const limitHeaders = await enforceLimit(services, 'register', clientIp(request, services.config));
+    const limitHeaders = await countAgainstLimit(services, 'register', clientIp(request, services.config) ?? UNKNOWN_CLIENT_IP);
     const registration = await registerClient(await readRegistrationBody(request), services);
     emit('register', 'registered', { client_name: registration.client_name as string | undefined, redirect_host: hostsOf(registration.redirect_uris as string[]) });
     return jsonResponse(registration, 201, { ...MCP_CORS_HEADERS, ...limitHeaders });

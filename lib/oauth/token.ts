@@ -7,7 +7,7 @@ import { annotate } from '../observability/context';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { OAuthError, toErrorResponse } from './errors';
-import { enforceLimit } from './rateLimit';
+import { countAgainstLimit } from '../limits/refusals';
 import { authorizationCodeGrant } from './grants/authorizationCode';
 import { clientCredentialsGrant } from './grants/clientCredentials';
 import { refreshTokenGrant } from './grants/refreshToken';
@@ -18,7 +18,7 @@ async function credentialBucket(client: PresentedClient): Promise<string> {
   return client.method === 'none' ? `id:${await fingerprintOf(client.clientId)}` : `secret:${await fingerprintOf(client.secret)}`;
 }
 
-async function dispatch(request: TokenRequest, services: Services, ip: string): Promise<Response> {
+async function dispatch(request: TokenRequest, services: Services, ip: string | null): Promise<Response> {
   switch (request.grant_type) {
     case 'client_credentials':
       return clientCredentialsGrant(request, services, ip);
@@ -34,7 +34,7 @@ export async function handleTokenRequest(request: Request, services: Services): 
   try {
     const parsed = await parseTokenRequest(request);
     annotate({ grant: parsed.grant_type });
-    const limitHeaders = await enforceLimit(services, 'token', await credentialBucket(parsed.client));
+    const limitHeaders = await countAgainstLimit(services, 'token', await credentialBucket(parsed.client));
     const response = await dispatch(parsed, services, clientIp(request, services.config));
     for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
     emit('token', 'issued');

@@ -1,8 +1,8 @@
 /** The successful token response (RFC 6749 §5.1), shared by every grant. */
 import type { Fingerprint } from '../keys';
 import type { Services } from '../services';
+import { jsonResponse } from '../http/json';
 import { annotate } from '../observability/context';
-import { jsonResponse } from './errors';
 import { formatScope, type Scope } from './scope';
 
 export type Grant = {

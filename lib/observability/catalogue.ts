@@ -66,6 +66,7 @@ export const REASONS = {
 
   // Failures: something on the server side did not work.
   redis_unavailable: { outcome: 'failed', description: 'Redis did not answer in time or failed (503 at credential endpoints; /mcp serves verified callers)' },
+  key_source_unavailable: { outcome: 'failed', description: 'the key source could not say whether a key or fingerprint is valid (503; never counted as a wrong key)' },
   server_error: { outcome: 'failed', description: 'an unexpected error (a bug): answered 500 with no internal detail, logged with its stack' },
   upstream_unreachable: { outcome: 'failed', description: 'the upstream MCP server could not be reached' },
   upstream_timeout: { outcome: 'failed', description: 'the upstream MCP server did not answer in time' },
@@ -87,7 +88,7 @@ export const EVENTS = {
   },
   consent: {
     description: 'POST /oauth/authorize/submit',
-    reasons: ['granted', 'cancelled', 'wrong_key', 'key_missing', 'consent_expired', 'consent_invalid', 'invalid_request', 'rate_limited', 'redis_unavailable', 'server_error'],
+    reasons: ['granted', 'cancelled', 'wrong_key', 'key_missing', 'consent_expired', 'consent_invalid', 'invalid_request', 'rate_limited', 'redis_unavailable', 'key_source_unavailable', 'server_error'],
   },
   token: {
     description: 'POST /oauth/token, with `grant` naming the grant type',
@@ -95,7 +96,7 @@ export const EVENTS = {
       'issued', 'invalid_request', 'unsupported_grant_type', 'client_auth_missing', 'client_unknown', 'client_auth_method_mismatch', 'client_secret_mismatch',
       'unauthorized_client', 'api_key_invalid', 'pkce_required', 'pkce_mismatch', 'code_invalid', 'code_expired', 'code_replayed', 'code_client_mismatch',
       'redirect_uri_mismatch', 'resource_mismatch', 'invalid_target', 'invalid_scope', 'key_revoked', 'refresh_invalid', 'refresh_expired',
-      'refresh_client_mismatch', 'reuse_detected', 'family_revoked', 'rate_limited', 'redis_unavailable', 'server_error',
+      'refresh_client_mismatch', 'reuse_detected', 'family_revoked', 'rate_limited', 'redis_unavailable', 'key_source_unavailable', 'server_error',
     ],
   },
   refresh_twin: { description: 'a refresh token presented twice within the grace window', reasons: ['twin_served'] },
@@ -105,7 +106,7 @@ export const EVENTS = {
     description: 'a /mcp request at either wall (middleware or route); successes are counted, never logged',
     reasons: [
       'served', 'served_without_limit', 'credential_missing', 'credential_conflict', 'token_invalid', 'token_expired', 'audience_mismatch', 'key_revoked',
-      'api_key_invalid', 'insufficient_scope', 'rate_limited', 'host_not_allowed', 'server_error',
+      'api_key_invalid', 'insufficient_scope', 'rate_limited', 'host_not_allowed', 'key_source_unavailable', 'server_error',
     ],
   },
   redis: { description: 'the Redis store (logged once per minute per runtime while it fails; every failure counted)', reasons: ['redis_unavailable', 'recovered'] },

@@ -2,7 +2,7 @@
  * A bare `node:http` `/mcp`-equivalent that answers JSON-RPC `ping`, run in its own process so
  * autocannon does not share its event loop. Two paths, identical except for authentication:
  *
- *   POST /stateless  the app's own `verifyMcpCredential` (JWT verify + keyring re-check)
+ *   POST /stateless  the app's own `verifyMcpCredential` (JWT verify + key-source re-check)
  *   POST /seed       the seed design: the bearer is an opaque id looked up through Upstash REST
  *
  * Neither path applies a rate limit, so the difference between them is the authentication alone.
@@ -11,7 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { loadConfig } from '@/lib/config';
-import { CredentialError, verifyMcpCredential } from '@/lib/mcp/auth';
+import { verifyMcpCredential } from '@/lib/mcp/authenticate';
 import { createServices } from '@/lib/services';
 import { createSeedTokenStore } from './seed';
 
@@ -47,15 +47,9 @@ export async function main(): Promise<void> {
       const body = await readBody(req);
       let authenticated: boolean;
       if (req.url === '/stateless') {
-        authenticated = await verifyMcpCredential(headersOf(req), services).then(
-          () => true,
-          (error: unknown) => {
-            if (error instanceof CredentialError) return false;
-            throw error;
-          },
-        );
+        authenticated = (await verifyMcpCredential(headersOf(req), services)).ok;
       } else if (req.url === '/seed') {
-        authenticated = (await seed.authenticate(req.headers.authorization ?? null, services.keyring)) !== null;
+        authenticated = (await seed.authenticate(req.headers.authorization ?? null, services.keys)) !== null;
       } else {
         return send(res, 404, { error: 'not_found' });
       }

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SOURCES = ['app', 'lib', 'middleware.ts', 'next.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const SOURCES = ['app', 'lib', 'tools', 'middleware.ts', 'next.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 const COMPLETE_BUILD_MARKERS = ['prerender-manifest.json', 'routes-manifest.json', 'required-server-files.json'];
 
@@ -20,25 +20,31 @@ function newestMtime(path: string): number {
 }
 
 /** Why a build is needed, or `null` when the existing one is current. */
-export function staleBuildReason(root: string): string | null {
+export function staleBuildReason(root: string, sources: readonly string[] = SOURCES): string | null {
   const buildId = join(root, '.next', 'BUILD_ID');
   if (!existsSync(buildId)) return 'no production build yet';
   // BUILD_ID is written early: a build that failed later leaves it without these.
   const missing = COMPLETE_BUILD_MARKERS.find((file) => !existsSync(join(root, '.next', file)));
   if (missing) return `.next/${missing} is missing (an unfinished build)`;
   const built = statSync(buildId).mtimeMs;
-  const changed = SOURCES.find((source) => newestMtime(join(root, source)) > built);
+  const changed = sources.find((source) => newestMtime(join(root, source)) > built);
   return changed ? `${changed} changed since the last build` : null;
 }
 
-export function buildIfNeeded(root: string, log: (line: string) => void): void {
-  const reason = staleBuildReason(root);
+/** The two-pass floor's own app (`scripts/bench/two-pass`): its sources are all of it. */
+export const TWO_PASS_DIR = join('scripts', 'bench', 'two-pass');
+const TWO_PASS_SOURCES = ['app', 'middleware.js', 'next.config.mjs'];
+
+/** Builds the product (`root`) or, with `app: 'two-pass'`, the bench's two-pass floor app. */
+export function buildIfNeeded(root: string, log: (line: string) => void, app: 'product' | 'two-pass' = 'product'): void {
+  const dir = app === 'product' ? root : join(root, TWO_PASS_DIR);
+  const reason = staleBuildReason(dir, app === 'product' ? SOURCES : TWO_PASS_SOURCES);
   if (!reason) {
     log('production build is current (.next/BUILD_ID newer than the sources)');
     return;
   }
-  log(`building (${reason}): next build`);
-  const result = spawnSync(process.execPath, [join(root, 'node_modules/next/dist/bin/next'), 'build'], {
+  log(`building ${app === 'product' ? 'the app' : 'the two-pass floor'} (${reason}): next build`);
+  const result = spawnSync(process.execPath, [join(root, 'node_modules/next/dist/bin/next'), 'build', dir], {
     cwd: root,
     stdio: 'inherit',
     // Vite's module runner, which loads this script, sets NODE_ENV to development; `next build` needs production.

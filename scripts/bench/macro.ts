@@ -5,6 +5,7 @@
  * authenticated cases can be stated as ratios to the floor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { KEY_A, ROOT, startApp, type AppInstance } from '../../tests/support/app';
@@ -12,6 +13,7 @@ import { clientCredentialsToken, form } from '../../tests/support/http';
 import { freePort, waitFor } from '../../tests/support/ports';
 import { startRedisStack, type RedisStack } from '../../tests/support/redis';
 import { fingerprintOf } from '@/lib/keys';
+import { TWO_PASS_DIR } from './build';
 import { pidListeningOn, processName, rssBytes } from './rss';
 import { createSeedTokenStore } from './seed';
 
@@ -20,7 +22,10 @@ export type MacroOptions = { connections: number; durationSeconds: number; warmu
 export type CaseResult = {
   id: string;
   label: string;
-  target: 'app' | 'baseline' | 'bridge';
+  target: 'app' | 'baseline' | 'bridge' | 'two-pass';
+  path: string;
+  /** Redis commands the case caused, per request (all commands, counted by redis-server). */
+  redisCallsPerRequest: number;
   /** The status every response is expected to have. */
   expectedStatus: number;
   requestsPerSecond: number;
@@ -47,7 +52,7 @@ export type MacroResult = {
 type Case = {
   id: string;
   label: string;
-  target: 'app' | 'baseline' | 'bridge';
+  target: 'app' | 'baseline' | 'bridge' | 'two-pass';
   path: string;
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
@@ -77,7 +82,7 @@ async function drive(baseUrl: string, c: Case, connections: number, durationSeco
   });
 }
 
-function summarize(c: Case, r: AutocannonResult, rssAfterBytes: number | null): CaseResult {
+function summarize(c: Case, r: AutocannonResult, rssAfterBytes: number | null, redisCalls: number): CaseResult {
   const statusCounts = Object.fromEntries(Object.entries(r.statusCodeStats).map(([status, { count }]) => [status, count]));
   const total = Object.values(statusCounts).reduce((a, b) => a + b, 0);
   const expected = statusCounts[String(c.expectedStatus)] ?? 0;
@@ -85,7 +90,9 @@ function summarize(c: Case, r: AutocannonResult, rssAfterBytes: number | null): 
     id: c.id,
     label: c.label,
     target: c.target,
+    path: c.path,
     expectedStatus: c.expectedStatus,
+    redisCallsPerRequest: total === 0 ? 0 : redisCalls / total,
     requestsPerSecond: total / r.duration,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
@@ -135,10 +142,45 @@ async function startBaseline(app: AppInstance, redis: RedisStack): Promise<{ url
   };
 }
 
+/** Every command redis-server has run so far (`INFO commandstats`), to count a case's Redis calls. */
+async function redisCommandCount(redis: RedisStack): Promise<number> {
+  const info = String(await redis.command('INFO', 'commandstats'));
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/**
+ * The two-pass floor: `scripts/bench/two-pass`, a Next app of the same version whose middleware, in
+ * the product's middleware runtime, only passes through to a route returning a constant.
+ */
+async function startTwoPass(): Promise<{ url: string; stop(): Promise<void> }> {
+  const runtimeOf = (file: string) => /runtime:\s*'(\w+)'/.exec(readFileSync(join(ROOT, file), 'utf8'))?.[1] ?? 'edge';
+  const [product, twoPass] = [runtimeOf('middleware.ts'), runtimeOf(join(TWO_PASS_DIR, 'middleware.js'))];
+  if (product !== twoPass) throw new Error(`the two-pass floor's middleware runs on ${twoPass}, the product's on ${product}: make them match`);
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/next/dist/bin/next'), 'start', join(ROOT, TWO_PASS_DIR), '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/floor`, { method: 'POST', body: '{}' })).status === 200, 30_000, 'two-pass floor');
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}
+
 export async function runMacro(options: MacroOptions, log: (line: string) => void): Promise<MacroResult> {
   const redis = await startRedisStack();
   let app: AppInstance | undefined;
   let baseline: Awaited<ReturnType<typeof startBaseline>> | undefined;
+  let twoPass: Awaited<ReturnType<typeof startTwoPass>> | undefined;
   try {
     app = await startApp({ UPSTASH_REDIS_REST_URL: redis.restUrl, UPSTASH_REDIS_REST_TOKEN: redis.restToken, ...RAISED_LIMITS });
     const pid = pidListeningOn(app.port);
@@ -149,11 +191,13 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
     const seedStore = createSeedTokenStore(redis.restUrl, redis.restToken);
     const seedToken = await seedStore.issue({ sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
     baseline = await startBaseline(app, redis);
+    twoPass = await startTwoPass();
 
     const bearer = { ...MCP_HEADERS, Authorization: `Bearer ${token}` };
     const floor: Omit<Case, 'id' | 'label'> = { target: 'app', path: '/.well-known/oauth-authorization-server', method: 'GET', expectedStatus: 200 };
     const appCases: Case[] = [
       { id: 'floor', label: 'floor: GET AS metadata (no auth, no Redis)', ...floor },
+      { id: 'two-pass-floor', label: 'two-pass floor: pass-through middleware, constant route', target: 'two-pass', path: '/floor', method: 'POST', headers: bearer, body: PING, expectedStatus: 200 },
       { id: 'ping-bearer', label: '/mcp ping, Bearer JWT', target: 'app', path: '/mcp', method: 'POST', headers: bearer, body: PING, expectedStatus: 200 },
       { id: 'tools-list-bearer', label: '/mcp tools/list, Bearer JWT', target: 'app', path: '/mcp', method: 'POST', headers: bearer, body: TOOLS_LIST, expectedStatus: 200 },
       { id: 'ping-api-key', label: '/mcp ping, X-API-Key', target: 'app', path: '/mcp', method: 'POST', headers: { ...MCP_HEADERS, 'X-API-Key': KEY_A }, body: PING, expectedStatus: 200 },
@@ -193,7 +237,8 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
         expectedStatus: 200,
       },
     ];
-    const urlOf = (c: Case) => (c.target === 'app' ? app!.url : c.target === 'baseline' ? baseline!.url : redis.restUrl);
+    const urls = { app: app.url, baseline: baseline.url, 'two-pass': twoPass.url, bridge: redis.restUrl };
+    const urlOf = (c: Case) => urls[c.target];
 
     for (const c of [...appCases, ...baselineCases]) await probe(urlOf(c), c);
     log(`warm-up: ${options.warmupSeconds} s per case`);
@@ -207,8 +252,10 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
     const cases: CaseResult[] = [];
     for (const c of order) {
       log(`measuring ${c.label} (${options.durationSeconds} s, ${options.connections} connections)`);
+      const callsBefore = await redisCommandCount(redis);
       const result = await drive(urlOf(c), c, options.connections, options.durationSeconds);
-      cases.push(summarize(c, result, rssBytes(pid)));
+      // The two INFO calls themselves are not the case's.
+      cases.push(summarize(c, result, rssBytes(pid), (await redisCommandCount(redis)) - callsBefore - 1));
     }
     const rssEnd = rssBytes(pid);
     log(`RSS at end ${mb(rssEnd)}`);
@@ -220,6 +267,7 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
     };
   } finally {
     await baseline?.stop();
+    await twoPass?.stop();
     await app?.stop();
     await redis.stop();
   }

@@ -4,10 +4,10 @@
  * project replaces). Nothing in the app uses this module.
  *
  * To keep the comparison fair, after the lookup it does exactly what the stateless path does after
- * verifying a JWT: re-check the fingerprint against the keyring and require the `mcp` scope.
+ * verifying a JWT: re-check the fingerprint against the key source and require the `mcp` scope.
  */
 import { Redis } from '@upstash/redis';
-import type { Fingerprint, Keyring } from '@/lib/keys';
+import type { Fingerprint, KeySource } from '@/lib/keys';
 import { randomBase64Url } from '@/lib/random';
 
 export type SeedRecord = { sub: Fingerprint; client_id: string; scope: string; exp: number };
@@ -15,7 +15,7 @@ export type SeedRecord = { sub: Fingerprint; client_id: string; scope: string; e
 export type SeedTokenStore = {
   issue(record: Omit<SeedRecord, 'exp'>, ttlSeconds: number): Promise<string>;
   /** The record behind a presented bearer value, or `null` when it is unknown, expired or revoked. */
-  authenticate(authorization: string | null, keyring: Keyring): Promise<SeedRecord | null>;
+  authenticate(authorization: string | null, keys: KeySource): Promise<SeedRecord | null>;
 };
 
 const PREFIX = 'bench:seed:at:';
@@ -30,7 +30,7 @@ export function createSeedTokenStore(url: string, token: string): SeedTokenStore
       await redis.set(`${PREFIX}${id}`, JSON.stringify({ ...record, exp }), { ex: ttlSeconds });
       return id;
     },
-    async authenticate(authorization, keyring) {
+    async authenticate(authorization, keys) {
       const bearer = authorization === null ? null : /^bearer[ \t]+(.*)$/i.exec(authorization.trim());
       if (!bearer) return null;
       const id = bearer[1]!.trim();
@@ -39,7 +39,7 @@ export function createSeedTokenStore(url: string, token: string): SeedTokenStore
       if (typeof raw !== 'string') return null;
       const record = JSON.parse(raw) as SeedRecord;
       if (record.exp <= Math.floor(Date.now() / 1000)) return null;
-      if (!keyring.isCurrent(record.sub)) return null;
+      if ((await keys.isActive(record.sub)) !== 'active') return null;
       if (!record.scope.split(' ').includes('mcp')) return null;
       return record;
     },

@@ -7,7 +7,7 @@ import { createSeedTokenStore } from '../../scripts/bench/seed';
 import { benchServices, OPTIONS } from './support';
 
 // The middleware's whole decision for a valid token, with the in-memory limiter (Redis excluded):
-// rebinding guard, header parsing, JWT verify, keyring re-check, scope, limiter hit.
+// rebinding guard, header parsing, JWT verify, key-source re-check, scope, limiter hit.
 const services = await benchServices();
 const { token } = await services.tokens.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
 const request = new Request(`${services.config.resource}`, {
@@ -24,13 +24,13 @@ afterAll(() => redis.stop());
 const seed = createSeedTokenStore(redis.restUrl, redis.restToken);
 const seedToken = await seed.issue({ sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
 const seedAuthorization = `Bearer ${seedToken}`;
-if ((await seed.authenticate(seedAuthorization, services.keyring)) === null) throw new Error('the seed store lost its token');
+if ((await seed.authenticate(seedAuthorization, services.keys)) === null) throw new Error('the seed store lost its token');
 
 describe('authenticating one /mcp request', () => {
   bench('this design: mcpGate, valid token, memory limiter', async () => {
     await mcpGate(request, services);
   }, OPTIONS);
   bench('seed design: opaque id looked up via Upstash REST', async () => {
-    await seed.authenticate(seedAuthorization, services.keyring);
+    await seed.authenticate(seedAuthorization, services.keys);
   }, OPTIONS);
 });

@@ -1,11 +1,15 @@
-/** Per-IP limits on registration, consent attempts and client authentication, on an instance with low limits. */
+/**
+ * Per-IP limits on registration, consent attempts and client authentication, on an instance with
+ * low limits. Proxy headers are trusted here (as on Vercel); requests that send none share one
+ * address, so the limits are reachable from one test client.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_A, startApp, type AppInstance } from '../support/app';
 import { authorizeParams, authorizeUrl, CLAUDE_CALLBACK, CLAUDE_REGISTRATION, exchangeCode, openConsent, pkcePair, register, submitConsent } from '../support/oauth';
 
 let app: AppInstance;
 beforeAll(async () => {
-  app = await startApp({ RATE_LIMIT_REGISTER_PER_MINUTE: '3', RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2', RATE_LIMIT_TOKEN_PER_MINUTE: '100' });
+  app = await startApp({ TRUST_PROXY_HEADERS: '1', RATE_LIMIT_REGISTER_PER_MINUTE: '3', RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2', RATE_LIMIT_TOKEN_PER_MINUTE: '100' });
 });
 afterAll(async () => {
   await app?.stop();
@@ -45,7 +49,7 @@ describe('limits on the connector endpoints', () => {
 
   // @req CONN-LIMITS
   it('refuses a right client secret once the IP used up its failed authentications', async () => {
-    const fresh = await startApp({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2' });
+    const fresh = await startApp({ TRUST_PROXY_HEADERS: '1', RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2' });
     try {
       const client = await register(fresh.url);
       const fields = { code: 'x', code_verifier: 'v'.repeat(43), client_id: client.client_id };

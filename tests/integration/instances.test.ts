@@ -47,6 +47,30 @@ describe('instances that share nothing but configuration', () => {
   });
 });
 
+describe('instances configured by digests, and without a trusted address', () => {
+  // @req KEY-SOURCE-CONTRACT
+  it('serves a key listed only by its SHA-256 digest, holding no key at all', async () => {
+    const { createHash } = await import('node:crypto');
+    const digests = startApp({ ...PUBLIC, MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: createHash('sha256').update(KEY_A).digest('hex') });
+    const app = await digests;
+    try {
+      const token = await clientCredentialsToken(app.url, KEY_A);
+      expect(await status(app, token)).toBe(200);
+      expect((await postMcp(app.url, INITIALIZE, { 'X-API-Key': KEY_A })).status).toBe(200);
+      expect((await postMcp(app.url, INITIALIZE, { 'X-API-Key': KEY_B })).status).toBe(401);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  // @req RL-NO-TRUSTED-ADDRESS
+  it('warns once at start that no client address can be trusted, and lets a right key through after many wrong ones', async () => {
+    expect(first.output().match(/^Warning: no client address can be trusted/gm)).toHaveLength(1);
+    for (let i = 0; i < 25; i++) expect((await postMcp(first.url, INITIALIZE, { 'X-API-Key': `wrong_${i}_0123456789abcdefghijkl` })).status).toBe(401);
+    expect((await postMcp(first.url, INITIALIZE, { 'X-API-Key': KEY_A })).status).toBe(200);
+  });
+});
+
 describe('next start with an unsafe production configuration', () => {
   // @req CFG-PROD-REFUSE
   it.each([
@@ -55,6 +79,13 @@ describe('next start with an unsafe production configuration', () => {
     ['MCP_API_KEYS', { MCP_API_KEYS: undefined }],
     ['MCP_API_KEYS', { MCP_API_KEYS: `${KEY_A},too-short-key` }],
     ['PUBLIC_URL', { PUBLIC_URL: undefined }],
+    // @req CFG-MALFORMED-ONE-LINE
+    ['AUTH_SECRET', { AUTH_SECRET: 'short' }],
+    ['AUTH_SECRET', { AUTH_SECRET: 'ab cd'.repeat(20) }],
+    ['AUTH_SECRET', { AUTH_SECRET: 'a'.repeat(100_000) }],
+    ['MCP_API_KEY_HASHES', { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: `${'a'.repeat(64)},not-a-digest` }],
+    ['MCP_API_KEY_HASHES', { MCP_API_KEY_HASHES: 'a'.repeat(64) }],
+    ['MCP_UPSTREAM_URL', { MCP_UPSTREAM_URL: 'http://upstream.example.com/mcp' }],
   ])('exits non-zero naming %s and never serves a request', async (setting, override) => {
     const port = await freePort();
     const env: Record<string, string> = {

@@ -131,6 +131,9 @@ describe('the /mcp gate', () => {
     const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: '*/*' };
     expect(await rawPost(`${base()}/mcp`, headers, over, false)).toBe(413);
     expect(await rawPost(`${base()}/mcp`, headers, over, true)).toBe(413);
+    const huge = JSON.stringify({ ...INITIALIZE, params: { ...INITIALIZE.params, pad: 'x'.repeat(5 * 1024 * 1024) } });
+    expect(await rawPost(`${base()}/mcp`, headers, huge, false)).toBe(413);
+    expect(await rawPost(`${base()}/mcp`, headers, huge, true)).toBe(413);
     // Just under the limit is served, whether sent with a length or chunked.
     const near = JSON.stringify({ ...INITIALIZE, params: { ...INITIALIZE.params, pad: 'x'.repeat(1000 * 1024) } });
     const chunked = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(near)), c.close()) });
@@ -142,6 +145,14 @@ describe('the /mcp gate', () => {
         duplex: 'half',
       } as RequestInit);
       expect(ok.status).toBe(200);
+    }
+    // Several at once, each read whole by the route (a half-read body would be a parse error).
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => fetch(`${base()}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: '*/*' }, body: near })),
+    );
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect((await rpcMessages(answer))[0]).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
     }
   });
 

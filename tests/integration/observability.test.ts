@@ -34,6 +34,10 @@ const PENDING = new Set<string>([
   ...EVENTS.cimd.reasons.map((r) => `cimd ${r}`),
   // Unreachable until a client kind can be registered without authorization_code (CIMD).
   'authorize unauthorized_client',
+  // Neither configured key source (list, digests) can be unavailable: a remote one will be.
+  'token key_source_unavailable',
+  'consent key_source_unavailable',
+  'mcp key_source_unavailable',
 ]);
 
 /** Only a bug answers 500: tests/unit/observability/log.test.ts emits these through the same code. */

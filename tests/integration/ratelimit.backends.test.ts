@@ -1,12 +1,12 @@
 /**
- * The Upstash backends (`lib/ratelimit.ts`, `lib/singleUse.ts`) against a real redis-server behind
+ * The Upstash backends (`lib/limits/limiter.ts`, `lib/limits/singleUse.ts`) against a real redis-server behind
  * the Upstash REST protocol: the same behaviour as the memory backend, one count across clients,
  * nothing readable in Redis, and `unavailable` (never a throw, never a hang) when Redis is gone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpstashRateLimiter, type RateLimiter } from '../../lib/ratelimit';
+import { createUpstashRateLimiter, type RateLimiter } from '../../lib/limits/limiter';
 import { createIdHasher, createRedisClient, KEY_PREFIX, REDIS_TIMEOUT_MS, type IdHasher } from '../../lib/redis';
-import { createRedisSingleUseStore } from '../../lib/singleUse';
+import { createRedisSingleUseStore } from '../../lib/limits/singleUse';
 import { TEST_SECRET } from '../support/app';
 import { startBlackhole } from '../support/blackhole';
 import { awaitRoomInWindow, CONTRACT_LIMITS, limiterContract } from '../support/limiterContract';
@@ -47,19 +47,19 @@ describe('createUpstashRateLimiter on a real Redis', () => {
   it('shares one count between separate clients of the same Redis', async () => {
     await awaitRoomInWindow();
     const [a, b] = [upstashLimiter(), upstashLimiter()];
-    for (let i = 0; i < 5; i++) expect((await a.hit('token', 'shared-cred')).outcome).toBe('allowed');
-    for (let i = 0; i < 5; i++) expect((await b.hit('token', 'shared-cred')).outcome).toBe('allowed');
-    expect(await a.peek('token', 'shared-cred')).toMatchObject({ outcome: 'limited' });
-    expect(await b.hit('token', 'shared-cred')).toMatchObject({ outcome: 'limited', remaining: 0 });
+    for (let i = 0; i < 5; i++) expect((await a.count('token', 'shared-cred')).outcome).toBe('allowed');
+    for (let i = 0; i < 5; i++) expect((await b.count('token', 'shared-cred')).outcome).toBe('allowed');
+    expect(await a.look('token', 'shared-cred')).toMatchObject({ outcome: 'limited' });
+    expect(await b.count('token', 'shared-cred')).toMatchObject({ outcome: 'limited', remaining: 0 });
   });
 
   // @req RL-REDIS-CONTENTS
   it('writes only prefixed keys of keyed hashes, with integer counts that expire with their window', async () => {
-    await upstashLimiter().hit('failedAuth', '203.0.113.77');
+    await upstashLimiter().count('failedAuth', '203.0.113.77');
     const keys = (await stack.command('KEYS', `${KEY_PREFIX}:rl:*`)) as string[];
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
-      expect(key).toMatch(/^mcpgw:rl:(token|failedAuth|register|mcp):[0-9a-f]{32}:\d+$/);
+      expect(key).toMatch(/^mcpgw:rl:(token|failedAuth|register|mcp-lease):[0-9a-f]{32}:\d+$/);
       expect(String(await stack.command('GET', key))).toMatch(/^\d+$/);
       const ttl = Number(await stack.command('PTTL', key));
       expect(ttl).toBeGreaterThan(0);
@@ -101,16 +101,16 @@ describe('an unreachable or silent Redis', () => {
   it('answers unavailable while the REST endpoint is down, and counts again once it is back', async () => {
     const limiter = upstashLimiter();
     const store = createRedisSingleUseStore({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), hashId });
-    expect((await limiter.hit('mcp', 'outage-fp')).outcome).toBe('allowed');
+    expect((await limiter.count('mcp', 'outage-fp')).outcome).toBe('allowed');
     await stack.stopBridge();
     try {
-      expect(await limiter.hit('mcp', 'outage-fp')).toEqual({ outcome: 'unavailable' });
-      expect(await limiter.peek('token', 'outage-cred')).toEqual({ outcome: 'unavailable' });
+      expect(await limiter.count('mcp', 'outage-fp')).toEqual({ outcome: 'unavailable' });
+      expect(await limiter.look('token', 'outage-cred')).toEqual({ outcome: 'unavailable' });
       expect(await store.claim('jti-outage', 60)).toBe('unavailable');
     } finally {
       await stack.startBridge();
     }
-    expect((await limiter.hit('mcp', 'outage-fp')).outcome).toBe('allowed');
+    expect((await limiter.count('mcp', 'outage-fp')).outcome).toBe('allowed');
     expect(await store.claim('jti-outage', 60)).toBe('first');
   });
 
@@ -125,9 +125,9 @@ describe('an unreachable or silent Redis', () => {
       const guard = <T>(p: Promise<T>) =>
         Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), REDIS_TIMEOUT_MS * 4))]);
       const started = performance.now();
-      expect(await guard(limiter.hit('token', 'silent'))).toEqual({ outcome: 'unavailable' });
+      expect(await guard(limiter.count('token', 'silent'))).toEqual({ outcome: 'unavailable' });
       const hitMs = performance.now() - started;
-      expect(await guard(limiter.peek('token', 'silent'))).toEqual({ outcome: 'unavailable' });
+      expect(await guard(limiter.look('token', 'silent'))).toEqual({ outcome: 'unavailable' });
       expect(await guard(store.claim('jti-silent', 60))).toBe('unavailable');
       console.log(`[measure] hit() against a silent Redis answered unavailable after ${Math.round(hitMs)} ms`);
     } finally {

@@ -1,5 +1,5 @@
 /**
- * The limits of DESIGN.md on real instances: two sharing one real Redis (behind the Upstash REST
+ * The limits of docs/rate-limits.md on real instances: two sharing one real Redis (behind the Upstash REST
  * protocol) and one without Redis (the in-memory backend). Proxy headers are trusted on these
  * instances (`TRUST_PROXY_HEADERS=1`) so per-IP limits can be exercised from distinct addresses.
  */

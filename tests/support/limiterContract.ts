@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import type { RateLimits } from '../../lib/config';
-import { WINDOW_MS, type LimitDecision, type RateLimiter } from '../../lib/ratelimit';
+import { WINDOW_MS, type LimitDecision, type RateLimiter } from '../../lib/limits/limiter';
 import { randomHex } from '../../lib/random';
 
 export const CONTRACT_LIMITS: RateLimits = { tokenPerMinute: 10, failedAuthPerMinute: 3, registrationPerMinute: 5, mcpPerMinute: 4 };
@@ -36,7 +36,7 @@ export function limiterContract(subject: () => ContractSubject): void {
     await settle();
     const id = freshId();
     const decisions: LimitDecision[] = [];
-    for (let i = 0; i < 11; i++) decisions.push(await limiter.hit('token', id));
+    for (let i = 0; i < 11; i++) decisions.push(await limiter.count('token', id));
     expect(decisions.slice(0, 10).map((d) => d.outcome)).toEqual(new Array(10).fill('allowed'));
     expect(decisions.slice(0, 10).map((d) => (d.outcome === 'allowed' ? d.remaining : -1))).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
     const last = decisions[10]!;
@@ -56,27 +56,27 @@ export function limiterContract(subject: () => ContractSubject): void {
     const { limiter, settle } = subject();
     await settle();
     const id = freshId();
-    for (let i = 0; i < 3; i++) expect((await limiter.hit('failedAuth', id)).outcome).toBe('allowed');
-    for (let i = 0; i < 3; i++) expect((await limiter.hit('failedAuth', id)).outcome).toBe('limited');
+    for (let i = 0; i < 3; i++) expect((await limiter.count('failedAuth', id)).outcome).toBe('allowed');
+    for (let i = 0; i < 3; i++) expect((await limiter.count('failedAuth', id)).outcome).toBe('limited');
   });
 
   it('peeks without counting', async () => {
     const { limiter, settle } = subject();
     await settle();
     const id = freshId();
-    for (let i = 0; i < 8; i++) expect(await limiter.peek('mcp', id)).toMatchObject({ outcome: 'allowed', limit: 4, remaining: 4 });
-    expect(await limiter.hit('mcp', id)).toMatchObject({ outcome: 'allowed', remaining: 3 });
-    expect(await limiter.peek('mcp', id)).toMatchObject({ outcome: 'allowed', remaining: 3 });
+    for (let i = 0; i < 8; i++) expect(await limiter.look('register', id)).toMatchObject({ outcome: 'allowed', limit: 5, remaining: 5 });
+    expect(await limiter.count('register', id)).toMatchObject({ outcome: 'allowed', remaining: 4 });
+    expect(await limiter.look('register', id)).toMatchObject({ outcome: 'allowed', remaining: 4 });
   });
 
   it('peeks limited once the limit is used up, like the hit it stands for', async () => {
     const { limiter, settle } = subject();
     await settle();
     const id = freshId();
-    for (let i = 0; i < 2; i++) await limiter.hit('failedAuth', id);
-    expect(await limiter.peek('failedAuth', id)).toMatchObject({ outcome: 'allowed', remaining: 1 });
-    await limiter.hit('failedAuth', id);
-    const peeked = await limiter.peek('failedAuth', id);
+    for (let i = 0; i < 2; i++) await limiter.count('failedAuth', id);
+    expect(await limiter.look('failedAuth', id)).toMatchObject({ outcome: 'allowed', remaining: 1 });
+    await limiter.count('failedAuth', id);
+    const peeked = await limiter.look('failedAuth', id);
     expect(peeked).toMatchObject({ outcome: 'limited', limit: 3, remaining: 0 });
     expect(peeked.outcome === 'limited' && peeked.retryAfterSeconds >= 1).toBe(true);
   });
@@ -85,18 +85,18 @@ export function limiterContract(subject: () => ContractSubject): void {
     const { limiter, settle } = subject();
     await settle();
     const [a, b] = [freshId(), freshId()];
-    for (let i = 0; i < 5; i++) await limiter.hit('register', a);
-    expect((await limiter.hit('register', a)).outcome).toBe('limited');
-    expect(await limiter.hit('register', b)).toMatchObject({ outcome: 'allowed', remaining: 4 });
+    for (let i = 0; i < 5; i++) await limiter.count('register', a);
+    expect((await limiter.count('register', a)).outcome).toBe('limited');
+    expect(await limiter.count('register', b)).toMatchObject({ outcome: 'allowed', remaining: 4 });
   });
 
   it('gives each limit its own bucket for the same id', async () => {
     const { limiter, settle } = subject();
     await settle();
     const id = freshId();
-    for (let i = 0; i < 3; i++) await limiter.hit('failedAuth', id);
-    expect((await limiter.hit('failedAuth', id)).outcome).toBe('limited');
-    expect(await limiter.hit('register', id)).toMatchObject({ outcome: 'allowed', limit: 5, remaining: 4 });
-    expect(await limiter.peek('token', id)).toMatchObject({ outcome: 'allowed', limit: 10, remaining: 10 });
+    for (let i = 0; i < 3; i++) await limiter.count('failedAuth', id);
+    expect((await limiter.count('failedAuth', id)).outcome).toBe('limited');
+    expect(await limiter.count('register', id)).toMatchObject({ outcome: 'allowed', limit: 5, remaining: 4 });
+    expect(await limiter.look('token', id)).toMatchObject({ outcome: 'allowed', limit: 10, remaining: 10 });
   });
 }

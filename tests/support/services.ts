@@ -1,4 +1,4 @@
-/** Real services (real keyring, real jose, real limiter) built from a test configuration. */
+/** Real services (real key source, real jose, real limiter) built from a test configuration. */
 import { loadConfig, type Config } from '@/lib/config';
 import { createServices, type Services } from '@/lib/services';
 import { createTokenService } from '@/lib/tokens';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { ConfigError, loadConfig } from '@/lib/config';
 
 const SECRET = '0123456789abcdef'.repeat(4);
@@ -82,9 +83,75 @@ describe('loadConfig', () => {
     expect(config.mode).toBe('development');
     expect(config.publicUrl).toBe('http://localhost:3000');
     expect(config.authSecret).toHaveLength(32);
-    expect(config.apiKeys).toHaveLength(1);
+    expect(config.keys.kind === 'list' && config.keys.apiKeys).toHaveLength(1);
     // Written back so every bundle of the process (middleware, routes) reads the same values.
-    expect(env.MCP_API_KEYS).toBe(config.apiKeys[0]);
+    expect(config.keys).toEqual({ kind: 'list', apiKeys: [env.MCP_API_KEYS] });
     expect(loadConfig(env).authSecret).toEqual(config.authSecret);
+  });
+});
+
+describe('loadConfig over arbitrary values', () => {
+  // Every setting the server reads, each given arbitrary text: the answer is a configuration or
+  // one ConfigError line naming the setting, never another exception (a DOMException from atob
+  // once escaped here).
+  const SETTINGS = [
+    'PUBLIC_URL', 'AUTH_SECRET', 'AUTH_SECRET_PREVIOUS', 'MCP_API_KEYS', 'MCP_API_KEY_HASHES', 'MCP_UPSTREAM_URL',
+    'MCP_UPSTREAM_KEY_HEADER', 'MCP_UPSTREAM_TIMEOUT_MS', 'UPSTASH_REDIS_REST_URL', 'OAUTH_CLIENT_ID', 'OAUTH_REDIRECT_HOSTS',
+    'TRUST_PROXY_HEADERS', 'RATE_LIMIT_TOKEN_PER_MINUTE', 'RATE_LIMIT_FAILED_AUTH_PER_MINUTE', 'RATE_LIMIT_REGISTER_PER_MINUTE',
+    'RATE_LIMIT_MCP_PER_MINUTE', 'ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_SECONDS',
+  ] as const;
+  const arbitraryValue = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.string({ unit: fc.constantFrom(' ', '\t', '\n', ',', '=', '-', '_', '+', '/', 'a', 'F', '0', '9', ':', '.'), maxLength: 200 }),
+    fc.integer({ min: 0, max: 5000 }).map((n) => 'a'.repeat(n)),
+  );
+
+  // @req CFG-MALFORMED-ONE-LINE
+  it.each(SETTINGS)('answers any value of %s with a configuration or one line naming it', (setting) => {
+    // The upstream settings are read only with an upstream URL; the Redis URL only with a token.
+    const companions: Record<string, string> =
+      setting === 'MCP_UPSTREAM_KEY_HEADER' || setting === 'MCP_UPSTREAM_TIMEOUT_MS'
+        ? { MCP_UPSTREAM_URL: 'https://upstream.example.com/mcp' }
+        : setting === 'UPSTASH_REDIS_REST_URL'
+          ? { UPSTASH_REDIS_REST_TOKEN: 'tok' }
+          : setting === 'MCP_API_KEY_HASHES'
+            ? { MCP_API_KEYS: undefined as unknown as string }
+            : {};
+    fc.assert(
+      fc.property(arbitraryValue, (value) => {
+        try {
+          loadConfig(prod({ ...companions, [setting]: value }));
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          const message = (error as Error).message;
+          expect(message).not.toContain('\n');
+          expect(message.length).toBeLessThan(300);
+          expect(message).toContain(setting.startsWith('UPSTASH') ? 'UPSTASH_REDIS_REST_URL' : setting);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  // @req CFG-MALFORMED-ONE-LINE
+  it.each([
+    ['both key sources', { MCP_API_KEY_HASHES: 'a'.repeat(64) }, /^MCP_API_KEYS and MCP_API_KEY_HASHES are both set/],
+    ['a digest list with a bad entry', { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: `${'a'.repeat(64)}, ${'A'.repeat(64)}` }, /^MCP_API_KEY_HASHES entry #2/],
+    ['an upstream over plain http to a public host', { MCP_UPSTREAM_URL: 'http://upstream.example.com/mcp' }, /^MCP_UPSTREAM_URL must use https/],
+    ['an upstream with the digest source', { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: 'a'.repeat(64), MCP_UPSTREAM_URL: 'https://u.example.com/mcp' }, /^MCP_UPSTREAM_URL needs the keys themselves/],
+    ['an upstream key header the forwarder owns', { MCP_UPSTREAM_URL: 'https://u.example.com/mcp', MCP_UPSTREAM_KEY_HEADER: 'Cookie' }, /^MCP_UPSTREAM_KEY_HEADER cannot be Cookie/],
+    ['a secret of absurd length', { AUTH_SECRET: 'ab'.repeat(5000) }, /^AUTH_SECRET is longer than 1024/],
+    ['a base64 secret with one dangling character', { AUTH_SECRET: 'A'.repeat(45) }, /^AUTH_SECRET must be hex or base64/],
+  ])('refuses %s with one line', (_name, override, message) => {
+    expect(() => loadConfig(prod(override))).toThrow(message);
+  });
+
+  it('takes the digest source instead of keys, and an upstream with a custom key header', () => {
+    const digests = loadConfig(prod({ MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: ` ${'b'.repeat(64)} ,${'c'.repeat(64)}` }));
+    expect(digests.keys).toEqual({ kind: 'digests', digests: ['b'.repeat(64), 'c'.repeat(64)] });
+    const upstream = loadConfig(prod({ MCP_UPSTREAM_URL: 'http://127.0.0.1:9000/mcp', MCP_UPSTREAM_KEY_HEADER: 'X-WorldMonitor-Key' }));
+    expect(upstream.upstream).toEqual({ url: 'http://127.0.0.1:9000/mcp', keyHeader: 'x-worldmonitor-key', timeoutMs: 30_000 });
+    expect(loadConfig(prod({})).upstream).toBeNull();
   });
 });

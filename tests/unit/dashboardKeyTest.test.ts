@@ -8,9 +8,10 @@ import { loadConfig } from '@/lib/config';
 import { fingerprintOf } from '@/lib/keys';
 import { handleTokenRequest } from '@/lib/oauth/token';
 import { mcpGate } from '@/lib/mcp/gate';
+import { createToolsBackend } from '@/lib/mcp/backends/tools';
 import { serveMcp } from '@/lib/mcp/endpoint';
 import { createServices, type Services } from '@/lib/services';
-import type { RateLimiter } from '@/lib/ratelimit';
+import type { RateLimiter } from '@/lib/limits/limiter';
 import { runKeyTest, type StepId, type StepStatus } from '@/lib/dashboard/keyTest';
 import { describeFailure } from '@/lib/dashboard/failures';
 
@@ -39,7 +40,7 @@ function inProcessFetch(tokenServices: Services, mcpServices: Services = tokenSe
     seen.push({ url: url.href, headers, body });
     const forwarded = new Request(url, { method: request.method, headers, body });
     if (url.pathname === '/oauth/token') return handleTokenRequest(forwarded, tokenServices);
-    if (url.pathname === '/mcp') return (await mcpGate(forwarded.clone(), mcpServices)) ?? serveMcp(forwarded, mcpServices);
+    if (url.pathname === '/mcp') return (await mcpGate(forwarded.clone(), mcpServices)) ?? serveMcp(forwarded, mcpServices, createToolsBackend());
     return new Response('not found', { status: 404 });
   };
 }
@@ -58,8 +59,8 @@ function run(fetchImpl: typeof fetch, apiKey = KEY, steps: Array<[StepId, StepSt
 /** A limiter whose store never answers, as the Upstash backend reports an unreachable Redis. */
 const unreachableLimiter: RateLimiter = {
   backend: 'upstash',
-  hit: async () => ({ outcome: 'unavailable' }),
-  peek: async () => ({ outcome: 'unavailable' }),
+  count: async () => ({ outcome: 'unavailable' }),
+  look: async () => ({ outcome: 'unavailable' }),
 };
 
 describe('runKeyTest', () => {

@@ -1,44 +1,71 @@
+/**
+ * The key-source contract, run against every source: the list of keys (`MCP_API_KEYS`) and the
+ * list of digests (`MCP_API_KEY_HASHES`). Both must answer the same for the same keys.
+ */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createKeyring, fingerprintOf } from '@/lib/keys';
+import { createDigestKeySource, createListKeySource, fingerprintOf, type KeySource } from '@/lib/keys';
 
 const KEY = 'key_alpha_0123456789abcdefghijkl';
+const OTHER = 'key_bravo_0123456789abcdefghijkl';
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 describe('fingerprintOf', () => {
   // @req KEY-FINGERPRINT
   it('is the first 16 hex characters of the SHA-256 of the key', async () => {
-    expect(await fingerprintOf(KEY)).toBe(createHash('sha256').update(KEY).digest('hex').slice(0, 16));
+    expect(await fingerprintOf(KEY)).toBe(sha256(KEY).slice(0, 16));
   });
 });
 
-describe('createKeyring', () => {
+const sources: Array<[string, (keys: string[]) => Promise<KeySource>]> = [
+  ['createListKeySource', (keys) => createListKeySource(keys)],
+  ['createDigestKeySource', async (keys) => createDigestKeySource(keys.map(sha256))],
+];
+
+describe.each(sources)('%s (key-source contract)', (_name, create) => {
+  // @req KEY-SOURCE-CONTRACT
   it('identifies a configured key by its fingerprint', async () => {
-    const ring = await createKeyring([KEY, 'key_bravo_0123456789abcdefghijkl']);
-    expect(await ring.identify(KEY)).toBe(await fingerprintOf(KEY));
-    expect(ring.size).toBe(2);
+    const source = await create([KEY, OTHER]);
+    expect(await source.identify(KEY)).toEqual({ outcome: 'known', fingerprint: await fingerprintOf(KEY) });
+    expect(source.size).toBe(2);
   });
 
   // @req KEY-MEMBERSHIP
-  it('rejects a key that differs by one character, a prefix, an extension and the empty string', async () => {
-    const ring = await createKeyring([KEY]);
+  it('rejects a key that differs by one character, a prefix, an extension, the empty string and an oversized value', async () => {
+    const source = await create([KEY]);
     for (const wrong of [KEY.slice(0, -1) + 'X', KEY.slice(0, -1), KEY + 'x', '', ' '.repeat(600)]) {
-      expect(await ring.identify(wrong)).toBeNull();
+      expect(await source.identify(wrong)).toEqual({ outcome: 'unknown' });
     }
   });
 
-  it('knows current fingerprints and forgets removed ones', async () => {
-    const before = await createKeyring([KEY]);
-    const after = await createKeyring(['key_bravo_0123456789abcdefghijkl']);
+  // @req KEY-SOURCE-CONTRACT
+  it('knows active fingerprints and forgets removed ones', async () => {
+    const before = await create([KEY]);
+    const after = await create([OTHER]);
     const fp = await fingerprintOf(KEY);
-    expect(before.isCurrent(fp)).toBe(true);
-    expect(after.isCurrent(fp)).toBe(false);
-    expect(before.isCurrent(KEY)).toBe(false);
+    expect(await before.isActive(fp)).toBe('active');
+    expect(await after.isActive(fp)).toBe('inactive');
+    // A token subject is opaque: the key itself, or a full digest, is not a fingerprint.
+    expect(await before.isActive(KEY)).toBe('inactive');
+    expect(await before.isActive(sha256(KEY))).toBe('inactive');
   });
 
   it('holds 10,000 keys and still identifies each one', async () => {
     const keys = Array.from({ length: 10_000 }, (_, i) => `bulk_key_${i.toString().padStart(20, '0')}`);
-    const ring = await createKeyring(keys);
-    expect(ring.size).toBe(10_000);
-    expect(await ring.identify(keys[9_999]!)).toBe(await fingerprintOf(keys[9_999]!));
+    const source = await create(keys);
+    expect(source.size).toBe(10_000);
+    expect(await source.identify(keys[9_999]!)).toEqual({ outcome: 'known', fingerprint: await fingerprintOf(keys[9_999]!) });
+  });
+});
+
+describe('holdsKeys', () => {
+  // @req KEY-SOURCE-CONTRACT
+  it('hands a key back by fingerprint only from the list source; the digest source holds none', async () => {
+    const list = await createListKeySource([KEY]);
+    const digests = createDigestKeySource([sha256(KEY)]);
+    expect(list.holdsKeys && (await list.keyFor(await fingerprintOf(KEY)))).toBe(KEY);
+    expect(list.holdsKeys && (await list.keyFor(await fingerprintOf(OTHER)))).toBeNull();
+    expect(digests.holdsKeys).toBe(false);
+    expect('keyFor' in digests).toBe(false);
   });
 });

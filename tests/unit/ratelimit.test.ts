@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryRateLimiter, LIMIT_NAMES, limitFor, WINDOW_MS } from '../../lib/ratelimit';
-import { createMemorySingleUseStore } from '../../lib/singleUse';
+import { createMemoryRateLimiter, LIMIT_NAMES, limitFor, WINDOW_MS } from '../../lib/limits/limiter';
+import { createMemorySingleUseStore } from '../../lib/limits/singleUse';
 import { CONTRACT_LIMITS, limiterContract } from '../support/limiterContract';
 
 /** A clock the test moves; it starts 30 s into an epoch minute. */
@@ -25,31 +25,31 @@ describe('createMemoryRateLimiter', () => {
   it('counts in windows aligned to the epoch minute, so the first hit after Retry-After passes', async () => {
     const clock = manualClock();
     const limiter = createMemoryRateLimiter(CONTRACT_LIMITS, clock.now);
-    for (let i = 0; i < 10; i++) await limiter.hit('token', 'cred');
-    const limited = await limiter.hit('token', 'cred');
+    for (let i = 0; i < 10; i++) await limiter.count('token', 'cred');
+    const limited = await limiter.count('token', 'cred');
     expect(limited).toMatchObject({ outcome: 'limited', retryAfterSeconds: 30 });
     if (limited.outcome !== 'limited') throw new Error('unreachable');
     clock.set(limited.resetAt - 1);
-    expect(await limiter.hit('token', 'cred')).toMatchObject({ outcome: 'limited', retryAfterSeconds: 1 });
+    expect(await limiter.count('token', 'cred')).toMatchObject({ outcome: 'limited', retryAfterSeconds: 1 });
     clock.set(limited.resetAt);
-    expect(await limiter.hit('token', 'cred')).toMatchObject({ outcome: 'allowed', remaining: 9, resetAt: limited.resetAt + WINDOW_MS });
+    expect(await limiter.count('token', 'cred')).toMatchObject({ outcome: 'allowed', remaining: 9, resetAt: limited.resetAt + WINDOW_MS });
   });
 
   it('starts a window afresh even when the previous one was used up just before its end', async () => {
     const clock = manualClock(1_767_225_600_000 + WINDOW_MS - 100);
     const limiter = createMemoryRateLimiter(CONTRACT_LIMITS, clock.now);
-    for (let i = 0; i < 4; i++) await limiter.hit('mcp', 'fp');
-    expect(await limiter.peek('mcp', 'fp')).toMatchObject({ outcome: 'limited', retryAfterSeconds: 1 });
+    for (let i = 0; i < 4; i++) await limiter.count('mcp', 'fp');
+    expect(await limiter.look('mcp', 'fp')).toMatchObject({ outcome: 'limited', retryAfterSeconds: 1 });
     clock.advance(100);
-    expect(await limiter.peek('mcp', 'fp')).toMatchObject({ outcome: 'allowed', remaining: 4 });
+    expect(await limiter.look('mcp', 'fp')).toMatchObject({ outcome: 'allowed', remaining: 4 });
   });
 
   it('forgets ids of past windows', async () => {
     const clock = manualClock();
     const limiter = createMemoryRateLimiter(CONTRACT_LIMITS, clock.now);
-    for (let i = 0; i < 3; i++) await limiter.hit('failedAuth', 'ip');
+    for (let i = 0; i < 3; i++) await limiter.count('failedAuth', 'ip');
     clock.advance(10 * WINDOW_MS);
-    expect(await limiter.hit('failedAuth', 'ip')).toMatchObject({ outcome: 'allowed', remaining: 2 });
+    expect(await limiter.count('failedAuth', 'ip')).toMatchObject({ outcome: 'allowed', remaining: 2 });
   });
 
   it('reads each limit from the configuration', () => {

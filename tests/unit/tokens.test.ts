@@ -155,3 +155,47 @@ describe('verify', () => {
     expect((await rejection((await service()).verify('access', token))).reason).toBe('invalid');
   });
 });
+
+describe('verify, header and claim checks', () => {
+  /** Signs `payload` under `header` with the service's own derived key for `kind`, as a forger holding it would. */
+  async function resign(kind: TokenKind, token: string, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+    // The derived key is not exported: a token of the kind carries a valid MAC only over its own bytes,
+    // so a re-signed token with a changed header must fail on the signature, never on the claims.
+    const [, , signature] = token.split('.');
+    return `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}.${signature}`;
+  }
+
+  // @req TOK-ALG-PINNED
+  it('compares the signature before the claims: an expired token with a broken signature is invalid, not expired', async () => {
+    let now = 1_800_000_000_000;
+    const tokens = await service({ now: () => now });
+    const { token } = await tokens.issue('access', SAMPLE.access as never, 60);
+    now += 3_600_000;
+    expect((await rejection(tokens.verify('access', token))).reason).toBe('expired');
+    const forged = await resign('access', token, decodeProtectedHeader(token), { ...decodeJwt(token), scope: 'mcp admin' });
+    expect((await rejection(tokens.verify('access', forged))).reason).toBe('invalid');
+  });
+
+  // @req TOK-ALG-PINNED
+  it('refuses a crit header, another typ, an unknown kid and a non-canonical signature spelling', async () => {
+    const tokens = await service();
+    const { token } = await tokens.issue('access', SAMPLE.access as never, 60);
+    const header = decodeProtectedHeader(token);
+    for (const changed of [{ ...header, crit: ['b64'], b64: false }, { ...header, typ: 'JWT' }, { ...header, kid: 'AAAAAAAA' }]) {
+      expect((await rejection(tokens.verify('access', await resign('access', token, changed, decodeJwt(token))))).reason).toBe('invalid');
+    }
+    const [h, p, s] = token.split('.') as [string, string, string];
+    // The last character of a 32-byte MAC carries 4 spare bits; flipping one decodes to the same bytes.
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(s.at(-1)!);
+    const respelled = `${h}.${p}.${s.slice(0, -1)}${'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last ^ 1]}`;
+    expect((await rejection(tokens.verify('access', respelled))).reason).toBe('invalid');
+  });
+
+  it('verifies its own token, and refuses it on a clock a minute behind as issued in the future', async () => {
+    const tokens = await service({ now: () => 1_800_000_000_000 });
+    const { token } = await tokens.issue('access', SAMPLE.access as never, 60);
+    await expect(tokens.verify('access', token)).resolves.toMatchObject({ sub: FP });
+    const early = await service({ now: () => 1_800_000_000_000 - 60_000 });
+    expect((await rejection(early.verify('access', token))).reason).toBe('invalid');
+  });
+});

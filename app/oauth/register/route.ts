@@ -1,5 +1,5 @@
 import { preflightResponse } from '@/lib/http/cors';
-import { methodNotAllowed } from '@/lib/http/methods';
+import { notAllowedExcept } from '@/lib/http/methods';
 import { handleRegistrationRequest } from '@/lib/oauth/register';
 import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
@@ -10,6 +10,6 @@ export const POST = observe(async (request: Request): Promise<Response> => handl
 
 export const OPTIONS = observe((request: Request) => preflightResponse(request, ['POST', 'OPTIONS']));
 
-const notAllowed = observe(() => methodNotAllowed(['POST']));
+const notAllowed = notAllowedExcept('POST');
 
 export { notAllowed as GET, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };

@@ -1,5 +1,5 @@
+import { notAllowedExcept } from '@/lib/http/methods';
 import { handleTokenRequest } from '@/lib/oauth/token';
-import { methodNotAllowed } from '@/lib/http/methods';
 import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
@@ -7,6 +7,6 @@ export const dynamic = 'force-dynamic';
 
 export const POST = observe(async (request: Request): Promise<Response> => handleTokenRequest(request, await getServices()));
 
-const notAllowed = observe(() => methodNotAllowed(['POST']));
+const notAllowed = notAllowedExcept('POST');
 
 export { notAllowed as GET, notAllowed as PUT, notAllowed as DELETE, notAllowed as PATCH };

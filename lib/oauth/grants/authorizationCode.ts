@@ -7,9 +7,9 @@
  */
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
-import { OUTAGE_RETRY_AFTER_SECONDS } from '../../http/rateLimited';
+import { isKeyActive } from '../keyChecks';
 import { assertClientMayUse, authenticateClient } from '../clients';
-import { OAuthError } from '../errors';
+import { OAuthError, serviceUnavailable } from '../errors';
 import { verifyCodeVerifier } from '../pkce';
 import { redirectUriMatches } from '../redirectUri';
 import { assertOurResource } from '../resource';
@@ -45,16 +45,10 @@ export async function claimCodeOnce(claims: Claims<'code'>, services: Services):
   const remaining = Math.max(1, claims.exp - services.tokens.nowSeconds() + CLOCK_TOLERANCE_SECONDS);
   const outcome = await services.singleUse.claim(`code:${claims.jti}`, remaining);
   if (outcome === 'replayed') throw invalidGrant('code_replayed');
-  if (outcome === 'unavailable') {
-    throw new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
-      status: 503,
-      headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
-      reason: 'redis_unavailable',
-    });
-  }
+  if (outcome === 'unavailable') throw serviceUnavailable('redis_unavailable');
 }
 
-export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string): Promise<Response> {
+export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string | null): Promise<Response> {
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'authorization_code');
   if (request.code_verifier === undefined) throw new OAuthError('invalid_request', 'The code_verifier parameter is required (PKCE).', { reason: 'pkce_required' });
@@ -67,7 +61,7 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
   }
   if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('pkce_mismatch');
   if (claims.resource !== resource) throw invalidGrant('resource_mismatch');
-  if (!services.keyring.isCurrent(claims.sub)) throw invalidGrant('key_revoked');
+  if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key_revoked');
   await claimCodeOnce(claims, services);
 
   // A client registered for refresh_token gets one whether or not it asked for offline_access:

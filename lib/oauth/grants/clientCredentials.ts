@@ -5,7 +5,8 @@
 import { annotate } from '../../observability/context';
 import type { Services } from '../../services';
 import { OAuthError } from '../errors';
-import { assertWithinLimit } from '../rateLimit';
+import { countFailedAuth, lookAtFailedAuth } from '../../limits/refusals';
+import { identifyPresentedKey } from '../keyChecks';
 import { parseScope } from '../scope';
 import type { TokenRequest } from '../tokenRequest';
 import { tokenResponse } from '../tokenResponse';
@@ -13,17 +14,17 @@ import { tokenResponse } from '../tokenResponse';
 type ClientCredentialsRequest = Extract<TokenRequest, { grant_type: 'client_credentials' }>;
 
 /** `ip` is the client's bucket for the failed-authentication limit (`lib/http/clientIp.ts`). */
-export async function clientCredentialsGrant(request: ClientCredentialsRequest, services: Services, ip: string): Promise<Response> {
+export async function clientCredentialsGrant(request: ClientCredentialsRequest, services: Services, ip: string | null): Promise<Response> {
   const { client } = request;
   if (client.method === 'none') {
     throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', { reason: 'client_auth_method_mismatch' });
   }
   if (client.clientId === services.config.oauthClientId) annotate({ client_kind: 'preregistered' });
   // Refused before the secret is looked at once this address has failed too often.
-  await assertWithinLimit(services, 'failedAuth', ip);
-  const fingerprint = client.clientId === services.config.oauthClientId ? await services.keyring.identify(client.secret) : null;
+  await lookAtFailedAuth(services, ip);
+  const fingerprint = client.clientId === services.config.oauthClientId ? await identifyPresentedKey(services, client.secret) : null;
   if (!fingerprint) {
-    await services.limiter.hit('failedAuth', ip);
+    await countFailedAuth(services, ip);
     throw new OAuthError('invalid_client', 'Client authentication failed.', {
       reason: client.clientId === services.config.oauthClientId ? 'api_key_invalid' : 'client_unknown',
     });

@@ -10,6 +10,7 @@
 import type { Services } from '../../services';
 import { TokenError, type Claims } from '../../tokens';
 import { assertClientMayUse, authenticateClient } from '../clients';
+import { isKeyActive } from '../keyChecks';
 import { OAuthError } from '../errors';
 import { assertOurResource } from '../resource';
 import { parseScope } from '../scope';
@@ -30,12 +31,12 @@ async function verifyRefreshToken(token: string, services: Services): Promise<Cl
   }
 }
 
-export async function refreshTokenGrant(request: RefreshTokenRequest, services: Services, ip: string): Promise<Response> {
+export async function refreshTokenGrant(request: RefreshTokenRequest, services: Services, ip: string | null): Promise<Response> {
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'refresh_token');
   const claims = await verifyRefreshToken(request.refresh_token, services);
   if (claims.client_id !== client.clientId) throw invalidGrant('refresh_client_mismatch', DEAD);
-  if (!services.keyring.isCurrent(claims.sub)) throw invalidGrant('key_revoked', DEAD);
+  if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key_revoked', DEAD);
   const resource = assertOurResource(request.resource, services.config);
   if (claims.resource !== resource) throw invalidGrant('resource_mismatch', DEAD);
 

@@ -5,7 +5,8 @@ import { loadConfig } from '@/lib/config';
 import { fingerprintOf } from '@/lib/keys';
 import { serveMcp } from '@/lib/mcp/endpoint';
 import { createMcpServer } from '@/lib/mcp/server';
-import { defineTool, type ToolDefinition } from '@/lib/mcp/tools';
+import { defineTool } from '@/lib/mcp/tools';
+import { createToolsBackend } from '@/lib/mcp/backends/tools';
 import { createServices } from '@/lib/services';
 
 const KEY = 'unit_key_0123456789abcdefghijkl';
@@ -21,13 +22,15 @@ const initialize = (headers: Record<string, string> = {}) =>
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
   });
 
+const backend = createToolsBackend();
+
 /** A fetch that calls the route's handler directly: no middleware has run. */
-const direct: typeof fetch = async (input, init) => serveMcp(new Request(input as RequestInfo, init), await services);
+const direct: typeof fetch = async (input, init) => serveMcp(new Request(input as RequestInfo, init), await services, backend);
 
 describe('serveMcp called without the middleware (the second wall)', () => {
   // @req MCP-SECOND-WALL
   it('answers 401 with the challenge when no credential is presented', async () => {
-    const res = await serveMcp(initialize({ 'x-middleware-subrequest': 'middleware' }), await services);
+    const res = await serveMcp(initialize({ 'x-middleware-subrequest': 'middleware' }), await services, backend);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain(`resource_metadata="${PUBLIC_URL}/.well-known/oauth-protected-resource/mcp"`);
   });
@@ -62,7 +65,7 @@ describe('createMcpServer', () => {
     const original = console.error;
     console.error = (...args: unknown[]) => errors.push(args);
     try {
-      const server = createMcpServer(identity, [failing as unknown as ToolDefinition]);
+      const server = createMcpServer(identity, [failing]);
       const { InMemoryTransport } = await import('@modelcontextprotocol/server');
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       await server.connect(serverSide);

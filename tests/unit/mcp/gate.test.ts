@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/config';
 import { fingerprintOf, type Fingerprint } from '@/lib/keys';
 import { mcpGate } from '@/lib/mcp/gate';
-import { createMemoryRateLimiter, type LimitName, type RateLimiter } from '@/lib/ratelimit';
+import { createMemoryRateLimiter, type LimitName, type RateLimiter } from '@/lib/limits/limiter';
 import { createServices, type Services } from '@/lib/services';
 
 const KEY = 'unit_key_0123456789abcdefghijkl';
@@ -22,8 +22,8 @@ async function recordedServices(failedAuthPerMinute = 3) {
   const real = createMemoryRateLimiter(services.config.limits, () => 1_800_000_030_000);
   const limiter: RateLimiter = {
     backend: real.backend,
-    hit: (name: LimitName, id: string) => (calls.push(`hit ${name}`), real.hit(name, id)),
-    peek: (name: LimitName, id: string) => (calls.push(`peek ${name}`), real.peek(name, id)),
+    count: (name: LimitName, id: string) => (calls.push(`count ${name}`), real.count(name, id)),
+    look: (name: LimitName, id: string) => (calls.push(`look ${name}`), real.look(name, id)),
   };
   return { services: { ...services, limiter } satisfies Services, calls };
 }
@@ -33,21 +33,21 @@ const request = (headers: Record<string, string>) =>
 
 describe('mcpGate', () => {
   // @req ADV-MCP-KEY-GUESSING
-  it('makes one limiter call for a bearer token, the per-fingerprint hit, and none for failed-auth', async () => {
+  it('makes one limiter call for a bearer token, the per-fingerprint count, and none for failed-auth', async () => {
     const { services, calls } = await recordedServices();
     const { token } = await services.tokens.issue('access', { sub: (await fingerprintOf(KEY)) as Fingerprint, client_id: 'mcp', scope: 'mcp' }, 3600);
     expect(await mcpGate(request({ Authorization: `Bearer ${token}` }), services)).toBeNull();
     expect((await mcpGate(request({ Authorization: 'Bearer not-a-token' }), services))?.status).toBe(401);
-    expect(calls).toEqual(['hit mcp']);
+    expect(calls).toEqual(['count mcp']);
   });
 
   // @req ADV-MCP-KEY-GUESSING
-  it('peeks at failed-auth before an X-API-Key and counts only a wrong key', async () => {
+  it('looks at failed-auth before an X-API-Key and counts only a wrong key', async () => {
     const { services, calls } = await recordedServices();
     expect(await mcpGate(request({ 'X-API-Key': KEY }), services)).toBeNull();
-    expect(calls.splice(0)).toEqual(['peek failedAuth', 'hit mcp']);
+    expect(calls.splice(0)).toEqual(['look failedAuth', 'count mcp']);
     expect((await mcpGate(request({ 'X-API-Key': 'wrong_key_0123456789abcdefghij' }), services))?.status).toBe(401);
-    expect(calls.splice(0)).toEqual(['peek failedAuth', 'hit failedAuth']);
+    expect(calls.splice(0)).toEqual(['look failedAuth', 'count failedAuth']);
   });
 
   // @req ADV-MCP-KEY-GUESSING
@@ -60,7 +60,7 @@ describe('mcpGate', () => {
     const refused = await mcpGate(request({ 'X-API-Key': KEY }), services);
     expect(refused?.status).toBe(429);
     expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(calls).toEqual(['peek failedAuth']);
+    expect(calls).toEqual(['look failedAuth']);
     // Another address is unaffected.
     expect(await mcpGate(request({ 'X-API-Key': KEY, 'X-Real-IP': '192.0.2.11' }), services)).toBeNull();
   });

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyRedirectUri, LOOPBACK_HOSTS, redirectUriMatches } from '@/lib/oauth/redirectUri';
+import { LOOPBACK_HOSTS } from '@/lib/http/loopback';
+import { classifyRedirectUri, redirectUriMatches } from '@/lib/oauth/redirectUri';
 
 const config = { redirectHosts: ['claude.ai', 'claude.com'] };
 

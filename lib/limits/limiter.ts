@@ -1,5 +1,5 @@
 /**
- * Rate limiting: one interface, a decision out; callers build the 429 (see `lib/http/rateLimited.ts`).
+ * Rate limiting: one interface, a decision out; callers build the 429 (see `lib/limits/refusals.ts` and `lib/mcp/authenticate.ts`).
  *
  * Both backends count in fixed one-minute windows aligned to the epoch minute, so a `limited`
  * decision's `Retry-After` is exact: the first request after it passes. (A sliding window would
@@ -8,8 +8,9 @@
  * Lua flag stock Redis rejects); the in-memory backend has the same semantics in one process only.
  */
 import { Ratelimit } from '@upstash/ratelimit';
-import type { RateLimits } from './config';
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from './redis';
+import type { RateLimits } from '../config';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from '../redis';
+import { createLeasedLimiter } from './leases';
 
 export type LimitName = 'token' | 'failedAuth' | 'register' | 'mcp';
 
@@ -24,9 +25,9 @@ export type LimitDecision =
 export interface RateLimiter {
   readonly backend: 'upstash' | 'memory';
   /** Counts one hit of `id` (already a hash or fingerprint, never a secret) against `name`. */
-  hit(name: LimitName, id: string): Promise<LimitDecision>;
+  count(name: LimitName, id: string): Promise<LimitDecision>;
   /** The decision a hit would get, without counting one (to refuse before verifying a secret). */
-  peek(name: LimitName, id: string): Promise<LimitDecision>;
+  look(name: LimitName, id: string): Promise<LimitDecision>;
 }
 
 export const WINDOW_MS = 60_000;
@@ -79,8 +80,8 @@ export function createMemoryRateLimiter(limits: RateLimits, now: () => number = 
   };
   return {
     backend: 'memory',
-    hit: async (name, id) => count(name, id, true),
-    peek: async (name, id) => count(name, id, false),
+    count: async (name, id) => count(name, id, true),
+    look: async (name, id) => count(name, id, false),
   };
 }
 
@@ -93,14 +94,15 @@ export type UpstashRateLimiterOptions = {
 
 /**
  * Upstash fixed windows. Keys: `mcpgw:rl:<limit>:<hmac of id>:<window number>`, each expiring
- * with its window. Every call is bounded by the Redis deadline and answers `unavailable` on
- * failure, never throws.
+ * with its window. The `/mcp` limit is leased in blocks (`leases.ts`), so most `/mcp` requests
+ * make no Redis call at all. Every call is bounded by the Redis deadline and answers `unavailable`
+ * on failure, never throws.
  */
 export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): RateLimiter {
   const { redis, limits, hashId } = options;
   const timeoutMs = options.timeoutMs ?? REDIS_TIMEOUT_MS;
   const limiters = new Map<LimitName, Ratelimit>(
-    LIMIT_NAMES.map((name) => [
+    LIMIT_NAMES.filter((name) => name !== 'mcp').map((name) => [
       name,
       new Ratelimit({
         redis,
@@ -115,15 +117,18 @@ export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): Ra
     ]),
   );
   const limiter = (name: LimitName): Ratelimit => limiters.get(name)!;
+  const mcp = createLeasedLimiter({ redis, hashId, limit: limits.mcpPerMinute, windowMs: WINDOW_MS, timeoutMs });
   return {
     backend: 'upstash',
-    async hit(name, id) {
+    async count(name, id) {
+      if (name === 'mcp') return mcp.count(id);
       const identifier = await hashId(`rl:${name}`, id);
       const result = await withDeadline(() => limiter(name).limit(identifier), timeoutMs);
       if (result === UNAVAILABLE) return { outcome: 'unavailable' };
       return decide(result.limit, result.remaining, result.reset, result.success, Date.now());
     },
-    async peek(name, id) {
+    async look(name, id) {
+      if (name === 'mcp') return mcp.look(id);
       const identifier = await hashId(`rl:${name}`, id);
       const result = await withDeadline(() => limiter(name).getRemaining(identifier), timeoutMs);
       if (result === UNAVAILABLE) return { outcome: 'unavailable' };

@@ -1,4 +1,4 @@
-import type { LimitDecision } from '../ratelimit';
+import type { LimitDecision } from './limiter';
 
 /** `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) for a decision that has counts. */
 export function rateLimitHeaders(decision: LimitDecision, now: number = Date.now()): Record<string, string> {
@@ -13,5 +13,5 @@ export function rateLimitHeaders(decision: LimitDecision, now: number = Date.now
   return headers;
 }
 
-/** Seconds a client should wait when the limiter's store is unreachable. */
+/** Seconds a client should wait when Redis or the key source is unreachable. */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;

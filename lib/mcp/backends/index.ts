@@ -1,0 +1,22 @@
+/**
+ * The backend `/mcp` serves, chosen once per process from configuration. A new backend is one
+ * file in this folder plus one line here.
+ */
+import type { Config } from '../../config';
+import type { KeySource } from '../../keys';
+import { getServices } from '../../services';
+import type { McpBackend } from '../backend';
+import { createToolsBackend } from './tools';
+
+export function createBackend(config: Config, keys: KeySource): McpBackend {
+  void keys; // the upstream backend forwards each user's own key, found by fingerprint
+  return config.upstream ? createToolsBackend() : createToolsBackend();
+}
+
+let backend: Promise<McpBackend> | null = null;
+
+/** The process's backend, built on first use. */
+export function getBackend(): Promise<McpBackend> {
+  backend ??= getServices().then((services) => createBackend(services.config, services.keys));
+  return backend;
+}

@@ -1,0 +1,139 @@
+/**
+ * The in-process backend: the gateway's own tools (`whoami` and the operator's `tools/index.ts`)
+ * on the official SDK, stateless, serving both the 2026-07-28 protocol (`server/discover`, through
+ * the SDK's web-standard handler) and the 2025-era `initialize` handshake (`serveLegacy`).
+ */
+import {
+  createMcpHandler,
+  isJsonContentType,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+  type McpHandlerRequestOptions,
+} from '@modelcontextprotocol/server';
+import { tools as operatorTools } from '../../../tools';
+import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../../http/body';
+import { MCP_CORS_HEADERS } from '../../http/cors';
+import { jsonRpcErrorResponse } from '../../http/json';
+import { emit } from '../../observability/log';
+import type { McpBackend } from '../backend';
+import type { Identity } from '../identity';
+import { createMcpServer } from '../server';
+import { whoami, type Tool } from '../tools';
+import { bodyTooLargeResponse, canonicalAccept, MCP_BODY_LIMIT } from '../wire';
+
+/** `{ parsedBody }` exactly when the SDK's own reading would yield one (non-empty, valid JSON). */
+function parsedJson(body: string): { parsedBody?: unknown } {
+  if (body.length === 0) return {};
+  try {
+    return { parsedBody: JSON.parse(body) as unknown };
+  } catch {
+    return {};
+  }
+}
+
+/** Whether a JSON-RPC request asked for progress notifications (`params._meta.progressToken`). */
+function asksForProgress(message: unknown): boolean {
+  if (typeof message !== 'object' || message === null) return false;
+  const params = (message as { params?: unknown }).params;
+  if (typeof params !== 'object' || params === null) return false;
+  const meta = (params as { _meta?: unknown })._meta;
+  return typeof meta === 'object' && meta !== null && 'progressToken' in meta;
+}
+
+/** The SDK's responses are built here, so their headers are mutable; any other is copied. */
+function withCors(response: Response): Response {
+  try {
+    for (const [name, value] of Object.entries(MCP_CORS_HEADERS)) response.headers.set(name, value);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    for (const [name, value] of Object.entries(MCP_CORS_HEADERS)) headers.set(name, value);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
+
+export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operatorTools]): McpBackend {
+  // The identity of each request in flight, keyed by the Request the SDK hands back to the
+  // factory: typed end to end, nothing packed into the SDK's AuthInfo.
+  const identities = new WeakMap<Request, Identity>();
+
+  /**
+   * The 2026-07-28 leg. 2025-era requests never reach it: `serve` routes them to `serveLegacy`
+   * with the SDK's own predicate, so `'reject'` here only names who serves them.
+   */
+  const modern = createMcpHandler(
+    (ctx) => {
+      const identity = ctx.requestInfo ? identities.get(ctx.requestInfo) : undefined;
+      // Unreachable through `serve`, which records the identity before calling the handler.
+      if (!identity) throw new TypeError('MCP server built without a verified identity');
+      return createMcpServer(identity, tools);
+    },
+    { legacy: 'reject', maxRequestBodySize: MCP_BODY_LIMIT, onerror: (error) => console.error('[mcp]', error.message) },
+  );
+
+  /**
+   * The 2025-era leg: a fresh server and stateless transport per request, as the SDK's own
+   * stateless fallback builds them. The answer is one JSON body unless the request asked for
+   * progress, which needs an SSE stream to carry the notifications before the result (both are
+   * Streamable HTTP; every client must accept either).
+   */
+  async function serveLegacy(request: Request, identity: Identity, options: McpHandlerRequestOptions): Promise<Response> {
+    const server = createMcpServer(identity, tools);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: !asksForProgress(options.parsedBody),
+      maxRequestBodySize: MCP_BODY_LIMIT,
+    });
+    await server.connect(transport);
+    // Closing the server closes its transport and aborts a tool still running for a gone client.
+    const teardown = () => void server.close().catch(() => {});
+    request.signal.addEventListener('abort', teardown, { once: true });
+    const response = await transport.handleRequest(request, options);
+    if (response.body === null || response.headers.get('content-type')?.startsWith('application/json')) {
+      request.signal.removeEventListener('abort', teardown);
+      teardown();
+      return response;
+    }
+    // A stream: close the server once the client has read it to its end (or gone away).
+    const closing = new TransformStream<Uint8Array, Uint8Array>({ flush: teardown });
+    return new Response(response.body.pipeThrough(closing), { status: response.status, headers: response.headers });
+  }
+
+  return {
+    kind: 'tools',
+    methods: ['POST'],
+    async serve(request, identity) {
+      let body: string;
+      try {
+        body = await readLimitedText(request, MCP_BODY_LIMIT);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) return bodyTooLargeResponse(MCP_CORS_HEADERS);
+        if (error instanceof BodyEncodingError) return jsonRpcErrorResponse(400, -32700, 'Parse error: body is not valid UTF-8.', MCP_CORS_HEADERS);
+        throw error;
+      }
+      const headers = new Headers(request.headers);
+      const accept = canonicalAccept(headers.get('accept'));
+      if (accept) headers.set('accept', accept);
+      // The stateless legacy leg must never see a session id it did not issue.
+      headers.delete('mcp-session-id');
+      const forwarded = new Request(request.url, { method: 'POST', headers, body, signal: request.signal });
+      identities.set(forwarded, identity);
+
+      // The body is already read and size-checked; handing the SDK its parse spares a clone, a
+      // second read and a second parse per request. Only a body the SDK would itself have parsed
+      // to a value is passed, so an empty or malformed body still takes the SDK's own error path.
+      const options: McpHandlerRequestOptions = parsedJson(body);
+      try {
+        // The SDK handler answers a wrong Content-Type (415) before routing by era; so does this.
+        const legacy =
+          isJsonContentType(forwarded.headers.get('content-type')) &&
+          (await isLegacyRequest(forwarded, options.parsedBody, { maxRequestBodySize: MCP_BODY_LIMIT }));
+        const response = legacy ? await serveLegacy(forwarded, identity, options) : await modern.fetch(forwarded, options);
+        return withCors(response);
+      } catch (error) {
+        emit('mcp', 'server_error', { fingerprint: identity.fingerprint }, error);
+        return jsonRpcErrorResponse(500, -32603, 'Internal error.', MCP_CORS_HEADERS);
+      }
+    },
+  };
+}
