@@ -28,7 +28,7 @@ export const middleware = observe(async (request: NextRequest): Promise<Response
   // When this wall logged under an id it made, the route logs under the same one.
   const headers = requestIdForRoute(request);
   return headers ? NextResponse.next({ request: { headers } }) : NextResponse.next();
-});
+}, { middleware: true });
 
 export const config = {
   matcher: ['/mcp'],

@@ -47,8 +47,8 @@ export function createRedisClient(settings: { readonly url: string; readonly tok
 
 const OUTAGE_LOG_INTERVAL_MS = 60_000;
 
-// Per runtime, not per module copy: Next bundles middleware and each route apart, and Edge
-// middleware and Node route handlers keep separate globals, so each runtime logs for itself.
+// Per runtime (one per process with the Node-runtime middleware), not per module copy: Next
+// bundles middleware and each route apart.
 const logState: { lastOutageLog: number; outageLogged: boolean } = ((globalThis as Record<symbol, unknown>)[
   Symbol.for('mcp-oauth-gateway.redis.log')
 ] ??= { lastOutageLog: 0, outageLogged: false }) as { lastOutageLog: number; outageLogged: boolean };

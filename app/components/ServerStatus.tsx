@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import styles from '../page.module.css';
 
-type EventCounts = { since: string; runtimes: string[]; counts: Record<string, Record<string, number>> };
+type EventCounts = { since: string; sources: string[]; counts: Record<string, Record<string, number>> };
 
 type Health = { status: string; version: string; limiter: 'upstash' | 'memory'; issuer: string; events?: EventCounts };
 
@@ -18,7 +18,7 @@ function isHealth(value: unknown): value is Health {
 function isEventCounts(value: unknown): value is EventCounts {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.since === 'string' && Array.isArray(v.runtimes) && typeof v.counts === 'object' && v.counts !== null;
+  return typeof v.since === 'string' && Array.isArray(v.sources) && typeof v.counts === 'object' && v.counts !== null;
 }
 
 /** Event, reason and count rows, most frequent first. */
@@ -37,7 +37,7 @@ function EventCountsTable({ events }: { events: EventCounts }) {
       <h3>Authentication events on this instance</h3>
       <p className={styles.muted}>
         Since {since}
-        {events.runtimes.includes('edge') ? ', including the /mcp gate (middleware)' : '; refusals by the /mcp gate (middleware) are in the log only'}. Each
+        {events.sources.includes('middleware') ? ', including the /mcp gate (middleware)' : '; the /mcp gate (middleware) has counted nothing here (where it runs apart, as on Vercel, its refusals are in the log)'}. Each
         code is explained in docs/observability.md.
       </p>
       {rows.length === 0 ? (

@@ -24,6 +24,8 @@ type RequestContext = {
   /** Whether the id was made here rather than taken from the request. */
   readonly generated: boolean;
   readonly startedAt: number;
+  /** Whether this is the `/mcp` middleware (for the counts' `sources`). */
+  readonly middleware: boolean;
   fields: EventFields;
   emitted: boolean;
 };
@@ -58,15 +60,19 @@ function stamped(response: Response, requestId: string): Response {
 }
 
 /**
- * Wraps a route handler (or the middleware): runs it inside a fresh request context and puts
- * `X-Request-Id` on its response. A middleware pass-through (`x-middleware-next`) is not stamped:
- * the route behind it answers and stamps its own response.
+ * Wraps a route handler (or, with `{ middleware: true }`, the middleware): runs it inside a fresh
+ * request context and puts `X-Request-Id` on its response. A middleware pass-through
+ * (`x-middleware-next`) is not stamped: the route behind it answers and stamps its own response.
  */
-export function observe<R extends Request>(handler: (request: R) => Response | Promise<Response>): (request: R) => Promise<Response> {
+export function observe<R extends Request>(
+  handler: (request: R) => Response | Promise<Response>,
+  options: { readonly middleware?: boolean } = {},
+): (request: R) => Promise<Response> {
+  const middleware = options.middleware === true;
   return async (request) => {
     const incoming = request.headers.get(REQUEST_ID_HEADER);
     const requestId = requestIdFrom(incoming);
-    const context: RequestContext = { requestId, generated: requestId !== incoming, startedAt: performance.now(), fields: {}, emitted: false };
+    const context: RequestContext = { requestId, generated: requestId !== incoming, startedAt: performance.now(), middleware, fields: {}, emitted: false };
     const response = await storage.run(context, () => handler(request));
     return response.headers.has('x-middleware-next') ? response : stamped(response, requestId);
   };

@@ -103,14 +103,14 @@ function write(line: AuthEvent): void {
  * `reason` should be one of `EVENTS[event].reasons`; the integration tests check every line.
  */
 export function emit(event: EventName, reason: Reason, fields: EventFields = {}, error?: unknown): void {
-  countEvent(event, reason);
-  if (event === 'mcp' && outcomeOf(reason) === 'success') return;
   const context = currentContext();
+  countEvent(event, reason, context?.middleware ? 'middleware' : 'routes');
+  if (event === 'mcp' && outcomeOf(reason) === 'success') return;
   if (context) context.emitted = true;
   write(build(event, reason, fields, error));
 }
 
 /** Counts a decision without logging it (e.g. the second and later failures in a throttled outage). */
 export function countOnly(event: EventName, reason: Reason): void {
-  countEvent(event, reason);
+  countEvent(event, reason, currentContext()?.middleware ? 'middleware' : 'routes');
 }

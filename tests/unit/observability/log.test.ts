@@ -56,7 +56,7 @@ describe('emit', () => {
     emit('mcp', 'served');
     expect(lines).toEqual([]);
     expect(countsReport().counts.mcp?.served).toBe(before + 1);
-    expect(countsReport().runtimes).toEqual(['node']);
+    expect(countsReport().sources).toContain('routes');
   });
 
   // @req OBS-SCHEMA
