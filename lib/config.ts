@@ -10,11 +10,13 @@
 import { z } from 'zod';
 import { isLoopbackHost } from './http/loopback';
 import { randomHex } from './random';
+import { parseSafeRedirectUri } from './oauth/redirectUri';
 import packageJson from '../package.json';
 
 export const MIN_SECRET_BYTES = 32;
 export const MIN_API_KEY_LENGTH = 24;
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
+export const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
 
 export type RateLimits = {
   /** Token requests per credential per minute. */
@@ -47,10 +49,25 @@ export type Config = {
   readonly upstream: UpstreamSettings | null;
   readonly redis: { readonly url: string; readonly token: string } | null;
   readonly oauthClientId: string;
-  /** Hosts allowed for `https` redirect URIs of registered clients. */
+  /**
+   * Extra hosts allowed for `https` redirect URIs of registered clients (`OAUTH_REDIRECT_HOSTS`),
+   * beyond the built-in known clients of `lib/oauth/knownClients.ts`.
+   */
   readonly redirectHosts: readonly string[];
+  /** Extra exact redirect URIs (`OAUTH_REDIRECT_URIS`), e.g. a native app's private-use scheme. */
+  readonly redirectUris: readonly string[];
+  /**
+   * `CIMD_ALLOW_PRIVATE_HOSTS=1`: Client ID Metadata Documents may be fetched from loopback,
+   * private and link-local addresses (tests, private networks). Off by default (SSRF).
+   */
+  readonly dangerouslyAllowPrivateCimdHosts: boolean;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /**
+   * A refresh token presented again within this many seconds of its first use gets the first
+   * answer again, byte for byte (a twin); later, the reuse kills its family (`lib/limits/refreshFamilies.ts`).
+   */
+  readonly refreshReuseGraceSeconds: number;
   readonly limits: RateLimits;
   /**
    * Whether `x-real-ip`/`x-forwarded-for` name the client: on Vercel (its edge sets them), or when
@@ -82,15 +99,15 @@ export class ConfigError extends TypeError {
 
 type Env = Record<string, string | undefined>;
 
-const positiveInt = (name: string, fallback: number, max = 1_000_000) =>
+const positiveInt = (name: string, fallback: number, max = 1_000_000, min = 1) =>
   z
     .string()
     .optional()
     .transform((raw, ctx) => {
       if (raw === undefined || raw.trim() === '') return fallback;
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < 1 || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be an integer from 1 to ${max}` });
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer from ${min} to ${max}` });
         return z.NEVER;
       }
       return n;
@@ -244,6 +261,8 @@ const NumbersSchema = z.object({
   RATE_LIMIT_MCP_PER_MINUTE: positiveInt('RATE_LIMIT_MCP_PER_MINUTE', 120),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt('ACCESS_TOKEN_TTL_SECONDS', 3600, MAX_ACCESS_TOKEN_TTL_SECONDS),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 90 * 24 * 3600),
+  // 0 turns twins off; at most 5 minutes, well inside any access token's life.
+  REFRESH_REUSE_GRACE_SECONDS: positiveInt('REFRESH_REUSE_GRACE_SECONDS', 60, MAX_REFRESH_REUSE_GRACE_SECONDS, 0),
 });
 
 /**
@@ -306,7 +325,8 @@ export function loadConfig(env: Env): Config {
   const oauthClientId = env.OAUTH_CLIENT_ID?.trim() || 'mcp';
   if (!/^[\x21-\x7e]{1,64}$/.test(oauthClientId)) throw new ConfigError('OAUTH_CLIENT_ID must be 1 to 64 printable ASCII characters');
 
-  const redirectHosts = (env.OAUTH_REDIRECT_HOSTS ?? 'claude.ai,claude.com')
+  // Added to the built-in known clients, never replacing them (lib/oauth/knownClients.ts).
+  const redirectHosts = (env.OAUTH_REDIRECT_HOSTS ?? '')
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
@@ -315,6 +335,21 @@ export function loadConfig(env: Env): Config {
       throw new ConfigError('OAUTH_REDIRECT_HOSTS must be a comma-separated list of DNS host names');
     }
   }
+  const redirectUris = (env.OAUTH_REDIRECT_URIS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  redirectUris.forEach((uri, i) => {
+    // RFC 8252 §7.1 private-use schemes are fine; what a browser runs itself, http off loopback,
+    // fragments, userinfo and wildcards are not (lib/oauth/redirectUri.ts).
+    if (parseSafeRedirectUri(uri) === null) {
+      throw new ConfigError(`OAUTH_REDIRECT_URIS entry #${i + 1} is not an acceptable redirect URI (no fragment, userinfo, wildcard, javascript:/data:/file:, or http off loopback)`);
+    }
+  });
+
+  const privateRaw = env.CIMD_ALLOW_PRIVATE_HOSTS?.trim().toLowerCase();
+  if (privateRaw && !['1', 'true', '0', 'false'].includes(privateRaw)) throw new ConfigError('CIMD_ALLOW_PRIVATE_HOSTS must be 1, true, 0 or false');
+  const dangerouslyAllowPrivateCimdHosts = privateRaw === '1' || privateRaw === 'true';
 
   const logFormatRaw = env.LOG_FORMAT?.trim().toLowerCase();
   if (logFormatRaw && logFormatRaw !== 'json' && logFormatRaw !== 'pretty') throw new ConfigError('LOG_FORMAT must be json or pretty');
@@ -339,8 +374,11 @@ export function loadConfig(env: Env): Config {
     redis: redisUrl && redisToken ? { url: redisUrl, token: redisToken } : null,
     oauthClientId,
     redirectHosts,
+    redirectUris: [...new Set(redirectUris)],
+    dangerouslyAllowPrivateCimdHosts,
     accessTokenTtlSeconds: n.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: n.REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseGraceSeconds: n.REFRESH_REUSE_GRACE_SECONDS,
     limits: {
       tokenPerMinute: n.RATE_LIMIT_TOKEN_PER_MINUTE,
       failedAuthPerMinute: n.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,

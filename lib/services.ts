@@ -9,6 +9,7 @@ import { createTokenService, type TokenService } from './tokens';
 import { createMemoryRateLimiter, createUpstashRateLimiter, type RateLimiter } from './limits/limiter';
 import { createIdHasher, createRedisClient } from './redis';
 import { createMemorySingleUseStore, createRedisSingleUseStore, type SingleUseStore } from './limits/singleUse';
+import { createMemoryRefreshFamilies, createRedisRefreshFamilies, type RefreshFamilies } from './limits/refreshFamilies';
 
 export type Services = {
   readonly config: Config;
@@ -16,16 +17,20 @@ export type Services = {
   readonly tokens: TokenService;
   readonly limiter: RateLimiter;
   readonly singleUse: SingleUseStore;
+  readonly refreshFamilies: RefreshFamilies;
 };
 
 /** Upstash when configured (limits hold across instances); otherwise memory, one process only. */
-async function createStores(config: Config): Promise<Pick<Services, 'limiter' | 'singleUse'>> {
-  if (!config.redis) return { limiter: createMemoryRateLimiter(config.limits), singleUse: createMemorySingleUseStore() };
+async function createStores(config: Config): Promise<Pick<Services, 'limiter' | 'singleUse' | 'refreshFamilies'>> {
+  if (!config.redis) {
+    return { limiter: createMemoryRateLimiter(config.limits), singleUse: createMemorySingleUseStore(), refreshFamilies: createMemoryRefreshFamilies() };
+  }
   const redis = createRedisClient(config.redis);
   const hashId = await createIdHasher(config.authSecret);
   return {
     limiter: createUpstashRateLimiter({ redis, limits: config.limits, hashId }),
     singleUse: createRedisSingleUseStore({ redis, hashId }),
+    refreshFamilies: createRedisRefreshFamilies({ redis, hashId }),
   };
 }
 

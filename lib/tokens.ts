@@ -57,11 +57,15 @@ const fingerprint = z.string().min(1).max(128) as unknown as z.ZodType<Fingerpri
 /** Claims per kind, as verified. Field names of wire-visible claims keep RFC spelling. */
 const ClaimSchemas = {
   access: z.object({ sub: fingerprint, client_id: z.string(), scope: scopeString, jti: z.string(), iat: z.number(), exp: z.number() }),
+  // `fid`/`gen`: the refresh family and generation (`lib/limits/refreshFamilies.ts`). Tokens minted before
+  // families existed lack them; the refresh grant treats each such token as its own family.
   refresh: z.object({
     sub: fingerprint,
     client_id: z.string(),
     scope: scopeString,
     resource: z.string(),
+    fid: z.string().min(16).max(64).optional(),
+    gen: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
     jti: z.string(),
     iat: z.number(),
     exp: z.number(),
@@ -80,7 +84,8 @@ const ClaimSchemas = {
   client: z.object({
     ru: z.array(z.string()).min(1),
     am: z.enum(['none', 'client_secret_post', 'client_secret_basic']),
-    gt: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1),
+    // Omitted when both (the usual registration): ids must fit Cursor's and VS Code's payloads.
+    gt: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code', 'refresh_token']),
     cn: z.string().optional(),
     iat: z.number(),
   }),
@@ -98,7 +103,7 @@ const ClaimSchemas = {
 } satisfies Record<TokenKind, z.ZodType>;
 
 export type Claims<K extends TokenKind> = z.infer<(typeof ClaimSchemas)[K]>;
-type Issued<K extends TokenKind> = Omit<Claims<K>, 'iat' | 'exp' | 'jti'>;
+type Issued<K extends TokenKind> = Omit<z.input<(typeof ClaimSchemas)[K]>, 'iat' | 'exp' | 'jti'>;
 
 /** `audience`: a valid signature and kind, but `aud` names another resource (another deployment's token). */
 export type TokenFailure = 'malformed' | 'expired' | 'audience' | 'invalid';
@@ -114,7 +119,8 @@ export class TokenError extends Error {
   }
 }
 
-type KeyUse = TokenKind | 'client-secret';
+/** `jti`: the key that derives a twin-safe `jti` from a seed (`issueDerived`). */
+type KeyUse = TokenKind | 'client-secret' | 'jti';
 /** One secret's derived keys: a CryptoKey per use for jose's signing, a `Mac` per use for verifying. */
 type SecretGeneration = { kid: string; keys: Record<KeyUse, CryptoKey>; macs: Record<KeyUse, Mac> };
 
@@ -131,7 +137,7 @@ async function hkdf(secret: Uint8Array, info: string, bytes: number): Promise<Ui
 }
 
 async function deriveGeneration(secret: Uint8Array): Promise<SecretGeneration> {
-  const kinds = ['access', 'refresh', 'code', 'client', 'consent', 'client-secret'] as const;
+  const kinds = ['access', 'refresh', 'code', 'client', 'consent', 'client-secret', 'jti'] as const;
   const entries = await Promise.all(
     kinds.map(async (kind) => {
       const raw = await hkdf(secret, `key:${kind}`, 32);
@@ -174,11 +180,7 @@ export async function createTokenService(options: TokenServiceOptions) {
 
   const audienceOf = (kind: TokenKind) => (kind === 'access' ? options.resource : options.issuer);
 
-  async function issue<K extends TokenKind>(kind: K, claims: Issued<K>, ttlSeconds: number | null): Promise<{ token: string; expiresAt: number | null; jti: string }> {
-    const iat = nowSeconds();
-    // A client id's jti is 64 bits, to stay ≤ 512 chars: it makes every registration its own
-    // client (and secret), even for the same metadata in the same second (RFC 7591 §3.2.1).
-    const jti = randomBase64Url(kind === 'client' ? 8 : 16);
+  async function sign<K extends TokenKind>(kind: K, claims: Issued<K>, iat: number, jti: string, ttlSeconds: number | null) {
     const payload: JWTPayload = { ...(claims as JWTPayload), iat, jti };
     const jwt = new SignJWT(payload)
       .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYP[kind], kid: current.kid })
@@ -187,6 +189,23 @@ export async function createTokenService(options: TokenServiceOptions) {
     const expiresAt = ttlSeconds === null ? null : iat + ttlSeconds;
     if (expiresAt !== null) jwt.setExpirationTime(expiresAt);
     return { token: await jwt.sign(current.keys[kind]), expiresAt, jti };
+  }
+
+  async function issue<K extends TokenKind>(kind: K, claims: Issued<K>, ttlSeconds: number | null): Promise<{ token: string; expiresAt: number | null; jti: string }> {
+    // A client id's jti is 64 bits, to stay ≤ 512 chars: it makes every registration its own
+    // client (and secret), even for the same metadata in the same second (RFC 7591 §3.2.1).
+    return sign(kind, claims, nowSeconds(), randomBase64Url(kind === 'client' ? 8 : 16), ttlSeconds);
+  }
+
+  /**
+   * Mints with a fixed `iat` and a `jti` derived from `seed` (HMAC under its own HKDF key, so a jti
+   * reveals nothing of the seed). HS256 is deterministic: the same kind, claims, `iat`, seed and
+   * TTL under the same `AUTH_SECRET` give the same bytes. The refresh grant answers a twin request
+   * this way (`lib/oauth/grants/refreshToken.ts`).
+   */
+  async function issueDerived<K extends 'access' | 'refresh'>(kind: K, claims: Issued<K>, ttlSeconds: number, at: { readonly iat: number; readonly seed: string }) {
+    const mac = await current.macs.jti.sign(new TextEncoder().encode(`${kind}\0${at.seed}`));
+    return sign(kind, claims, at.iat, base64UrlEncode(mac.subarray(0, 16)), ttlSeconds);
   }
 
   /**
@@ -244,6 +263,7 @@ export async function createTokenService(options: TokenServiceOptions) {
 
   return {
     issue,
+    issueDerived,
     verify,
     issuer: options.issuer,
     resource: options.resource,

@@ -34,20 +34,25 @@ function routes(dir = join(root, 'app')) {
 
 const expected = routes().filter((r) => /^\/(mcp|oauth|\.well-known)(\/|$)/.test(r));
 const problems = [];
+let middlewareRuntime = 'missing';
 const config = JSON.parse(readFileSync(join(output, 'config.json'), 'utf8'));
 const middlewareRoute = config.routes?.find((r) => r.middlewarePath === 'middleware');
 if (!middlewareRoute) problems.push('config.json routes no request through the middleware');
 if (!existsSync(join(output, 'functions', 'middleware.func', '.vc-config.json'))) problems.push('middleware.func is missing');
 else {
   const vc = JSON.parse(readFileSync(join(output, 'functions', 'middleware.func', '.vc-config.json'), 'utf8'));
-  if (vc.runtime !== 'edge') problems.push(`middleware runtime is ${vc.runtime}, expected edge`);
+  // The runtime middleware.ts declares: Edge is `edge` in the output, Node a `nodejs…` runtime.
+  const declared = /runtime:\s*'(\w+)'/.exec(readFileSync(join(root, 'middleware.ts'), 'utf8'))?.[1] ?? 'edge';
+  const ok = declared === 'edge' ? vc.runtime === 'edge' : /^nodejs/.test(String(vc.runtime));
+  if (!ok) problems.push(`middleware runtime is ${vc.runtime}, expected ${declared}`);
+  middlewareRuntime = String(vc.runtime);
 }
 if (middlewareRoute && !new RegExp(middlewareRoute.src).test('/mcp')) problems.push('the middleware route does not match /mcp');
 for (const route of expected) {
   if (!existsSync(join(output, 'functions', `${route.slice(1)}.func`))) problems.push(`no function for ${route}`);
 }
 if (problems.length > 0) fail(problems.join('\n'));
-console.log(`vercel build output OK: middleware (edge) and ${expected.length} functions: ${expected.join(', ')}`);
+console.log(`vercel build output OK: middleware (${middlewareRuntime}) and ${expected.length} functions: ${expected.join(', ')}`);
 
 function fail(message) {
   console.error(`Vercel check failed:\n${message}`);

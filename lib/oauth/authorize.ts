@@ -9,8 +9,8 @@ import type { Services } from '../services';
 import { CONSENT_TTL_SECONDS, type Claims } from '../tokens';
 import type { Reason } from '../observability/catalogue';
 import { annotate, currentRequestId } from '../observability/context';
-import { emit, hostOf } from '../observability/log';
-import { OAuthError, reasonOf } from './errors';
+import { emit } from '../observability/log';
+import { OAuthError, oauthErrorResponse, reasonOf, unexpectedErrorResponse, type OAuthErrorCode } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
 import { resolveClient, resolveRedirectUri, type Client } from './clients';
 import { isS256Challenge } from './pkce';
@@ -48,8 +48,16 @@ export type AuthorizationRequest = {
 
 const SINGLE_VALUED = ['client_id', 'redirect_uri', 'response_type', 'code_challenge', 'code_challenge_method', 'scope', 'resource', 'state'] as const;
 
-function render(description: string, reason?: Reason): AuthorizationError {
-  return new AuthorizationError({ mode: 'render' }, new OAuthError('invalid_request', description, { reason }));
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+function render(description: string, reason?: Reason, code: Extract<OAuthErrorCode, 'invalid_request' | 'invalid_client'> = 'invalid_request'): AuthorizationError {
+  return new AuthorizationError({ mode: 'render' }, new OAuthError(code, description, { reason }));
 }
 
 /**
@@ -64,11 +72,17 @@ export async function validateAuthorizationRequest(params: URLSearchParams, serv
   const clientId = value('client_id');
   if (clientId === undefined) throw render('The client_id parameter is missing.');
   if (repeated.includes('client_id')) throw render('The client_id parameter is repeated.');
-  const client = await resolveClient(clientId, services);
-  if (client === null) {
-    throw render('This application is not registered here (or its registration expired). Reconnect it from the application.', 'client_unknown');
+  const lookup = await resolveClient(clientId, services);
+  if (lookup.client === null) {
+    const cimdHost = clientId.startsWith('https://') ? hostOf(clientId) : undefined;
+    const description = cimdHost
+      ? `This application could not be verified: its client metadata document on ${cimdHost} could not be fetched or is not valid. Try again later.`
+      : 'This application is not registered here (or its registration expired). Reconnect it from the application.';
+    throw render(description, lookup.reason, 'invalid_client');
   }
-  annotate({ redirect_host: hostOf(value('redirect_uri')) });
+  const { client } = lookup;
+  const presentedRedirect = value('redirect_uri');
+  annotate({ redirect_host: presentedRedirect === undefined ? undefined : hostOf(presentedRedirect) });
   if (repeated.includes('redirect_uri')) throw render('The redirect_uri parameter is repeated.');
   const redirectUri = resolveRedirectUri(client, value('redirect_uri'), services);
   if (redirectUri === null) {
@@ -149,10 +163,43 @@ export function errorPageResponse(status: number, title: string, message: string
   return new Response(html, { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...AUTHORIZATION_PAGE_HEADERS, ...headers } });
 }
 
-/** Delivers an authorization error the way its `delivery` allows. */
-export function authorizationErrorResponse(error: AuthorizationError, config: Pick<Config, 'issuer'>): Response {
+/** The q-value `accept` gives `type` (RFC 9110 §12.5.1), through its own range, its major type wildcard, or the full wildcard. */
+function qualityOf(accept: string, type: string): number {
+  const [major] = type.split('/');
+  let best = { specificity: -1, q: 0 };
+  for (const part of accept.split(',')) {
+    const [range, ...params] = part.trim().toLowerCase().split(';');
+    const specificity = range === type ? 2 : range === `${major}/*` ? 1 : range === '*/*' ? 0 : -1;
+    if (specificity <= best.specificity) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    best = { specificity, q: Number.isFinite(q) ? q : 0 };
+  }
+  return best.q;
+}
+
+/**
+ * Whether the caller prefers JSON to HTML: a program checking the authorization URL before it
+ * opens a browser (mcp-remote sends `Accept: application/json` and re-registers on a JSON
+ * `invalid_client`). Browsers ask for `text/html` first and keep the page.
+ */
+export function prefersJson(request: Request): boolean {
+  const accept = request.headers.get('accept');
+  if (accept === null) return false;
+  const json = qualityOf(accept, 'application/json');
+  return json > 0 && json > qualityOf(accept, 'text/html');
+}
+
+/**
+ * Delivers an authorization error the way its `delivery` allows. A refusal shown to the user is a
+ * page, or, for a caller that prefers JSON, the same refusal as RFC 6749 §5.2 JSON; neither ever
+ * carries a `Location`.
+ */
+export function authorizationErrorResponse(error: AuthorizationError, config: Pick<Config, 'issuer'>, json = false): Response {
   emit('authorize', reasonOf(error.error));
   if (error.delivery.mode === 'render') {
+    // RFC 6749 §5.2 statuses: 401 for invalid_client, 400 for invalid_request.
+    if (json) return oauthErrorResponse(error.error);
     return errorPageResponse(400, 'This authorization request cannot be completed', error.error.description);
   }
   return redirectResponse(
@@ -200,11 +247,13 @@ export function consentPageQuery(claims: Claims<'consent'>): URLSearchParams {
  */
 export async function handleAuthorizationRequest(request: Request, services: Services): Promise<Response> {
   const url = new URL(request.url);
+  const json = prefersJson(request);
   try {
     await validateAuthorizationRequest(url.searchParams, services);
   } catch (error) {
-    if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config);
+    if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config, json);
     emit('authorize', 'server_error', {}, error);
+    if (json) return unexpectedErrorResponse();
     return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.');
   }
   emit('authorize', 'validated');

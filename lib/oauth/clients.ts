@@ -1,10 +1,13 @@
 /**
- * Who a `client_id` is. Two kinds, neither stored:
+ * Who a `client_id` is. Three kinds, none stored:
  * - a registered client: the id is a signed `client` token (see `register.ts`) carrying its
- *   redirect URIs, authentication method, grant types and name;
+ *   redirect URIs (known clients' ones by alias, `knownClients.ts`), authentication method, grant
+ *   types and name;
+ * - a CIMD client: the id is an https URL whose Client ID Metadata Document names the client and
+ *   its redirect URIs (`cimd/`); always public (no shared secret);
  * - the pre-registered client `OAUTH_CLIENT_ID`: public for the code flow, its redirect URIs are
- *   every `https` URI on the allowlisted hosts; for `client_credentials` its secret is an API key
- *   (`grants/clientCredentials.ts`).
+ *   every non-loopback URI the policy allows (`redirectUri.ts`); for `client_credentials` its
+ *   secret is an API key (`grants/clientCredentials.ts`).
  */
 import type { Services } from '../services';
 import { TokenError, type ClientAuthMethod } from '../tokens';
@@ -12,7 +15,9 @@ import type { Reason } from '../observability/catalogue';
 import { annotate } from '../observability/context';
 import { OAuthError } from './errors';
 import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
-import { classifyRedirectUri, redirectUriMatches } from './redirectUri';
+import { isCimdClientId, resolveCimdDocument } from './cimd';
+import { expandRedirectUri } from './knownClients';
+import { classifyCimdRedirectUri, classifyRedirectUri, redirectUriMatches, sameRedirectUri } from './redirectUri';
 import type { PresentedClient } from './tokenRequest';
 
 export type CodeFlowGrant = 'authorization_code' | 'refresh_token';
@@ -27,6 +32,14 @@ export type Client =
       readonly grantTypes: readonly CodeFlowGrant[];
     }
   | {
+      readonly kind: 'cimd';
+      readonly clientId: string;
+      readonly name: string;
+      readonly redirectUris: readonly string[];
+      readonly authMethod: 'none';
+      readonly grantTypes: readonly CodeFlowGrant[];
+    }
+  | {
       readonly kind: 'preregistered';
       readonly clientId: string;
       readonly name: undefined;
@@ -38,36 +51,62 @@ export type Client =
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 export const MAX_CLIENT_ID_LENGTH = 512;
 
+/** A client, or why `client_id` names none (the event's code; the wire says `invalid_client`). */
+export type ClientLookup = { readonly client: Client } | { readonly client: null; readonly reason: Reason };
+
 /**
- * The client named by `clientId`, or `null` when it is neither the pre-registered id nor a
- * registered id that verifies (e.g. after `AUTH_SECRET` rotated past it).
+ * The client named by `clientId`, or why there is none: neither the pre-registered id, nor a
+ * registered id that verifies (e.g. after `AUTH_SECRET` rotated past it), nor a CIMD URL whose
+ * document fetches and validates.
  */
-export async function resolveClient(clientId: string, services: Services): Promise<Client | null> {
+export async function resolveClient(clientId: string, services: Services): Promise<ClientLookup> {
   if (clientId === services.config.oauthClientId) {
     annotate({ client_kind: 'preregistered' });
-    return { kind: 'preregistered', clientId, name: undefined, authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'] };
+    return { client: { kind: 'preregistered', clientId, name: undefined, authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'] } };
   }
-  if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId)) return null;
+  if (clientId.startsWith('https://')) {
+    annotate({ client_kind: 'cimd' });
+    if (!isCimdClientId(clientId)) return { client: null, reason: 'client_unknown' };
+    const resolved = await resolveCimdDocument(clientId, services.config);
+    // The `cimd` event (same request id) says why the document failed; this decision is the client's.
+    if (!resolved.ok) return { client: null, reason: 'client_unknown' };
+    const { document } = resolved;
+    annotate({ client_name: document.name });
+    return { client: { kind: 'cimd', clientId, name: document.name, redirectUris: document.redirectUris, authMethod: 'none', grantTypes: document.grantTypes } };
+  }
+  if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId)) return { client: null, reason: 'client_unknown' };
   try {
     const claims = await services.tokens.verify('client', clientId);
+    const redirectUris = claims.ru.map(expandRedirectUri);
+    if (redirectUris.some((uri) => uri === null)) return { client: null, reason: 'client_unknown' };
     annotate({ client_kind: 'registered', client_name: claims.cn });
-    return { kind: 'registered', clientId, name: claims.cn, redirectUris: claims.ru, authMethod: claims.am, grantTypes: claims.gt };
+    return { client: { kind: 'registered', clientId, name: claims.cn, redirectUris: redirectUris as string[], authMethod: claims.am, grantTypes: claims.gt } };
   } catch (error) {
-    if (error instanceof TokenError) return null;
+    if (error instanceof TokenError) return { client: null, reason: 'client_unknown' };
     throw error;
   }
 }
 
 /**
  * The redirect URI the authorization response goes to, or `null` when `presented` is not one of
- * the client's. Without `presented`, a registered client's only URI is used (RFC 6749 §3.1.2.3).
+ * the client's. Without `presented`, a client's only URI is used (RFC 6749 §3.1.2.3) unless it is
+ * a loopback one, whose port only the request can name.
  */
 export function resolveRedirectUri(client: Client, presented: string | undefined, services: Services): string | null {
   const { config } = services;
   if (client.kind === 'preregistered') {
-    return presented !== undefined && classifyRedirectUri(presented, config) === 'https' ? presented : null;
+    if (presented === undefined) return null;
+    const kind = classifyRedirectUri(presented, config);
+    return kind !== null && kind !== 'loopback' ? presented : null;
   }
-  if (presented === undefined) return client.redirectUris.length === 1 ? client.redirectUris[0]! : null;
+  if (presented === undefined) {
+    const only = client.redirectUris.length === 1 ? client.redirectUris[0]! : null;
+    return only !== null && classifyRedirectUri(only, config) !== 'loopback' ? only : null;
+  }
+  if (client.kind === 'cimd') {
+    // MCP 2026-07-28: the requested URI must be one the document lists; loopback ports are free.
+    return classifyCimdRedirectUri(presented) !== null && client.redirectUris.some((listed) => sameRedirectUri(listed, presented)) ? presented : null;
+  }
   return client.redirectUris.some((registered) => redirectUriMatches(registered, presented, config)) ? presented : null;
 }
 
@@ -84,11 +123,12 @@ function clientAuthFailed(reason: Reason): OAuthError {
  * @see RFC 6749 §2.3.1, §3.2.1; RFC 7591 §2
  */
 export async function authenticateClient(presented: PresentedClient, services: Services, ip: string | null): Promise<Client> {
-  const client = await resolveClient(presented.clientId, services);
-  if (client === null) {
+  const lookup = await resolveClient(presented.clientId, services);
+  if (lookup.client === null) {
     await countFailedAuth(services, ip);
-    throw clientAuthFailed('client_unknown');
+    throw clientAuthFailed(lookup.reason);
   }
+  const { client } = lookup;
   if (client.authMethod === 'none') {
     if (presented.method !== 'none') {
       await countFailedAuth(services, ip);

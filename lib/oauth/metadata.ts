@@ -13,7 +13,14 @@ export function authorizationServerMetadata(config: Config) {
     response_types_supported: ['code'],
     // OAuth 2.1 §4.1.1: S256 only; `plain` is refused.
     code_challenge_methods_supported: ['S256'],
+    // `none` is what CIMD clients use: claude.ai and Claude Code switch to CIMD only when it is listed.
     token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
+    // draft-ietf-oauth-client-id-metadata-document §5; MCP 2026-07-28: an https client_id is a URL
+    // to the client's metadata document (lib/oauth/cimd/).
+    client_id_metadata_document_supported: true,
+    // RFC 7009, RFC 8414 §2: clients authenticate at revocation as at the token endpoint.
+    revocation_endpoint: `${config.issuer}/oauth/revoke`,
+    revocation_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     scopes_supported: [...SUPPORTED_SCOPES],
     // RFC 9207: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: true,
@@ -27,7 +34,8 @@ export function protectedResourceMetadata(config: Config) {
     resource: config.resource,
     authorization_servers: [config.issuer],
     bearer_methods_supported: ['header'],
-    scopes_supported: [...SUPPORTED_SCOPES],
+    // MCP 2026-07-28: offline_access is for the authorization server to list, not the resource.
+    scopes_supported: ['mcp'],
     resource_name: 'MCP server',
     resource_documentation: `${config.publicUrl}/`,
   };

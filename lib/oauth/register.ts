@@ -3,6 +3,11 @@
  * carrying the registered metadata, and a confidential client's secret is an HMAC of that id
  * (`tokens.clientSecretFor`). Nothing is stored, so there is no table to fill however often
  * clients register (claude.ai registers on every connection).
+ *
+ * The id stays at most 512 characters (clients store it and send it in every URL) by storing the
+ * redirect URIs compactly: a known client's URI as its alias (`knownClients.ts`), and a loopback
+ * URI without its port (the port never matters when matching, RFC 8252 §7.3), so Cursor's three
+ * URIs and VS Code's four fit with room to spare.
  */
 import { z } from 'zod';
 import { mediaTypeOf } from '../http/body';
@@ -17,7 +22,8 @@ import { jsonResponse } from '../http/json';
 import { OAuthError, toErrorResponse } from './errors';
 import { MAX_CLIENT_ID_LENGTH } from './clients';
 import { countAgainstLimit } from '../limits/refusals';
-import { classifyRedirectUri } from './redirectUri';
+import { compactRedirectUri } from './knownClients';
+import { classifyRedirectUri, withoutLoopbackPort } from './redirectUri';
 
 export const REGISTRATION_BODY_LIMIT = 16 * 1024;
 export const MAX_REDIRECT_URIS = 10;
@@ -50,17 +56,22 @@ function parseRedirectUris(value: unknown, services: Services): string[] {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_REDIRECT_URIS) {
     throw new OAuthError('invalid_redirect_uri', `redirect_uris must list 1 to ${MAX_REDIRECT_URIS} URIs.`);
   }
-  const hosts = services.config.redirectHosts.map((h) => `https://${h}/…`).join(', ');
   for (const uri of value) {
     if (typeof uri !== 'string' || classifyRedirectUri(uri, services.config) === null) {
       annotate({ redirect_host: typeof uri === 'string' ? hostOf(uri) : undefined });
+      const hosts = services.config.redirectHosts.map((h) => `, https://${h}/…`).join('');
       throw new OAuthError(
         'invalid_redirect_uri',
-        `Each redirect URI must be ${hosts} or http://localhost, http://127.0.0.1 or http://[::1] (any port), without a fragment.`,
+        `Each redirect URI must be a known client's callback (Claude, ChatGPT, Cursor, VS Code)${hosts}, one this server allows, or http://localhost, http://127.0.0.1 or http://[::1] (any port), without a fragment.`,
       );
     }
   }
   return [...new Set(value as string[])];
+}
+
+/** The redirect URIs as a client id stores them: aliases for known ones, loopback without port. */
+export function compactRedirectUris(uris: readonly string[]): string[] {
+  return [...new Set(uris.map((uri) => withoutLoopbackPort(uri) ?? compactRedirectUri(uri)))];
 }
 
 function describeIssue(path: readonly PropertyKey[]): string {
@@ -106,7 +117,13 @@ export async function registerClient(body: unknown, services: Services): Promise
   const { tokens } = services;
   const { token: clientId } = await tokens.issue(
     'client',
-    { ru: redirectUris, am: metadata.token_endpoint_auth_method, gt: grantTypes, ...(clientName ? { cn: clientName } : {}) },
+    {
+      ru: compactRedirectUris(redirectUris),
+      am: metadata.token_endpoint_auth_method,
+      // The claim's default is both grants; spelling it out would cost ~65 characters.
+      ...(grantTypes.length === GRANTS.length ? {} : { gt: grantTypes }),
+      ...(clientName ? { cn: clientName } : {}),
+    },
     null,
   );
   if (clientId.length > MAX_CLIENT_ID_LENGTH) {

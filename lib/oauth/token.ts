@@ -14,7 +14,7 @@ import { refreshTokenGrant } from './grants/refreshToken';
 import { parseTokenRequest, type PresentedClient, type TokenRequest } from './tokenRequest';
 
 /** The limiter bucket of a credential: a hash, never the secret itself. */
-async function credentialBucket(client: PresentedClient): Promise<string> {
+export async function credentialBucket(client: PresentedClient): Promise<string> {
   return client.method === 'none' ? `id:${await fingerprintOf(client.clientId)}` : `secret:${await fingerprintOf(client.secret)}`;
 }
 
@@ -40,10 +40,15 @@ export async function handleTokenRequest(request: Request, services: Services): 
     emit('token', 'issued');
     return response;
   } catch (error) {
-    if (error instanceof OAuthError && error.code === 'invalid_client' && /^\s*basic\b/i.test(request.headers.get('authorization') ?? '')) {
-      // RFC 6749 §5.2: a client that authenticated with Basic gets a Basic challenge.
-      error.headers['WWW-Authenticate'] = 'Basic realm="oauth", charset="UTF-8"';
-    }
-    return toErrorResponse('token', error);
+    return clientEndpointErrorResponse('token', request, error);
   }
+}
+
+/** The error response of an endpoint where clients authenticate (token, revocation). */
+export function clientEndpointErrorResponse(where: 'token' | 'revoke', request: Request, error: unknown): Response {
+  if (error instanceof OAuthError && error.code === 'invalid_client' && /^\s*basic\b/i.test(request.headers.get('authorization') ?? '')) {
+    // RFC 6749 §5.2: a client that authenticated with Basic gets a Basic challenge.
+    error.headers['WWW-Authenticate'] = 'Basic realm="oauth", charset="UTF-8"';
+  }
+  return toErrorResponse(where, error);
 }

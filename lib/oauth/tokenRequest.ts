@@ -60,7 +60,7 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
 }
 
 /** Form fields, refusing repeats (RFC 6749 §3.2: parameters must not be included more than once). */
-function singleValuedFields(body: string): Map<string, string> {
+export function singleValuedFields(body: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(body)) {
     if (fields.has(name)) throw new OAuthError('invalid_request', `The ${name} parameter is repeated.`);
@@ -72,7 +72,8 @@ function singleValuedFields(body: string): Map<string, string> {
   return fields;
 }
 
-function presentedClient(request: Request, fields: Map<string, string>): PresentedClient {
+/** The client credentials of a token or revocation request (RFC 6749 §2.3.1, RFC 7009 §2.1), unverified. */
+export function presentedClient(request: Request, fields: Map<string, string>): PresentedClient {
   const authorization = request.headers.get('authorization');
   const bodyId = fields.get('client_id');
   const bodySecret = fields.get('client_secret');

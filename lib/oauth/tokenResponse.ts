@@ -5,14 +5,26 @@ import { jsonResponse } from '../http/json';
 import { annotate } from '../observability/context';
 import { formatScope, type Scope } from './scope';
 
+/** The refresh token issued alongside, as a member of its family (`lib/limits/refreshFamilies.ts`). */
+export type RefreshIssue = {
+  readonly resource: string;
+  /** RFC 6749 §6: the rotated refresh token keeps the original grant's scope. */
+  readonly scopes: readonly Scope[];
+  readonly family: string;
+  readonly generation: number;
+};
+
 export type Grant = {
   readonly fingerprint: Fingerprint;
   readonly clientId: string;
   readonly scopes: readonly Scope[];
-  /** When set, a rotated refresh token bound to this resource is issued alongside. */
-  readonly refreshResource?: string;
-  /** RFC 6749 §6: the rotated refresh token keeps the original grant's scope; defaults to `scopes`. */
-  readonly refreshScopes?: readonly Scope[];
+  /** When set, a refresh token of this family and generation is issued alongside. */
+  readonly refresh?: RefreshIssue;
+  /**
+   * When set, every token is minted with this `iat` and a `jti` derived from `seed`, so the same
+   * grant answered twice gives the same bytes (a twin refresh, `grants/refreshToken.ts`).
+   */
+  readonly derived?: { readonly iat: number; readonly seed: string };
 };
 
 /** Mints an access token (and a refresh token when asked) and answers RFC 6749 §5.1 JSON, never cached. */
@@ -21,14 +33,17 @@ export async function tokenResponse(services: Services, grant: Grant): Promise<R
   annotate({ fingerprint: grant.fingerprint });
   const scope = formatScope(grant.scopes);
   const ttl = config.accessTokenTtlSeconds;
-  const access = await tokens.issue('access', { sub: grant.fingerprint, client_id: grant.clientId, scope }, ttl);
+  const accessClaims = { sub: grant.fingerprint, client_id: grant.clientId, scope };
+  const access = grant.derived ? await tokens.issueDerived('access', accessClaims, ttl, grant.derived) : await tokens.issue('access', accessClaims, ttl);
+  // `expires_in` is the configured lifetime, not what is left of it, so a twin's body is identical too.
   const body: Record<string, string | number> = { access_token: access.token, token_type: 'Bearer', expires_in: ttl, scope };
-  if (grant.refreshResource !== undefined) {
-    const refresh = await tokens.issue(
-      'refresh',
-      { sub: grant.fingerprint, client_id: grant.clientId, scope: formatScope(grant.refreshScopes ?? grant.scopes), resource: grant.refreshResource },
-      config.refreshTokenTtlSeconds,
-    );
+  if (grant.refresh !== undefined) {
+    const { resource, scopes, family, generation } = grant.refresh;
+    const refreshClaims = { sub: grant.fingerprint, client_id: grant.clientId, scope: formatScope(scopes), resource, fid: family, gen: generation };
+    const refreshTtl = config.refreshTokenTtlSeconds;
+    const refresh = grant.derived
+      ? await tokens.issueDerived('refresh', refreshClaims, refreshTtl, grant.derived)
+      : await tokens.issue('refresh', refreshClaims, refreshTtl);
     body.refresh_token = refresh.token;
   }
   return jsonResponse(body);

@@ -55,7 +55,7 @@ export const REASONS = {
   refresh_expired: { outcome: 'refused', description: 'the refresh token expired' },
   refresh_client_mismatch: { outcome: 'refused', description: 'the refresh token was issued to another client' },
   reuse_detected: { outcome: 'refused', description: 'a spent refresh token was presented after the grace window; its family is revoked' },
-  family_revoked: { outcome: 'refused', description: 'the refresh token belongs to a revoked family' },
+  family_revoked: { outcome: 'refused', description: 'the refresh token belongs to a family revoked (RFC 7009) or killed by an earlier reuse' },
   credential_missing: { outcome: 'refused', description: '/mcp was called without a credential (the 401 that starts discovery; expected once per connection)' },
   credential_conflict: { outcome: 'refused', description: '/mcp was called with both a bearer token and X-API-Key' },
   token_invalid: { outcome: 'refused', description: 'the bearer token does not verify (forged, another deployment, another kind)' },
@@ -101,7 +101,13 @@ export const EVENTS = {
   },
   refresh_twin: { description: 'a refresh token presented twice within the grace window', reasons: ['twin_served'] },
   refresh_reuse: { description: 'a spent refresh token presented after the grace window', reasons: ['reuse_detected'] },
-  revoke: { description: 'POST /oauth/revoke (RFC 7009)', reasons: ['revoked', 'invalid_request', 'client_unknown', 'client_secret_mismatch', 'rate_limited', 'redis_unavailable', 'server_error'] },
+  revoke: {
+    description: 'POST /oauth/revoke (RFC 7009; answered 200 whether or not a family died)',
+    reasons: [
+      'revoked', 'refresh_invalid', 'refresh_expired', 'refresh_client_mismatch', 'invalid_request', 'client_auth_missing', 'client_unknown',
+      'client_auth_method_mismatch', 'client_secret_mismatch', 'rate_limited', 'redis_unavailable', 'server_error',
+    ],
+  },
   mcp: {
     description: 'a /mcp request at either wall (middleware or route); successes are counted, never logged',
     reasons: [

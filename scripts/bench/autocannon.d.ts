@@ -8,6 +8,8 @@ declare module 'autocannon' {
     method?: 'GET' | 'POST';
     headers?: Record<string, string>;
     body?: string;
+    /** Per-request shapes; `setupRequest` may rewrite each request before it is sent. */
+    requests?: Array<{ setupRequest?: (request: { body?: string }) => { body?: string } }>;
   };
   export type AutocannonResult = {
     duration: number;

@@ -16,6 +16,7 @@ import { fingerprintOf } from '@/lib/keys';
 import { TWO_PASS_DIR } from './build';
 import { pidListeningOn, processName, rssBytes } from './rss';
 import { createSeedTokenStore } from './seed';
+import { refreshCase } from './cases';
 
 export type MacroOptions = { connections: number; durationSeconds: number; warmupSeconds: number };
 
@@ -57,6 +58,8 @@ type Case = {
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** A fresh body per request (`refreshCase`), instead of `body`. */
+  nextBody?: () => string;
   expectedStatus: number;
 };
 
@@ -79,6 +82,7 @@ async function drive(baseUrl: string, c: Case, connections: number, durationSeco
     method: c.method,
     headers: c.headers ?? {},
     ...(c.body === undefined ? {} : { body: c.body }),
+    ...(c.nextBody ? { requests: [{ setupRequest: (request) => ({ ...request, body: c.nextBody!() }) }] } : {}),
   });
 }
 
@@ -108,7 +112,7 @@ function summarize(c: Case, r: AutocannonResult, rssAfterBytes: number | null, r
 
 /** One request of the case, checked before it is driven, so a broken case fails loudly. */
 async function probe(baseUrl: string, c: Case): Promise<void> {
-  const res = await fetch(`${baseUrl}${c.path}`, { method: c.method, headers: c.headers, body: c.body });
+  const res = await fetch(`${baseUrl}${c.path}`, { method: c.method, headers: c.headers, body: c.nextBody ? c.nextBody() : c.body });
   const text = await res.text();
   if (res.status !== c.expectedStatus) throw new Error(`${c.label}: expected ${c.expectedStatus}, got ${res.status}: ${text.slice(0, 300)}`);
 }
@@ -210,6 +214,14 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: form({ grant_type: 'client_credentials', client_id: 'mcp', client_secret: KEY_A }),
+        expectedStatus: 200,
+      },
+      {
+        id: 'refresh',
+        label: 'POST /oauth/token refresh_token (first use, client_secret_post)',
+        target: 'app',
+        // Tokens for the probe, the warm-up and the run at up to 3000 refreshes a second.
+        ...(await refreshCase(app.url, app.env, (options.warmupSeconds + options.durationSeconds + 1) * 3000)),
         expectedStatus: 200,
       },
     ];

@@ -1,7 +1,7 @@
 /**
  * CPU profile of the production server under one load case, to find what dominates:
  *
- *   node scripts/bench/load.mjs scripts/bench/profile.ts [ping|tools|floor|apikey] [seconds]
+ *   node scripts/bench/load.mjs scripts/bench/profile.ts [ping|tools|floor|apikey|refresh] [seconds]
  *
  * Starts `next start` with `--cpu-prof` and, as `npm run bench` does, a real redis-server behind the
  * Upstash REST protocol with raised limits (so the middleware's limiter call is in the profile),
@@ -20,7 +20,7 @@ import { clientCredentialsToken } from '../../tests/support/http';
 import { startRedisStack } from '../../tests/support/redis';
 import { pidListeningOn, rssBytes } from './rss';
 import { mb, RAISED_LIMITS } from './macro';
-import { loadCase } from './cases';
+import { loadCase, refreshCase } from './cases';
 
 type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
 type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
@@ -88,12 +88,21 @@ export async function main(argv: string[]): Promise<void> {
   const pid = pidListeningOn(port);
   try {
     const token = await clientCredentialsToken(app.url, KEY_A);
-    const c = loadCase(which, token);
+    // Refresh: one fresh token per request, minted up front (more than 16 connections can spend).
+    const c = which === 'refresh' ? await refreshCase(app.url, env, seconds * 3000) : loadCase(which, token);
     await redis.command('CONFIG', 'RESETSTAT');
     const rss: string[] = [mb(rssBytes(pid))];
     let requests = 0;
     for (let elapsed = 0; elapsed < seconds; elapsed += 5) {
-      const r = await autocannon({ url: `${app.url}${c.path}`, connections: 16, duration: Math.min(5, seconds - elapsed), method: c.method, headers: c.headers ?? {}, ...(c.body ? { body: c.body } : {}) });
+      const r = await autocannon({
+        url: `${app.url}${c.path}`,
+        connections: 16,
+        duration: Math.min(5, seconds - elapsed),
+        method: c.method,
+        headers: c.headers ?? {},
+        ...(c.body ? { body: c.body } : {}),
+        ...(c.nextBody ? { requests: [{ setupRequest: (request) => ({ ...request, body: c.nextBody!() }) }] } : {}),
+      });
       requests += r.requests.total;
       rss.push(`${mb(rssBytes(pid))} @${(r.requests.total / r.duration).toFixed(0)}/s non2xx=${r.non2xx}`);
     }

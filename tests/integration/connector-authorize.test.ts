@@ -174,8 +174,9 @@ describe('the consent page', () => {
 
   // @req CONN-CONSENT-PAGE
   it('escapes the client name', async () => {
-    const evil = await register(base(), { redirect_uris: [CLAUDE_CALLBACK], grant_types: ['authorization_code', 'refresh_token'], client_name: '<img src=x onerror=alert(1)>' });
-    const { html } = await openConsent(authorizeUrl(base(), authorizeParams(base(), evil.client_id, CLAUDE_CALLBACK, challenge)));
+    // A loopback callback: a known client's callback would show the known client's name instead.
+    const evil = await register(base(), { redirect_uris: ['http://localhost:9999/cb'], grant_types: ['authorization_code', 'refresh_token'], client_name: '<img src=x onerror=alert(1)>' });
+    const { html } = await openConsent(authorizeUrl(base(), authorizeParams(base(), evil.client_id, 'http://localhost:9999/cb', challenge)));
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });

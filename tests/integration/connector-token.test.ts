@@ -233,10 +233,13 @@ describe('refresh_token grant', () => {
   });
 
   // @req CONN-REFRESH-ROTATION
-  it('keeps the old refresh token valid until it expires (stateless; see the security notes)', async () => {
+  // @req REFRESH-TWIN
+  it('answers the old refresh token again within the grace window with the very same tokens (tests/integration/refresh-families.test.ts covers reuse)', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
-    expect((await refresh(base(), client, tokens.refresh_token!)).status).toBe(200);
-    expect((await refresh(base(), client, tokens.refresh_token!)).status).toBe(200);
+    const first = await refresh(base(), client, tokens.refresh_token!);
+    const again = await refresh(base(), client, tokens.refresh_token!);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(await again.text()).toBe(await first.text());
   });
 
   // @req CONN-REFRESH-SCOPE

@@ -13,9 +13,28 @@ describe('discovery documents', () => {
         resource: `${base()}/mcp`,
         authorization_servers: [base()],
         bearer_methods_supported: ['header'],
-        scopes_supported: ['mcp', 'offline_access'],
+        scopes_supported: ['mcp'],
       });
     }
+  });
+
+  // @req DISC-PRM-SCOPES
+  it('lists only mcp in the protected resource metadata and the 401 challenge, offline_access only for the authorization server', async () => {
+    const prm = (await (await fetch(`${base()}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+    expect(prm.scopes_supported).toEqual(['mcp']);
+    const challenge = await fetch(`${base()}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: '{}' });
+    expect(challenge.status).toBe(401);
+    expect(challenge.headers.get('www-authenticate')).toContain('scope="mcp"');
+    expect(challenge.headers.get('www-authenticate')).not.toContain('offline_access');
+    const as = (await (await fetch(`${base()}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    expect(as.scopes_supported).toEqual(['mcp', 'offline_access']);
+  });
+
+  // @req CIMD-METADATA
+  it('advertises client ID metadata documents with none among the token endpoint auth methods', async () => {
+    const as = (await (await fetch(`${base()}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    expect(as.client_id_metadata_document_supported).toBe(true);
+    expect(as.token_endpoint_auth_methods_supported).toContain('none');
   });
 
   // @req DISC-AS

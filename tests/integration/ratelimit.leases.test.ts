@@ -45,7 +45,7 @@ describe('the leased /mcp limit on two instances', () => {
   // @req RL-MCP-LEASES
   it('serves between 90% and 100% of the limit across both instances under concurrent load, with a Redis call per block, not per request', async () => {
     const token = await clientCredentialsToken(a.url, KEY);
-    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' };
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: '*/*' };
     await awaitRoomInWindow(30_000);
     const callsBefore = await evalCalls();
     const statuses: number[] = [];

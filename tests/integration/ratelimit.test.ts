@@ -184,7 +184,7 @@ describe('what Redis holds after the run', () => {
     expect(keys.length).toBeGreaterThan(0);
     const lines: string[] = [];
     for (const key of keys) {
-      expect(key).toMatch(/^mcpgw:(rl:(token|failedAuth|register|mcp):[0-9a-f]{32}:\d+|su:[0-9a-f]{32})$/);
+      expect(key).toMatch(/^mcpgw:(rl:(token|failedAuth|register|mcp-lease):[0-9a-f]{32}:\d+|su:[0-9a-f]{32})$/);
       const type = (await stack.command('TYPE', key)) as string;
       const value =
         type === 'string'

@@ -14,6 +14,26 @@ export const CLAUDE_REGISTRATION = {
 
 export const CLAUDE_CALLBACK = CLAUDE_REGISTRATION.redirect_uris[0];
 
+/** The registration payloads real clients send, as observed (docs/connector.md, "What each client runs"). */
+export const REAL_PAYLOADS = {
+  ChatGPT: { client_name: 'ChatGPT', redirect_uris: ['https://chatgpt.com/connector_platform_oauth_redirect'], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post' },
+  Cursor: {
+    client_name: 'Cursor',
+    redirect_uris: ['cursor://anysphere.cursor-mcp/oauth/callback', 'https://www.cursor.com/agents/mcp/oauth/callback', 'http://localhost:8787/callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  },
+  'VS Code': {
+    client_name: 'Visual Studio Code',
+    redirect_uris: ['https://insiders.vscode.dev/redirect', 'https://vscode.dev/redirect', 'http://127.0.0.1/', 'http://127.0.0.1:33418/'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  },
+} as const;
+
+
 export type Registration = {
   client_id: string;
   client_secret?: string;

@@ -86,8 +86,12 @@ export type FlowReport = {
  * Runs the flow; `consent` receives the authorization URL and returns the callback URL the browser
  * was sent to.
  */
-export async function runConnectorFlow<T>(sdk: SdkParts<T>, consent: (authorizationUrl: URL) => Promise<URL>): Promise<FlowReport> {
-  const provider = new MemoryOAuthProvider();
+export async function runConnectorFlow<T>(
+  sdk: SdkParts<T>,
+  consent: (authorizationUrl: URL) => Promise<URL>,
+  makeProvider: () => MemoryOAuthProvider = () => new MemoryOAuthProvider(),
+): Promise<FlowReport> {
+  const provider = makeProvider();
   const first = sdk.transport(provider);
   const refused = await sdk.connect(first).then(
     async (session) => {

@@ -26,6 +26,8 @@ describe('loadConfig', () => {
     ['a short AUTH_SECRET_PREVIOUS', { AUTH_SECRET_PREVIOUS: 'abcd' }, /^AUTH_SECRET_PREVIOUS must encode at least 32 bytes/],
     ['a zero rate limit', { RATE_LIMIT_MCP_PER_MINUTE: '0' }, /^RATE_LIMIT_MCP_PER_MINUTE must be an integer/],
     ['an access-token lifetime over one hour', { ACCESS_TOKEN_TTL_SECONDS: '3601' }, /^ACCESS_TOKEN_TTL_SECONDS must be an integer from 1 to 3600/],
+    ['a refresh grace window over five minutes', { REFRESH_REUSE_GRACE_SECONDS: '301' }, /^REFRESH_REUSE_GRACE_SECONDS must be an integer from 0 to 300/],
+    ['a negative refresh grace window', { REFRESH_REUSE_GRACE_SECONDS: '-1' }, /^REFRESH_REUSE_GRACE_SECONDS must be an integer from 0 to 300/],
     ['a Redis URL without its token', { UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' }, /must be set together/],
   ])('refuses %s in production with one line naming the setting', (_name, override, message) => {
     let thrown: unknown;
@@ -72,8 +74,24 @@ describe('loadConfig', () => {
     expect(config.oauthClientId).toBe('mcp');
     expect(config.limits).toEqual({ tokenPerMinute: 10, failedAuthPerMinute: 20, registrationPerMinute: 120, mcpPerMinute: 120 });
     expect(config.accessTokenTtlSeconds).toBe(3600);
+    expect(config.refreshReuseGraceSeconds).toBe(60);
+    expect(loadConfig(prod({ REFRESH_REUSE_GRACE_SECONDS: '0' })).refreshReuseGraceSeconds).toBe(0);
     expect(config.redis).toBeNull();
-    expect(config.redirectHosts).toEqual(['claude.ai', 'claude.com']);
+    expect(config.redirectHosts).toEqual([]);
+    expect(config.redirectUris).toEqual([]);
+    expect(config.dangerouslyAllowPrivateCimdHosts).toBe(false);
+  });
+
+  // @req CONN-REDIRECT-CONFIG
+  it('reads extra redirect hosts and exact URIs, and refuses unsafe ones naming the setting', () => {
+    const config = loadConfig(prod({ OAUTH_REDIRECT_HOSTS: 'app.example.org', OAUTH_REDIRECT_URIS: 'com.example.app:/cb, https://x.example.org/cb', CIMD_ALLOW_PRIVATE_HOSTS: '1' }));
+    expect(config.redirectHosts).toEqual(['app.example.org']);
+    expect(config.redirectUris).toEqual(['com.example.app:/cb', 'https://x.example.org/cb']);
+    expect(config.dangerouslyAllowPrivateCimdHosts).toBe(true);
+    for (const bad of ['javascript:alert(1)', 'http://example.org/cb', 'https://x.example.org/cb#f', 'https://*.example.org/cb', 'data:text/html,x']) {
+      expect(() => loadConfig(prod({ OAUTH_REDIRECT_URIS: bad }))).toThrow(/^OAUTH_REDIRECT_URIS entry #1/);
+    }
+    expect(() => loadConfig(prod({ CIMD_ALLOW_PRIVATE_HOSTS: 'yes' }))).toThrow(/^CIMD_ALLOW_PRIVATE_HOSTS/);
   });
 
   // @req CFG-DEV-DEFAULTS

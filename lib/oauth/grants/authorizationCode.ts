@@ -7,11 +7,12 @@
  */
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
+import { randomBase64Url } from '../../random';
 import { isKeyActive } from '../keyChecks';
 import { assertClientMayUse, authenticateClient } from '../clients';
 import { OAuthError, serviceUnavailable } from '../errors';
 import { verifyCodeVerifier } from '../pkce';
-import { redirectUriMatches } from '../redirectUri';
+import { sameRedirectUri } from '../redirectUri';
 import { assertOurResource } from '../resource';
 import { SUPPORTED_SCOPES, type Scope } from '../scope';
 import type { Reason } from '../../observability/catalogue';
@@ -56,7 +57,8 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
 
   const claims = await verifyCode(request.code, services);
   if (claims.client_id !== client.clientId) throw invalidGrant('code_client_mismatch');
-  if (request.redirect_uri !== undefined && !redirectUriMatches(claims.redirect_uri, request.redirect_uri, services.config)) {
+  // The policy was applied when the code was issued (any client kind); here only sameness counts.
+  if (request.redirect_uri !== undefined && !sameRedirectUri(claims.redirect_uri, request.redirect_uri)) {
     throw invalidGrant('redirect_uri_mismatch');
   }
   if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('pkce_mismatch');
@@ -66,11 +68,13 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
 
   // A client registered for refresh_token gets one whether or not it asked for offline_access:
   // the v1 SDK (mcp-remote) does not ask, and would otherwise send its user back to consent hourly.
+  // Each exchange starts a refresh family at generation 0 (`lib/limits/refreshFamilies.ts`).
   const offline = client.grantTypes.includes('refresh_token');
+  const scopes = scopesOf(claims.scope);
   return tokenResponse(services, {
     fingerprint: claims.sub,
     clientId: client.clientId,
-    scopes: scopesOf(claims.scope),
-    ...(offline ? { refreshResource: claims.resource } : {}),
+    scopes,
+    ...(offline ? { refresh: { resource: claims.resource, scopes, family: randomBase64Url(16), generation: 0 } } : {}),
   });
 }

@@ -216,11 +216,14 @@ describe('forged codes and refresh tokens', () => {
   // @req ADV-GRANT-CONFUSION
   // @req ADV-FORGED-TOKENS
   it('answers every forgery of a genuine refresh token with invalid_grant', async () => {
-    for (const [name, forged] of await forgeriesOf(issued.refresh_token!)) {
-      const res = await refreshExchange(claude, forged);
+    // A connection of its own: the shared one's refresh token was spent earlier in this file, and
+    // using it again past the grace window would (rightly) be reuse.
+    const { client, tokens } = await connectLikeClaude(base(), KEY_A);
+    for (const [name, forged] of await forgeriesOf(tokens.refresh_token!)) {
+      const res = await refreshExchange(client, forged);
       expect(res.status, name).toBe(400);
       await expectTokenError(res, 400, 'invalid_grant');
     }
-    expect((await refreshExchange(claude, issued.refresh_token!)).status).toBe(200);
+    expect((await refreshExchange(client, tokens.refresh_token!)).status).toBe(200);
   });
 });

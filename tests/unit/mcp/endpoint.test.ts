@@ -81,3 +81,76 @@ describe('createMcpServer', () => {
     }
   });
 });
+
+describe('the tools backend', () => {
+  const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).toString('base64');
+  const steps = defineTool({
+    name: 'steps',
+    description: 'Reports progress for each step, then returns an image and structured content.',
+    inputSchema: z.object({ count: z.number().int().min(1).max(10) }),
+    outputSchema: z.object({ done: z.number() }),
+    async run({ count }, { progress, signal, identity }) {
+      for (let i = 1; i <= count; i++) {
+        if (signal.aborted) throw new Error('aborted');
+        await progress(i, count, `step ${i}`);
+      }
+      return {
+        content: [
+          { type: 'text', text: `done for ${identity.fingerprint}` },
+          { type: 'image', data: PNG, mimeType: 'image/png' },
+          { type: 'resource_link', uri: 'https://example.com/report', name: 'report' },
+        ],
+        structuredContent: { done: count },
+      };
+    },
+  });
+  const custom = createToolsBackend([steps]);
+  const fetchCustom: typeof fetch = async (input, init) => serveMcp(new Request(input as RequestInfo, init), await services, custom);
+
+  // @req MCP-TOOL-CONTEXT
+  it('carries a tool\'s progress notifications, one per step, and its full CallToolResult', async () => {
+    const client = new Client({ name: 'unit', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${PUBLIC_URL}/mcp`), { fetch: fetchCustom, requestInit: { headers: { 'X-API-Key': KEY } } }));
+    const seen: Array<{ progress: number; total?: number; message?: string }> = [];
+    const result = await client.callTool({ name: 'steps', arguments: { count: 3 } }, { onprogress: (p) => seen.push(p) });
+    expect(seen).toEqual([
+      { progress: 1, total: 3, message: 'step 1' },
+      { progress: 2, total: 3, message: 'step 2' },
+      { progress: 3, total: 3, message: 'step 3' },
+    ]);
+    expect(result.structuredContent).toEqual({ done: 3 });
+    expect(result.content).toEqual([
+      { type: 'text', text: `done for ${await fingerprintOf(KEY)}` },
+      { type: 'image', data: PNG, mimeType: 'image/png' },
+      { type: 'resource_link', uri: 'https://example.com/report', name: 'report' },
+    ]);
+    // Without a progress token the answer is plain JSON, and progress() does nothing.
+    const plain = await fetchCustom(`${PUBLIC_URL}/mcp`, {
+      method: 'POST',
+      headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'steps', arguments: { count: 2 } } }),
+    });
+    expect(plain.headers.get('content-type')).toContain('application/json');
+    expect(await plain.json()).toMatchObject({ id: 7, result: { structuredContent: { done: 2 } } });
+    // A 2025-era request with a progress token is answered as an SSE stream: progress, then the result.
+    const streamed = await fetchCustom(`${PUBLIC_URL}/mcp`, {
+      method: 'POST',
+      headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'steps', arguments: { count: 2 }, _meta: { progressToken: 'p8' } } }),
+    });
+    expect(streamed.headers.get('content-type')).toContain('text/event-stream');
+    const events = (await streamed.text()).split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
+    expect(events.map((e) => e.method ?? 'result')).toEqual(['notifications/progress', 'notifications/progress', 'result']);
+    expect(events[0]).toMatchObject({ params: { progressToken: 'p8', progress: 1, total: 2 } });
+    await client.close();
+  });
+
+  // @req MCP-TOOL-CONTEXT
+  it('refuses arguments that do not match the tool\'s schema before the tool runs', async () => {
+    const client = new Client({ name: 'unit', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${PUBLIC_URL}/mcp`), { fetch: fetchCustom, requestInit: { headers: { 'X-API-Key': KEY } } }));
+    const result = await client.callTool({ name: 'steps', arguments: { count: 'three' } }).catch((error: unknown) => ({ isError: true, error }));
+    expect(result.isError).toBe(true);
+    await client.close();
+  });
+});

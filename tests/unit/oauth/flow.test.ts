@@ -57,17 +57,24 @@ describe('resolveClient', () => {
   it('resolves a registered id and the pre-registered id, and nothing else', async () => {
     const services = await testServices();
     const client = await registered(services);
-    expect(await resolveClient(client.client_id, services)).toMatchObject({ kind: 'registered', name: 'Claude', authMethod: 'client_secret_post' });
-    expect(await resolveClient('mcp', services)).toMatchObject({ kind: 'preregistered', authMethod: 'none' });
-    expect(await resolveClient('other', services)).toBeNull();
-    expect(await resolveClient(client.client_id + 'x', services)).toBeNull();
+    expect((await resolveClient(client.client_id, services)).client).toMatchObject({
+      kind: 'registered',
+      name: 'Claude',
+      authMethod: 'client_secret_post',
+      redirectUris: ['https://claude.ai/api/mcp/auth_callback'],
+      grantTypes: ['authorization_code', 'refresh_token'],
+    });
+    expect((await resolveClient('mcp', services)).client).toMatchObject({ kind: 'preregistered', authMethod: 'none' });
+    expect(await resolveClient('other', services)).toMatchObject({ client: null, reason: 'client_unknown' });
+    expect(await resolveClient(client.client_id + 'x', services)).toMatchObject({ client: null });
+    expect(await resolveClient('https://example.com/', services)).toMatchObject({ client: null, reason: 'client_unknown' });
   });
 
   // @req CONN-INVALID-CLIENT
   it('does not resolve a registered id after AUTH_SECRET rotated without AUTH_SECRET_PREVIOUS', async () => {
     const client = await registered(await testServices());
     const rotated = await testServices({ AUTH_SECRET: 'c'.repeat(64) });
-    expect(await resolveClient(client.client_id, rotated)).toBeNull();
+    expect(await resolveClient(client.client_id, rotated)).toMatchObject({ client: null, reason: 'client_unknown' });
   });
 });
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { LOOPBACK_HOSTS } from '@/lib/http/loopback';
 import { classifyRedirectUri, redirectUriMatches } from '@/lib/oauth/redirectUri';
 
-const config = { redirectHosts: ['claude.ai', 'claude.com'] };
+const config = { redirectHosts: ['claude.ai', 'claude.com'], redirectUris: [] as string[] };
 
 const path = fc.oneof(fc.constant('/api/mcp/auth_callback'), fc.constant('/callback'), fc.constant(''), fc.webPath());
 const query = fc.oneof(fc.constant(''), fc.webQueryParameters().map((q) => (q ? `?${q}` : '')));
@@ -105,7 +105,7 @@ describe('classifyRedirectUri under arbitrary and mutated URIs', () => {
         const kind = classifyRedirectUri(presented, config);
         if (kind === null) return;
         const p = destination(presented);
-        if (kind === 'https') {
+        if (kind === 'https' || kind === 'known') {
           expect(p.protocol).toBe('https:');
           expect(config.redirectHosts).toContain(p.hostname);
           expect(p.port).toBe('');

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRedirectUri, redirectUriMatches } from '@/lib/oauth/redirectUri';
+import { classifyCimdRedirectUri, classifyRedirectUri, redirectUriMatches } from '@/lib/oauth/redirectUri';
+import { compactRedirectUri, expandRedirectUri, KNOWN_CLIENTS } from '@/lib/oauth/knownClients';
 
-const config = { redirectHosts: ['claude.ai', 'claude.com'] };
+/** The hosts OAUTH_REDIRECT_HOSTS used to default to, now added explicitly. */
+const config = { redirectHosts: ['claude.ai', 'claude.com'], redirectUris: [] as string[] };
+const defaults = { redirectHosts: [] as string[], redirectUris: [] as string[] };
 
 describe('classifyRedirectUri', () => {
   // @req CONN-REDIRECT-POLICY
   it.each([
-    ['https://claude.ai/api/mcp/auth_callback', 'https'],
-    ['https://claude.com/api/mcp/auth_callback', 'https'],
+    ['https://claude.ai/api/mcp/auth_callback', 'known'],
+    ['https://claude.com/api/mcp/auth_callback', 'known'],
+    ['https://claude.ai/other/callback', 'https'],
     ['https://CLAUDE.AI/api/mcp/auth_callback', 'https'],
     ['http://localhost:33418/callback', 'loopback'],
     ['http://127.0.0.1:33418/callback', 'loopback'],
@@ -50,8 +54,84 @@ describe('classifyRedirectUri', () => {
   });
 
   it('uses the configured allowlist', () => {
-    expect(classifyRedirectUri('https://app.example.org/cb', { redirectHosts: ['app.example.org'] })).toBe('https');
-    expect(classifyRedirectUri('https://claude.ai/cb', { redirectHosts: ['app.example.org'] })).toBeNull();
+    expect(classifyRedirectUri('https://app.example.org/cb', { redirectHosts: ['app.example.org'], redirectUris: [] })).toBe('https');
+    expect(classifyRedirectUri('https://claude.ai/cb', { redirectHosts: ['app.example.org'], redirectUris: [] })).toBeNull();
+  });
+
+  // @req CONN-KNOWN-CLIENTS
+  it.each([
+    'https://claude.ai/api/mcp/auth_callback',
+    'https://claude.com/api/mcp/auth_callback',
+    'https://chatgpt.com/connector_platform_oauth_redirect',
+    'cursor://anysphere.cursor-mcp/oauth/callback',
+    'https://www.cursor.com/agents/mcp/oauth/callback',
+    'https://vscode.dev/redirect',
+    'https://insiders.vscode.dev/redirect',
+  ])('accepts the known client URI %s with no configuration', (uri) => {
+    expect(classifyRedirectUri(uri, defaults)).toBe('known');
+  });
+
+  // @req CONN-KNOWN-CLIENTS
+  it.each([
+    'https://claude.ai/api/mcp/auth_callback/',
+    'https://chatgpt.com/connector_platform_oauth_redirect?x=1',
+    'https://cursor.com/agents/mcp/oauth/callback',
+    'cursor://anysphere.cursor-mcp/oauth/other',
+    'https://vscode.dev/redirect2',
+    'https://claude.ai/other',
+  ])('refuses %s, a near miss of a known client URI, with no configuration', (uri) => {
+    expect(classifyRedirectUri(uri, defaults)).toBeNull();
+  });
+
+  // @req CONN-REDIRECT-CONFIG
+  it('adds OAUTH_REDIRECT_HOSTS and OAUTH_REDIRECT_URIS to the known clients instead of replacing them', () => {
+    const policy = { redirectHosts: ['app.example.org'], redirectUris: ['com.example.app:/oauth2redirect', 'myapp://callback/done'] };
+    expect(classifyRedirectUri('https://app.example.org/cb', policy)).toBe('https');
+    expect(classifyRedirectUri('com.example.app:/oauth2redirect', policy)).toBe('configured');
+    expect(classifyRedirectUri('myapp://callback/done', policy)).toBe('configured');
+    expect(classifyRedirectUri('myapp://callback/other', policy)).toBeNull();
+    expect(classifyRedirectUri('https://vscode.dev/redirect', policy)).toBe('known');
+    expect(classifyRedirectUri('com.example.app:/oauth2redirect', defaults)).toBeNull();
+  });
+
+  // @req CONN-REDIRECT-POLICY
+  it.each(['javascript:alert(1)', 'data:text/html,hi', 'file:///etc/passwd', 'http://evil.example/cb', 'https://*.example.org/cb', 'myapp://cb#x', 'myapp://user@cb/x'])(
+    'refuses %s even when configured as an exact URI',
+    (uri) => {
+      expect(classifyRedirectUri(uri, { redirectHosts: [], redirectUris: [uri] })).toBeNull();
+    },
+  );
+});
+
+describe('classifyCimdRedirectUri', () => {
+  // @req CIMD-REDIRECT
+  it.each([
+    ['https://app.example.org/cb', 'https'],
+    ['http://localhost/callback', 'loopback'],
+    ['http://127.0.0.1/callback', 'loopback'],
+    ['com.example.app:/oauth2redirect', 'private-use'],
+    ['cursor://anysphere.cursor-mcp/oauth/callback', 'known'],
+  ])('accepts %s as %s', (uri, kind) => {
+    expect(classifyCimdRedirectUri(uri)).toBe(kind);
+  });
+
+  it.each(['myapp://cb', 'javascript:alert(1)', 'http://example.org/cb', 'https://a.example/cb#f', 'https://u@a.example/cb', 'https://*.example/cb'])('refuses %s', (uri) => {
+    expect(classifyCimdRedirectUri(uri)).toBeNull();
+  });
+});
+
+describe('compactRedirectUri', () => {
+  // @req CONN-REG-COMPACT
+  it('names every known client URI by an alias that expands back to it, and leaves others as they are', () => {
+    for (const client of KNOWN_CLIENTS) {
+      for (const { uri } of client.redirectUris) {
+        const compact = compactRedirectUri(uri);
+        expect(compact.length).toBeLessThan(20);
+        expect(expandRedirectUri(compact)).toBe(uri);
+      }
+    }
+    expect(compactRedirectUri('http://localhost/callback')).toBe('http://localhost/callback');
+    expect(expandRedirectUri('~unknown')).toBeNull();
   });
 });
 

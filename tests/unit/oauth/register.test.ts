@@ -1,7 +1,7 @@
 /** registerClient over real services: what a registration yields, independent of timing. */
 import { describe, expect, it } from 'vitest';
 import { testServices, withClock } from '../../support/services';
-import { CLAUDE_REGISTRATION } from '../../support/oauth';
+import { CLAUDE_REGISTRATION, REAL_PAYLOADS } from '../../support/oauth';
 import { registerClient } from '@/lib/oauth/register';
 import { MAX_CLIENT_ID_LENGTH } from '@/lib/oauth/clients';
 
@@ -30,5 +30,27 @@ describe('registerClient', () => {
       services,
     )) as { client_id: string };
     expect(client.client_id.length).toBeLessThanOrEqual(MAX_CLIENT_ID_LENGTH);
+  });
+});
+
+
+describe('registerClient with the real clients\' payloads', () => {
+  // @req CONN-REG-REAL-CLIENTS
+  // @req CONN-REG-COMPACT
+  it.each(Object.entries(REAL_PAYLOADS))('registers %s with every URI it sends, in a client id of at most 512 characters', async (_name, payload) => {
+    const services = await testServices();
+    const registration = (await registerClient(payload, services)) as { client_id: string; redirect_uris: string[] };
+    expect(registration.redirect_uris).toEqual(payload.redirect_uris);
+    expect(registration.client_id.length).toBeLessThanOrEqual(MAX_CLIENT_ID_LENGTH);
+    // Measured with a 23-character issuer: ChatGPT 334, Cursor 369, VS Code 381 characters; each
+    // issuer character costs about 2.7 (it is both iss and aud).
+    expect(registration.client_id.length).toBeLessThanOrEqual(400);
+  });
+
+  // @req CONN-REG-COMPACT
+  it.each(Object.entries(REAL_PAYLOADS))('fits %s under the cap even behind a 60-character Vercel preview URL', async (_name, payload) => {
+    const services = await testServices({ PUBLIC_URL: 'https://mcp-oauth-gateway-git-feature-branch-team.vercel.app' });
+    const registration = (await registerClient(payload, services)) as { client_id: string };
+    expect(registration.client_id.length).toBeLessThanOrEqual(MAX_CLIENT_ID_LENGTH);
   });
 });

@@ -6,6 +6,7 @@
 import type { Metadata } from 'next';
 import { AuthorizationError, CONSENT_SUBMIT_PATH, issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';
 import { WRONG_KEY_MESSAGE } from '@/lib/oauth/consent';
+import { consentView } from '@/lib/oauth/consentView';
 import { getServices } from '@/lib/services';
 import { ConsentForm } from './ConsentForm';
 
@@ -44,21 +45,36 @@ export default async function ConsentPage({ searchParams }: { searchParams: Sear
     );
   }
   const consentToken = await issueConsentToken(request, services);
-  const redirect = new URL(request.redirectUri);
-  const clientName =
-    request.client.kind === 'preregistered' ? `An application using the client id “${request.client.clientId}”` : (request.client.name ?? 'An unnamed application');
+  const view = consentView(request);
   // Chromium applies form-action to the redirect that follows the form POST: allow the callback.
-  const formAction = `form-action 'self' ${redirect.origin}`;
+  const formAction = `form-action 'self' ${view.formActionSource}`;
   return (
     <main>
       <meta httpEquiv="Content-Security-Policy" content={formAction} />
       <h1>Authorize access</h1>
       <p>
-        <strong data-testid="client-name">{clientName}</strong> asks to use this MCP server with your API key.
+        <strong data-testid="client-name">{view.clientName}</strong> asks to use this MCP server with your API key.
+      </p>
+      <p data-testid="client-known">
+        {view.known
+          ? 'This is a known client: its name comes from this server, not from the application.'
+          : 'This application is not one this server knows: its name is what it says about itself.'}
+        {view.clientIdHost !== null ? (
+          <>
+            {' '}
+            It is identified by its address on <strong data-testid="client-id-host">{view.clientIdHost}</strong>.
+          </>
+        ) : null}
       </p>
       <p>
-        After you authorize, you will be sent back to <strong data-testid="redirect-host">{redirect.host}</strong>.
+        After you authorize, you will be sent back to <strong data-testid="redirect-host">{view.redirectHost}</strong>.
       </p>
+      {view.localhostOnly ? (
+        <p role="note" data-testid="localhost-warning">
+          <strong>Warning:</strong> the authorization goes to a program on this computer ({view.redirectHost}), not to a website. Continue only if you
+          just started this connection from an application on this computer: any program running here could receive it.
+        </p>
+      ) : null}
       <p>It will be able to:</p>
       <ul>
         <li>{SCOPE_TEXT.mcp}</li>

@@ -1,0 +1,10 @@
+import { describe } from 'vitest';
+import { createMemoryRefreshFamilies } from '../../lib/limits/refreshFamilies';
+import { refreshFamiliesContract } from '../support/refreshFamiliesContract';
+
+describe('createMemoryRefreshFamilies', () => {
+  // @req REFRESH-BACKENDS
+  describe('the behaviour shared with the Upstash backend', () => {
+    refreshFamiliesContract(() => ({ families: createMemoryRefreshFamilies(), advance: async () => {} }));
+  });
+});
