@@ -114,7 +114,7 @@ function mcp(instance: AppInstance, headers: Record<string, string> = {}, ip?: s
 
 /** The one event of `sent` with `event` and `reason`; asserts its schema and marks it triggered. */
 async function expectEvent(instance: AppInstance, sent: Sent, event: EventName, reason: Reason, fields: Partial<AuthEvent> = {}): Promise<AuthEvent> {
-  await sent.res.arrayBuffer();
+  if (!sent.res.bodyUsed) await sent.res.arrayBuffer();
   const events = await eventsFor(instance, sent.rid);
   const found = events.filter((e) => e.event === event && e.reason === reason);
   expect(found, JSON.stringify(events)).toHaveLength(1);
