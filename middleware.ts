@@ -15,17 +15,20 @@ import { drainWithinLimit } from '@/lib/http/body';
 import { MCP_CORS_HEADERS } from '@/lib/http/cors';
 import { mcpGate } from '@/lib/mcp/gate';
 import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/wire';
+import { observe, requestIdForRoute } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
-export async function middleware(request: NextRequest): Promise<Response> {
+export const middleware = observe(async (request: NextRequest): Promise<Response> => {
   const refused = await mcpGate(request, await getServices());
   if (refused) return refused;
   const declared = request.headers.get('content-length');
   if (declared !== null ? Number(declared) > MCP_BODY_LIMIT : !(await drainWithinLimit(request, MCP_BODY_LIMIT))) {
     return bodyTooLargeResponse(MCP_CORS_HEADERS);
   }
-  return NextResponse.next();
-}
+  // When this wall logged under an id it made, the route logs under the same one.
+  const headers = requestIdForRoute(request);
+  return headers ? NextResponse.next({ request: { headers } }) : NextResponse.next();
+}, { middleware: true });
 
 export const config = {
   matcher: ['/mcp'],

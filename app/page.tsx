@@ -1,5 +1,6 @@
 import { getConfig } from '@/lib/config';
 import { CopyField } from './components/CopyField';
+import { DeploymentCheck } from './components/DeploymentCheck';
 import { KeyTester } from './components/KeyTester';
 import { ServerStatus } from './components/ServerStatus';
 import styles from './page.module.css';
@@ -71,6 +72,15 @@ export default function Home() {
           takes.
         </p>
         <KeyTester clientId={oauthClientId} />
+      </section>
+
+      <section className={styles.card} aria-labelledby="deployment-check">
+        <h2 id="deployment-check">Check this deployment</h2>
+        <p>
+          Runs from this page the requests claude.ai makes when you add the connector: discovery, registration and the first
+          call to <code>/mcp</code>. No API key needed; each failed step says how to fix it.
+        </p>
+        <DeploymentCheck publicUrl={issuer} />
       </section>
 
       <section className={styles.card} aria-labelledby="server-status">

@@ -75,6 +75,8 @@ export type Config = {
    */
   readonly trustProxyHeaders: boolean;
   readonly version: string;
+  /** `LOG_FORMAT`: JSON lines (production default, what log drains read) or one readable line per event. */
+  readonly logFormat: 'json' | 'pretty';
 };
 
 export type KeySettings =
@@ -349,6 +351,10 @@ export function loadConfig(env: Env): Config {
   if (privateRaw && !['1', 'true', '0', 'false'].includes(privateRaw)) throw new ConfigError('CIMD_ALLOW_PRIVATE_HOSTS must be 1, true, 0 or false');
   const dangerouslyAllowPrivateCimdHosts = privateRaw === '1' || privateRaw === 'true';
 
+  const logFormatRaw = env.LOG_FORMAT?.trim().toLowerCase();
+  if (logFormatRaw && logFormatRaw !== 'json' && logFormatRaw !== 'pretty') throw new ConfigError('LOG_FORMAT must be json or pretty');
+  const logFormat: Config['logFormat'] = logFormatRaw === 'json' || logFormatRaw === 'pretty' ? logFormatRaw : mode === 'production' ? 'json' : 'pretty';
+
   const numbers = NumbersSchema.safeParse(env);
   if (!numbers.success) throw new ConfigError(numbers.error.issues[0]?.message ?? 'invalid numeric setting');
   const n = numbers.data;
@@ -381,6 +387,7 @@ export function loadConfig(env: Env): Config {
     },
     trustProxyHeaders,
     version: packageJson.version,
+    logFormat,
   };
 }
 

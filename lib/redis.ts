@@ -13,6 +13,7 @@
 // `process` probing, so it runs in Edge middleware and Node route handlers alike.
 import { Redis } from '@upstash/redis/cloudflare';
 import { hex } from './encoding';
+import { countOnly, emit } from './observability/log';
 
 /** Every Redis operation answers within this or counts as unavailable (the issue allows ≤ 1 s). */
 export const REDIS_TIMEOUT_MS = 800;
@@ -46,19 +47,20 @@ export function createRedisClient(settings: { readonly url: string; readonly tok
 
 const OUTAGE_LOG_INTERVAL_MS = 60_000;
 
-declare const EdgeRuntime: string | undefined;
-/** Edge middleware and Node route handlers keep separate globals, so each logs for itself. */
-const RUNTIME = typeof EdgeRuntime === 'string' ? 'edge' : 'node';
-
-// Per runtime, not per module copy: Next bundles middleware and each route apart.
+// Per runtime (one per process with the Node-runtime middleware), not per module copy: Next
+// bundles middleware and each route apart.
 const logState: { lastOutageLog: number; outageLogged: boolean } = ((globalThis as Record<symbol, unknown>)[
   Symbol.for('mcp-oauth-gateway.redis.log')
 ] ??= { lastOutageLog: 0, outageLogged: false }) as { lastOutageLog: number; outageLogged: boolean };
 
-/** One line per minute at most while Redis fails, and one when it answers again after that. */
-function noteOutcome(failed: 'timeout' | 'error' | null): void {
-  if (failed === null) {
-    if (logState.outageLogged) console.warn(`[redis] reachable again (${RUNTIME} runtime)`);
+/**
+ * Every failure is counted; one `redis` event per minute at most is logged while Redis fails, and
+ * one (`recovered`) when it answers again after that. The kind of failure is not logged: the
+ * client's error text quotes the command it was running.
+ */
+function noteOutcome(failed: boolean): void {
+  if (!failed) {
+    if (logState.outageLogged) emit('redis', 'recovered');
     logState.outageLogged = false;
     return;
   }
@@ -66,9 +68,9 @@ function noteOutcome(failed: 'timeout' | 'error' | null): void {
   if (now - logState.lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
     logState.lastOutageLog = now;
     logState.outageLogged = true;
-    // The kind only: the client's error text quotes the command it was running.
-    const what = failed === 'timeout' ? `no answer within ${REDIS_TIMEOUT_MS} ms` : 'request failed';
-    console.warn(`[redis] unavailable (${RUNTIME} runtime: ${what}); logged once per minute while it lasts`);
+    emit('redis', 'redis_unavailable');
+  } else {
+    countOnly('redis', 'redis_unavailable');
   }
 }
 
@@ -93,10 +95,10 @@ export async function withDeadline<T>(operation: () => Promise<T>, timeoutMs: nu
       deadline,
     ]);
     if (outcome === 'timeout' || outcome === 'error') {
-      noteOutcome(outcome);
+      noteOutcome(true);
       return UNAVAILABLE;
     }
-    noteOutcome(null);
+    noteOutcome(false);
     return outcome.value;
   } finally {
     clearTimeout(timer);

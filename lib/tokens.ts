@@ -105,7 +105,8 @@ const ClaimSchemas = {
 export type Claims<K extends TokenKind> = z.infer<(typeof ClaimSchemas)[K]>;
 type Issued<K extends TokenKind> = Omit<z.input<(typeof ClaimSchemas)[K]>, 'iat' | 'exp' | 'jti'>;
 
-export type TokenFailure = 'malformed' | 'expired' | 'invalid';
+/** `audience`: a valid signature and kind, but `aud` names another resource (another deployment's token). */
+export type TokenFailure = 'malformed' | 'expired' | 'audience' | 'invalid';
 
 /** A token that does not verify. `reason` is for logs; the wire says only "invalid" or "expired". */
 export class TokenError extends Error {
@@ -244,7 +245,7 @@ export async function createTokenService(options: TokenServiceOptions) {
     if (payload.iss !== options.issuer) throw new TokenError('invalid', `${kind}: unexpected iss`);
     const audience = audienceOf(kind);
     const aud = payload.aud;
-    if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) throw new TokenError('invalid', `${kind}: unexpected aud`);
+    if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) throw new TokenError('audience', `${kind}: unexpected aud`);
     for (const claim of kind === 'client' ? (['iat'] as const) : (['exp', 'iat'] as const)) {
       if (!(claim in payload)) throw new TokenError('invalid', `${kind}: missing ${claim}`);
     }

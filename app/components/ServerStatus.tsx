@@ -3,6 +3,8 @@
 import { useEffect, useState } from 'react';
 import styles from '../page.module.css';
 
+type EventCounts = { since: string; sources: string[]; counts: Record<string, Record<string, number>> };
+
 type Health = {
   status: string;
   version: string;
@@ -10,6 +12,7 @@ type Health = {
   issuer: string;
   backend?: 'tools' | 'upstream';
   upstream?: { host: string; reached: boolean | null };
+  events?: EventCounts;
 };
 
 type State = { phase: 'loading' } | { phase: 'ok'; health: Health } | { phase: 'error'; message: string };
@@ -20,7 +23,62 @@ function isHealth(value: unknown): value is Health {
   return typeof v.status === 'string' && typeof v.version === 'string' && (v.limiter === 'upstash' || v.limiter === 'memory') && typeof v.issuer === 'string';
 }
 
-/** This instance as `/api/health` reports it: limiter backend, issuer, version. */
+function isEventCounts(value: unknown): value is EventCounts {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.since === 'string' && Array.isArray(v.sources) && typeof v.counts === 'object' && v.counts !== null;
+}
+
+/** Event, reason and count rows, most frequent first. */
+function countRows(events: EventCounts): Array<{ event: string; reason: string; count: number }> {
+  const rows = Object.entries(events.counts).flatMap(([event, reasons]) =>
+    Object.entries(reasons).filter(([, count]) => typeof count === 'number').map(([reason, count]) => ({ event, reason, count })),
+  );
+  return rows.sort((a, b) => b.count - a.count || a.event.localeCompare(b.event) || a.reason.localeCompare(b.reason));
+}
+
+function EventCountsTable({ events }: { events: EventCounts }) {
+  const rows = countRows(events);
+  const since = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(events.since));
+  return (
+    <>
+      <h3>Authentication events on this instance</h3>
+      <p className={styles.muted}>
+        Since {since}
+        {events.sources.includes('middleware') ? ', including the /mcp gate (middleware)' : '; the /mcp gate (middleware) has counted nothing here (where it runs apart, as on Vercel, its refusals are in the log)'}. Each
+        code is explained in docs/observability.md.
+      </p>
+      {rows.length === 0 ? (
+        <p className={styles.muted}>No events yet.</p>
+      ) : (
+        <table className={styles.counts}>
+          <thead>
+            <tr>
+              <th scope="col">Event</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Count</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={`${row.event} ${row.reason}`}>
+                <td>
+                  <code>{row.event}</code>
+                </td>
+                <td>
+                  <code>{row.reason}</code>
+                </td>
+                <td>{row.count}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+/** This instance as `/api/health` reports it: limiter backend, issuer, version, event counts. */
 export function ServerStatus() {
   const [state, setState] = useState<State>({ phase: 'loading' });
   const [pageOrigin, setPageOrigin] = useState<string | null>(null);
@@ -88,6 +146,7 @@ export function ServerStatus() {
           <code className={styles.wrap}>{health.issuer}</code> (<code>PUBLIC_URL</code>). Test from that address to see what they see.
         </p>
       ) : null}
+      {isEventCounts(health.events) ? <EventCountsTable events={health.events} /> : null}
     </>
   );
 }

@@ -15,7 +15,7 @@ import type { LimitDecision, LimitName } from './limiter';
 
 function refuse(decision: LimitDecision): Record<string, string> {
   // No per-request log line: `lib/redis.ts` logs the outage once per minute.
-  if (decision.outcome === 'unavailable') throw serviceUnavailable('rate limiter unavailable');
+  if (decision.outcome === 'unavailable') throw serviceUnavailable('redis_unavailable');
   if (decision.outcome === 'limited') {
     throw new OAuthError('temporarily_unavailable', `Too many requests; retry in ${decision.retryAfterSeconds} s.`, {
       status: 429,

@@ -12,18 +12,23 @@ import { MCP_CORS_HEADERS } from '../http/cors';
 import { jsonResponse, jsonRpcErrorResponse } from '../http/json';
 import { OUTAGE_RETRY_AFTER_SECONDS, rateLimitHeaders } from '../limits/headers';
 import type { LimitDecision } from '../limits/limiter';
+import type { Reason } from '../observability/catalogue';
+import { currentRequestId } from '../observability/context';
+import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { TokenError } from '../tokens';
 import type { Identity } from './identity';
 
-export type CredentialFailure =
+/** `reason` is the event's code (`lib/observability/catalogue.ts`); never sent. */
+export type CredentialFailure = { readonly reason: Reason } & (
   /** No credential at all (RFC 6750 §3.1: no error code). */
   | { readonly kind: 'missing' }
   | { readonly kind: 'invalid_request'; readonly description: string }
   | { readonly kind: 'invalid_token'; readonly description: string; readonly credential: 'bearer' | 'api_key' }
   | { readonly kind: 'insufficient_scope'; readonly description: string }
   /** The key source could not answer: 503, never a 401, never a counted failure. */
-  | { readonly kind: 'unavailable' };
+  | { readonly kind: 'unavailable' }
+);
 
 export type Verdict = { readonly ok: true; readonly identity: Identity } | { readonly ok: false; readonly failure: CredentialFailure };
 
@@ -42,7 +47,7 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
   const apiKey = headers.get('x-api-key');
   const bearer = authorization === null ? null : /^bearer[ \t]+(.*)$/i.exec(authorization.trim());
 
-  if (bearer && apiKey !== null) return refused({ kind: 'invalid_request', description: 'Send either a bearer token or X-API-Key, not both.' });
+  if (bearer && apiKey !== null) return refused({ kind: 'invalid_request', reason: 'credential_conflict', description: 'Send either a bearer token or X-API-Key, not both.' });
   if (bearer) {
     let claims;
     try {
@@ -50,22 +55,23 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       const description = error.reason === 'expired' ? 'The access token expired.' : 'The access token is invalid.';
-      return refused({ kind: 'invalid_token', description, credential: 'bearer' });
+      const reason = error.reason === 'expired' ? 'token_expired' : error.reason === 'audience' ? 'audience_mismatch' : 'token_invalid';
+      return refused({ kind: 'invalid_token', reason, description, credential: 'bearer' });
     }
     const activity = await services.keys.isActive(claims.sub);
-    if (activity === 'unavailable') return refused({ kind: 'unavailable' });
-    if (activity === 'inactive') return refused({ kind: 'invalid_token', description: 'The access token was revoked.', credential: 'bearer' });
+    if (activity === 'unavailable') return refused({ kind: 'unavailable', reason: 'key_source_unavailable' });
+    if (activity === 'inactive') return refused({ kind: 'invalid_token', reason: 'key_revoked', description: 'The access token was revoked.', credential: 'bearer' });
     const scopes = claims.scope.split(' ').filter(Boolean);
-    if (!scopes.includes(REQUIRED_SCOPE)) return refused({ kind: 'insufficient_scope', description: 'The access token lacks the mcp scope.' });
+    if (!scopes.includes(REQUIRED_SCOPE)) return refused({ kind: 'insufficient_scope', reason: 'insufficient_scope', description: 'The access token lacks the mcp scope.' });
     return { ok: true, identity: { fingerprint: claims.sub, clientId: claims.client_id, scopes, expiresAt: claims.exp, method: 'oauth_bearer' } };
   }
   if (apiKey !== null) {
     const answer = await services.keys.identify(apiKey.trim());
-    if (answer.outcome === 'unavailable') return refused({ kind: 'unavailable' });
-    if (answer.outcome === 'unknown') return refused({ kind: 'invalid_token', description: 'The API key is not valid.', credential: 'api_key' });
+    if (answer.outcome === 'unavailable') return refused({ kind: 'unavailable', reason: 'key_source_unavailable' });
+    if (answer.outcome === 'unknown') return refused({ kind: 'invalid_token', reason: 'api_key_invalid', description: 'The API key is not valid.', credential: 'api_key' });
     return { ok: true, identity: { fingerprint: answer.fingerprint, clientId: 'api-key', scopes: [REQUIRED_SCOPE], expiresAt: null, method: 'api_key' } };
   }
-  return refused({ kind: 'missing' });
+  return refused({ kind: 'missing', reason: 'credential_missing' });
 }
 
 function quoted(value: string): string {
@@ -80,13 +86,18 @@ export function mcpUnavailableResponse(): Response {
   });
 }
 
-/** 429 with `Retry-After` and `RateLimit-*`. */
-export function mcpTooManyRequestsResponse(decision: LimitDecision & { outcome: 'limited' }): Response {
+/** 429 with `Retry-After` and `RateLimit-*`, after its event. */
+export function mcpTooManyRequestsResponse(decision: LimitDecision & { outcome: 'limited' }, fields: { fingerprint?: string } = {}): Response {
+  emit('mcp', 'rate_limited', fields);
   return jsonRpcErrorResponse(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, { ...MCP_CORS_HEADERS, ...rateLimitHeaders(decision) });
 }
 
-/** RFC 6750 §3 and RFC 9728 §5.1: the challenge that tells a client where to get a token. */
+/**
+ * RFC 6750 §3 and RFC 9728 §5.1: the challenge that tells a client where to get a token. Both
+ * walls refuse through here, so this is also where the refusal's event is emitted.
+ */
 export function credentialFailureResponse(failure: CredentialFailure, config: Pick<Config, 'resourceMetadataUrl'>): Response {
+  emit('mcp', failure.reason, failure.reason === 'api_key_invalid' ? { client_kind: 'api_key' } : {});
   if (failure.kind === 'unavailable') return mcpUnavailableResponse();
   const params = [`resource_metadata=${quoted(config.resourceMetadataUrl)}`, `scope=${quoted(REQUIRED_SCOPE)}`];
   let status = 401;
@@ -96,6 +107,8 @@ export function credentialFailureResponse(failure: CredentialFailure, config: Pi
     status = failure.kind === 'invalid_request' ? 400 : failure.kind === 'insufficient_scope' ? 403 : 401;
     body = { error: failure.kind, error_description: failure.description };
   }
+  const requestId = currentRequestId();
+  if (requestId) body.request_id = requestId;
   return jsonResponse(body, status, { 'WWW-Authenticate': `Bearer ${params.join(', ')}`, ...MCP_CORS_HEADERS });
 }
 
@@ -107,7 +120,8 @@ export function rebindingGuardResponse(request: Request, config: Config): Respon
   if (!config.publicUrlIsLoopback) return null;
   const host = request.headers.get('host');
   if (host !== null && host.toLowerCase() === config.publicHost) return null;
-  return jsonResponse({ error: 'forbidden', error_description: 'Host not allowed.' }, 403);
+  emit('mcp', 'host_not_allowed');
+  return jsonResponse({ error: 'forbidden', error_description: 'Host not allowed.', request_id: currentRequestId() }, 403);
 }
 
 export type AuthenticateOptions = {

@@ -4,6 +4,8 @@
  */
 import { MCP_CORS_HEADERS, preflightResponse } from '../http/cors';
 import { methodNotAllowed } from '../http/methods';
+import { withRequestIdInJsonError } from '../observability/errorBody';
+import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { authenticateMcpRequest } from './authenticate';
 import type { McpBackend } from './backend';
@@ -18,5 +20,9 @@ export async function serveMcp(request: Request, services: Services, backend: Mc
     const response = methodNotAllowed(allowed, MCP_CORS_HEADERS);
     return request.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response;
   }
-  return backend.serve(request, identity);
+  // Counted, never logged (docs/observability.md): a line per tool call would swamp the logs.
+  emit('mcp', 'served');
+  const response = await backend.serve(request, identity);
+  // The backend's own refusals (the SDK's 406, 415, parse errors) carry the request id like ours.
+  return response.status >= 400 ? withRequestIdInJsonError(response) : response;
 }

@@ -3,19 +3,9 @@
  * keys against their address, then apply the per-fingerprint limit. It forwards nothing: the route
  * authenticates again on its own (CVE-2025-29927 showed middleware can be skipped).
  */
+import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { authenticateMcpRequest, mcpTooManyRequestsResponse } from './authenticate';
-
-let lastOutageLog = 0;
-const OUTAGE_LOG_INTERVAL_MS = 60_000;
-
-function logOutageOnce(): void {
-  const now = Date.now();
-  if (now - lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
-    lastOutageLog = now;
-    console.warn('[mcp] rate limiter unavailable: allowing verified requests without a limit');
-  }
-}
 
 /** `null` lets the request through to the route; a `Response` answers it here. */
 export async function mcpGate(request: Request, services: Services): Promise<Response | null> {
@@ -24,8 +14,9 @@ export async function mcpGate(request: Request, services: Services): Promise<Res
   if (identity instanceof Response) return identity;
 
   const decision = await services.limiter.count('mcp', identity.fingerprint);
-  if (decision.outcome === 'limited') return mcpTooManyRequestsResponse(decision);
-  // A verified caller is let through when the limiter cannot answer; logged once per interval.
-  if (decision.outcome === 'unavailable') logOutageOnce();
+  if (decision.outcome === 'limited') return mcpTooManyRequestsResponse(decision, { fingerprint: identity.fingerprint });
+  // A verified caller is let through when the limiter cannot answer: counted here; the outage
+  // itself is logged by `lib/redis.ts` once per minute.
+  if (decision.outcome === 'unavailable') emit('mcp', 'served_without_limit');
   return null;
 }

@@ -4,11 +4,13 @@
  * both verify, an error is shown to the user and never redirected (RFC 6749 §4.1.2.1), which the
  * `ErrorDelivery` type makes explicit.
  */
-import { logUnexpected } from '../http/log';
 import type { Config } from '../config';
 import type { Services } from '../services';
 import { CONSENT_TTL_SECONDS, type Claims } from '../tokens';
-import { OAuthError, oauthErrorResponse, unexpectedErrorResponse, type OAuthErrorCode } from './errors';
+import type { Reason } from '../observability/catalogue';
+import { annotate, currentRequestId } from '../observability/context';
+import { emit } from '../observability/log';
+import { OAuthError, oauthErrorResponse, reasonOf, unexpectedErrorResponse, type OAuthErrorCode } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
 import { resolveClient, resolveRedirectUri, type Client } from './clients';
 import { isS256Challenge } from './pkce';
@@ -54,7 +56,7 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-function render(description: string, reason?: string, code: Extract<OAuthErrorCode, 'invalid_request' | 'invalid_client'> = 'invalid_request'): AuthorizationError {
+function render(description: string, reason?: Reason, code: Extract<OAuthErrorCode, 'invalid_request' | 'invalid_client'> = 'invalid_request'): AuthorizationError {
   return new AuthorizationError({ mode: 'render' }, new OAuthError(code, description, { reason }));
 }
 
@@ -79,13 +81,15 @@ export async function validateAuthorizationRequest(params: URLSearchParams, serv
     throw render(description, lookup.reason, 'invalid_client');
   }
   const { client } = lookup;
+  const presentedRedirect = value('redirect_uri');
+  annotate({ redirect_host: presentedRedirect === undefined ? undefined : hostOf(presentedRedirect) });
   if (repeated.includes('redirect_uri')) throw render('The redirect_uri parameter is repeated.');
   const redirectUri = resolveRedirectUri(client, value('redirect_uri'), services);
   if (redirectUri === null) {
-    throw render('The redirect_uri is not registered for this application.', 'redirect uri mismatch');
+    throw render('The redirect_uri is not registered for this application.', 'redirect_uri_unregistered');
   }
   if (!client.grantTypes.includes('authorization_code')) {
-    throw render('This application is not registered for the authorization code flow.');
+    throw render('This application is not registered for the authorization code flow.', 'unauthorized_client');
   }
 
   // From here on the client and its redirect URI are verified: errors go back to the client.
@@ -102,10 +106,10 @@ export async function validateAuthorizationRequest(params: URLSearchParams, serv
 
   const method = value('code_challenge_method');
   const codeChallenge = value('code_challenge');
-  if (codeChallenge === undefined) throw fail(new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.'));
+  if (codeChallenge === undefined) throw fail(new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.', { reason: 'pkce_required' }));
   // RFC 7636 §4.3 defaults a missing method to `plain`, which OAuth 2.1 forbids here.
-  if (method !== 'S256') throw fail(new OAuthError('invalid_request', 'code_challenge_method must be S256.'));
-  if (!isS256Challenge(codeChallenge)) throw fail(new OAuthError('invalid_request', 'code_challenge must be a 43-character base64url S256 value.'));
+  if (method !== 'S256') throw fail(new OAuthError('invalid_request', 'code_challenge_method must be S256.', { reason: 'pkce_required' }));
+  if (!isS256Challenge(codeChallenge)) throw fail(new OAuthError('invalid_request', 'code_challenge must be a 43-character base64url S256 value.', { reason: 'pkce_required' }));
 
   let resource: string;
   let scopes: Scope[];
@@ -147,9 +151,15 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
+/** The request id under an error page's message, so a user's report can be matched to the log line. */
+function requestIdNote(): string {
+  const requestId = currentRequestId();
+  return requestId ? `<p style="color:#555;font-size:0.875rem">Request id: <code>${escapeHtml(requestId)}</code></p>` : '';
+}
+
 /** A small self-contained error page for errors that must not be redirected. */
 export function errorPageResponse(status: number, title: string, message: string, headers: Record<string, string> = {}): Response {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p></body></html>`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p>${requestIdNote()}</body></html>`;
   return new Response(html, { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...AUTHORIZATION_PAGE_HEADERS, ...headers } });
 }
 
@@ -186,7 +196,7 @@ export function prefersJson(request: Request): boolean {
  * carries a `Location`.
  */
 export function authorizationErrorResponse(error: AuthorizationError, config: Pick<Config, 'issuer'>, json = false): Response {
-  if (error.error.reason) console.warn(`[authorize] ${error.error.code}: ${error.error.reason}`);
+  emit('authorize', reasonOf(error.error));
   if (error.delivery.mode === 'render') {
     // RFC 6749 §5.2 statuses: 401 for invalid_client, 400 for invalid_request.
     if (json) return oauthErrorResponse(error.error);
@@ -242,9 +252,10 @@ export async function handleAuthorizationRequest(request: Request, services: Ser
     await validateAuthorizationRequest(url.searchParams, services);
   } catch (error) {
     if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config, json);
-    if (json) return unexpectedErrorResponse('authorize', error);
-    logUnexpected('authorize', error);
+    emit('authorize', 'server_error', {}, error);
+    if (json) return unexpectedErrorResponse();
     return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.');
   }
+  emit('authorize', 'validated');
   return redirectResponse(`${CONSENT_PAGE_PATH}${url.search}`, 303);
 }

@@ -11,6 +11,8 @@
  */
 import type { Services } from '../services';
 import { TokenError, type ClientAuthMethod } from '../tokens';
+import type { Reason } from '../observability/catalogue';
+import { annotate } from '../observability/context';
 import { OAuthError } from './errors';
 import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
 import { isCimdClientId, resolveCimdDocument } from './cimd';
@@ -49,8 +51,8 @@ export type Client =
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 export const MAX_CLIENT_ID_LENGTH = 512;
 
-/** A client, or why `client_id` names none (for the log; the wire says `invalid_client`). */
-export type ClientLookup = { readonly client: Client } | { readonly client: null; readonly reason: string };
+/** A client, or why `client_id` names none (the event's code; the wire says `invalid_client`). */
+export type ClientLookup = { readonly client: Client } | { readonly client: null; readonly reason: Reason };
 
 /**
  * The client named by `clientId`, or why there is none: neither the pre-registered id, nor a
@@ -59,23 +61,28 @@ export type ClientLookup = { readonly client: Client } | { readonly client: null
  */
 export async function resolveClient(clientId: string, services: Services): Promise<ClientLookup> {
   if (clientId === services.config.oauthClientId) {
+    annotate({ client_kind: 'preregistered' });
     return { client: { kind: 'preregistered', clientId, name: undefined, authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'] } };
   }
   if (clientId.startsWith('https://')) {
-    if (!isCimdClientId(clientId)) return { client: null, reason: 'client id is not a valid metadata document URL' };
+    annotate({ client_kind: 'cimd' });
+    if (!isCimdClientId(clientId)) return { client: null, reason: 'client_unknown' };
     const resolved = await resolveCimdDocument(clientId, services.config);
-    if (!resolved.ok) return { client: null, reason: resolved.reason };
+    // The `cimd` event (same request id) says why the document failed; this decision is the client's.
+    if (!resolved.ok) return { client: null, reason: 'client_unknown' };
     const { document } = resolved;
+    annotate({ client_name: document.name });
     return { client: { kind: 'cimd', clientId, name: document.name, redirectUris: document.redirectUris, authMethod: 'none', grantTypes: document.grantTypes } };
   }
-  if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId)) return { client: null, reason: 'client id is not one of ours' };
+  if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId)) return { client: null, reason: 'client_unknown' };
   try {
     const claims = await services.tokens.verify('client', clientId);
     const redirectUris = claims.ru.map(expandRedirectUri);
-    if (redirectUris.some((uri) => uri === null)) return { client: null, reason: 'client id names an unknown redirect alias' };
+    if (redirectUris.some((uri) => uri === null)) return { client: null, reason: 'client_unknown' };
+    annotate({ client_kind: 'registered', client_name: claims.cn });
     return { client: { kind: 'registered', clientId, name: claims.cn, redirectUris: redirectUris as string[], authMethod: claims.am, grantTypes: claims.gt } };
   } catch (error) {
-    if (error instanceof TokenError) return { client: null, reason: `client id does not verify (${error.reason})` };
+    if (error instanceof TokenError) return { client: null, reason: 'client_unknown' };
     throw error;
   }
 }
@@ -103,7 +110,7 @@ export function resolveRedirectUri(client: Client, presented: string | undefined
   return client.redirectUris.some((registered) => redirectUriMatches(registered, presented, config)) ? presented : null;
 }
 
-function clientAuthFailed(reason: string): OAuthError {
+function clientAuthFailed(reason: Reason): OAuthError {
   // RFC 6749 §5.2: invalid_client is 401. Clients such as claude.ai re-register on it.
   return new OAuthError('invalid_client', 'Client authentication failed.', { reason });
 }
@@ -125,18 +132,18 @@ export async function authenticateClient(presented: PresentedClient, services: S
   if (client.authMethod === 'none') {
     if (presented.method !== 'none') {
       await countFailedAuth(services, ip);
-      throw clientAuthFailed('secret presented for a public client');
+      throw clientAuthFailed('client_auth_method_mismatch');
     }
     return client;
   }
   if (presented.method === 'none') {
     await countFailedAuth(services, ip);
-    throw clientAuthFailed('confidential client sent no secret');
+    throw clientAuthFailed('client_auth_method_mismatch');
   }
   await lookAtFailedAuth(services, ip);
   if (!(await services.tokens.verifyClientSecret(client.clientId, presented.secret))) {
     await countFailedAuth(services, ip);
-    throw clientAuthFailed('client secret does not verify');
+    throw clientAuthFailed('client_secret_mismatch');
   }
   return client;
 }

@@ -8,7 +8,6 @@
  * (Claude Desktop's WebView) is accepted: the request is bound by the signed token and the key,
  * not by its origin.
  */
-import { logUnexpected } from '../http/log';
 import { mediaTypeOf } from '../http/body';
 import { readOAuthBody } from './body';
 import { clientIp } from '../http/clientIp';
@@ -21,7 +20,10 @@ import {
   errorPageResponse,
   redirectResponse,
 } from './authorize';
-import { OAuthError } from './errors';
+import type { Reason } from '../observability/catalogue';
+import { annotate, currentRequestId } from '../observability/context';
+import { emit, hostOf } from '../observability/log';
+import { OAuthError, reasonOf } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
 import { identifyPresentedKey } from './keyChecks';
 import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
@@ -30,10 +32,11 @@ export const CONSENT_BODY_LIMIT = 16 * 1024;
 export const WRONG_KEY_MESSAGE = 'That API key is not valid. Check it and try again.';
 
 /** The outcome of a submission, before it is put on the wire for one transport or the other. */
-export type ConsentOutcome =
+export type ConsentOutcome = (
   | { readonly kind: 'redirect'; readonly location: string }
   | { readonly kind: 'retry'; readonly message: string; readonly claims: Claims<'consent'>; readonly request: string }
-  | { readonly kind: 'error'; readonly status: number; readonly message: string; readonly headers: Record<string, string> };
+  | { readonly kind: 'error'; readonly status: number; readonly message: string; readonly headers: Record<string, string> }
+) & { readonly reason: Reason };
 
 type Submission = { readonly request: string | undefined; readonly apiKey: string | undefined; readonly action: string | undefined; readonly viaFetch: boolean };
 
@@ -62,17 +65,23 @@ export async function decideConsent(submission: Submission, services: Services, 
     if (!(error instanceof TokenError)) throw error;
     return {
       kind: 'error',
+      reason: error.reason === 'expired' ? 'consent_expired' : 'consent_invalid',
       status: 400,
       message: error.reason === 'expired' ? 'This authorization request expired. Start again from your application.' : 'This authorization request is not valid. Start again from your application.',
       headers: {},
     };
   }
+  annotate({
+    client_kind: claims.client_id === config.oauthClientId ? 'preregistered' : 'registered',
+    client_name: claims.client_name,
+    redirect_host: hostOf(claims.redirect_uri),
+  });
   const respond = (params: Record<string, string | undefined>) => authorizationResponseUrl(claims.redirect_uri, { ...params, state: claims.state }, config);
 
   if (submission.action === 'cancel') {
-    return { kind: 'redirect', location: respond({ error: 'access_denied', error_description: 'The user declined the request.' }) };
+    return { kind: 'redirect', reason: 'cancelled', location: respond({ error: 'access_denied', error_description: 'The user declined the request.' }) };
   }
-  if (submission.action !== 'authorize') return { kind: 'error', status: 400, message: 'Choose Authorize or Cancel.', headers: {} };
+  if (submission.action !== 'authorize') return { kind: 'error', reason: 'invalid_request', status: 400, message: 'Choose Authorize or Cancel.', headers: {} };
 
   await lookAtFailedAuth(services, ip);
   const fingerprint = submission.apiKey ? await identifyPresentedKey(services, submission.apiKey) : null;
@@ -80,7 +89,7 @@ export async function decideConsent(submission: Submission, services: Services, 
     await countFailedAuth(services, ip);
     // A fresh token with the full lifetime again: the user is still at the page.
     const { token } = await tokens.issue('consent', withoutIssued(claims), CONSENT_TTL_SECONDS);
-    return { kind: 'retry', message: submission.apiKey ? WRONG_KEY_MESSAGE : 'Enter your API key.', claims, request: token };
+    return { kind: 'retry', reason: submission.apiKey ? 'wrong_key' : 'key_missing', message: submission.apiKey ? WRONG_KEY_MESSAGE : 'Enter your API key.', claims, request: token };
   }
   const code = await tokens.issue(
     'code',
@@ -94,7 +103,8 @@ export async function decideConsent(submission: Submission, services: Services, 
     },
     CODE_TTL_SECONDS,
   );
-  return { kind: 'redirect', location: respond({ code: code.token }) };
+  annotate({ fingerprint });
+  return { kind: 'redirect', reason: 'granted', location: respond({ code: code.token }) };
 }
 
 function withoutIssued(claims: Claims<'consent'>): Omit<Claims<'consent'>, 'jti' | 'exp'> {
@@ -108,9 +118,9 @@ function fetchReply(outcome: ConsentOutcome): Response {
     case 'redirect':
       return new Response(JSON.stringify({ location: outcome.location }), { status: 200, headers });
     case 'retry':
-      return new Response(JSON.stringify({ error: outcome.message, request: outcome.request }), { status: 400, headers });
+      return new Response(JSON.stringify({ error: outcome.message, request: outcome.request, request_id: currentRequestId() }), { status: 400, headers });
     case 'error':
-      return new Response(JSON.stringify({ error: outcome.message }), { status: outcome.status, headers: { ...headers, ...outcome.headers } });
+      return new Response(JSON.stringify({ error: outcome.message, request_id: currentRequestId() }), { status: outcome.status, headers: { ...headers, ...outcome.headers } });
   }
 }
 
@@ -134,17 +144,18 @@ function formReply(outcome: ConsentOutcome): Response {
 export async function handleConsentSubmission(request: Request, services: Services): Promise<Response> {
   let submission: Submission | null = null;
   let outcome: ConsentOutcome;
+  let unexpected: unknown;
   try {
     submission = await readSubmission(request);
     outcome = await decideConsent(submission, services, clientIp(request, services.config));
   } catch (error) {
     if (!(error instanceof OAuthError)) {
-      logUnexpected('consent', error);
-      outcome = { kind: 'error', status: 500, message: 'The server could not complete the request. Try again.', headers: {} };
+      unexpected = error;
+      outcome = { kind: 'error', reason: 'server_error', status: 500, message: 'The server could not complete the request. Try again.', headers: {} };
     } else {
-      if (error.reason) console.warn(`[consent] ${error.code}: ${error.reason}`);
-      outcome = { kind: 'error', status: error.status, message: error.description, headers: error.headers };
+      outcome = { kind: 'error', reason: reasonOf(error), status: error.status, message: error.description, headers: error.headers };
     }
   }
+  emit('consent', outcome.reason, {}, unexpected);
   return submission?.viaFetch ? fetchReply(outcome) : formReply(outcome);
 }

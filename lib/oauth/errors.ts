@@ -1,11 +1,13 @@
-import { jsonResponse } from '../http/json';
-import { logUnexpected } from '../http/log';
-import { OUTAGE_RETRY_AFTER_SECONDS } from '../limits/headers';
-
 /**
  * The one OAuth error type and its one mapping to the wire (RFC 6749 §5.2 JSON body).
- * `reason` is for the server log; `description` is what the client reads, short and generic.
+ * `reason` is the event's code (`lib/observability/catalogue.ts`); `description` is what the client
+ * reads, short and generic.
  */
+import { jsonResponse } from '../http/json';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../limits/headers';
+import type { Reason } from '../observability/catalogue';
+import { currentRequestId } from '../observability/context';
+import { emit } from '../observability/log';
 
 /** Registered error codes only: RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 8707 §2, RFC 7591 §3.2.2. */
 export type OAuthErrorCode =
@@ -47,15 +49,15 @@ export type OAuthErrorOptions = {
   status?: number;
   /** Extra response headers, e.g. `WWW-Authenticate` or `Retry-After`. */
   headers?: Record<string, string>;
-  /** For the log only; never sent. */
-  reason?: string;
+  /** For the event only; never sent. Without it, `reasonOf` derives one from the code and status. */
+  reason?: Reason;
 };
 
 export class OAuthError extends Error {
   override name = 'OAuthError';
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly reason: string | undefined;
+  readonly reason: Reason | undefined;
 
   constructor(
     readonly code: OAuthErrorCode,
@@ -73,7 +75,7 @@ export class OAuthError extends Error {
  * 503 `temporarily_unavailable` with `Retry-After`: Redis or the key source could not answer.
  * Never a 401 or `invalid_grant`, which would make a client drop a credential that is fine.
  */
-export function serviceUnavailable(reason: string): OAuthError {
+export function serviceUnavailable(reason: 'redis_unavailable' | 'key_source_unavailable'): OAuthError {
   return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly.', {
     status: 503,
     headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
@@ -81,24 +83,56 @@ export function serviceUnavailable(reason: string): OAuthError {
   });
 }
 
-/** Maps an `OAuthError` to its RFC 6749 §5.2 response. */
-export function oauthErrorResponse(error: OAuthError): Response {
-  return jsonResponse({ error: error.code, error_description: error.description }, error.status, error.headers);
+/** The error's event reason: its own, else the one its code and status imply. */
+export function reasonOf(error: OAuthError): Reason {
+  if (error.reason) return error.reason;
+  if (error.status === 429) return 'rate_limited';
+  if (error.status === 503) return 'redis_unavailable';
+  switch (error.code) {
+    case 'invalid_redirect_uri':
+    case 'invalid_client_metadata':
+    case 'invalid_scope':
+    case 'invalid_target':
+    case 'unauthorized_client':
+    case 'unsupported_grant_type':
+    case 'unsupported_response_type':
+    case 'server_error':
+      return error.code;
+    case 'invalid_client':
+      return 'client_auth_missing';
+    default:
+      return 'invalid_request';
+  }
 }
 
 /**
- * Anything that is not an `OAuthError` is a bug: logged with its detail, answered as a bare
- * `server_error` with no internal text.
+ * Maps an `OAuthError` to its RFC 6749 §5.2 response, with the request id as an extra member
+ * (§5.2 lets responses carry more) so a user's report can be matched to the log line.
  */
-export function unexpectedErrorResponse(where: string, error: unknown): Response {
-  logUnexpected(where, error);
+export function oauthErrorResponse(error: OAuthError): Response {
+  const requestId = currentRequestId();
+  return jsonResponse(
+    { error: error.code, error_description: error.description, ...(requestId ? { request_id: requestId } : {}) },
+    error.status,
+    error.headers,
+  );
+}
+
+/** The answer to anything that is not an `OAuthError` (a bug): a bare `server_error`, no internal text. */
+export function unexpectedErrorResponse(): Response {
   return oauthErrorResponse(new OAuthError('server_error', 'The server could not complete the request.'));
 }
 
-export function toErrorResponse(where: string, error: unknown): Response {
-  if (error instanceof OAuthError) {
-    if (error.reason) console.warn(`[${where}] ${error.code}: ${error.reason}`);
-    return oauthErrorResponse(error);
-  }
-  return unexpectedErrorResponse(where, error);
+/** The event reason of any thrown error. */
+export function reasonOfThrown(error: unknown): Reason {
+  return error instanceof OAuthError ? reasonOf(error) : 'server_error';
+}
+
+/**
+ * The response for any error thrown while serving `event`'s endpoint, after emitting its event
+ * (with the stack when it is not an `OAuthError`).
+ */
+export function toErrorResponse(event: 'register' | 'token' | 'revoke', error: unknown): Response {
+  emit(event, reasonOfThrown(error), {}, error);
+  return error instanceof OAuthError ? oauthErrorResponse(error) : unexpectedErrorResponse();
 }

@@ -10,13 +10,13 @@ import { serviceUnavailable } from './errors';
 /** The fingerprint of a presented API key, or `null` when it is not a valid key. */
 export async function identifyPresentedKey(services: Services, presented: string): Promise<Fingerprint | null> {
   const answer = await services.keys.identify(presented.trim());
-  if (answer.outcome === 'unavailable') throw serviceUnavailable('key source unavailable');
+  if (answer.outcome === 'unavailable') throw serviceUnavailable('key_source_unavailable');
   return answer.outcome === 'known' ? answer.fingerprint : null;
 }
 
 /** Whether a token's subject still names a valid key (removing a key revokes its tokens). */
 export async function isKeyActive(services: Services, subject: string): Promise<boolean> {
   const answer = await services.keys.isActive(subject);
-  if (answer === 'unavailable') throw serviceUnavailable('key source unavailable');
+  if (answer === 'unavailable') throw serviceUnavailable('key_source_unavailable');
   return answer === 'active';
 }

@@ -14,6 +14,9 @@ import { mediaTypeOf } from '../http/body';
 import { readOAuthBody } from './body';
 import { clientIp, UNKNOWN_CLIENT_IP } from '../http/clientIp';
 import { MCP_CORS_HEADERS } from '../http/cors';
+import type { Reason } from '../observability/catalogue';
+import { annotate } from '../observability/context';
+import { emit, hostOf } from '../observability/log';
 import type { Services } from '../services';
 import { jsonResponse } from '../http/json';
 import { OAuthError, toErrorResponse } from './errors';
@@ -45,7 +48,7 @@ const RegistrationRequestSchema = z.object({
 
 export type RegistrationRequest = z.infer<typeof RegistrationRequestSchema>;
 
-function metadataError(description: string, reason?: string): OAuthError {
+function metadataError(description: string, reason?: Reason): OAuthError {
   return new OAuthError('invalid_client_metadata', description, { reason });
 }
 
@@ -55,11 +58,11 @@ function parseRedirectUris(value: unknown, services: Services): string[] {
   }
   for (const uri of value) {
     if (typeof uri !== 'string' || classifyRedirectUri(uri, services.config) === null) {
+      annotate({ redirect_host: typeof uri === 'string' ? hostOf(uri) : undefined });
       const hosts = services.config.redirectHosts.map((h) => `, https://${h}/…`).join('');
       throw new OAuthError(
         'invalid_redirect_uri',
         `Each redirect URI must be a known client's callback (Claude, ChatGPT, Cursor, VS Code)${hosts}, one this server allows, or http://localhost, http://127.0.0.1 or http://[::1] (any port), without a fragment.`,
-        { reason: typeof uri === 'string' ? `refused redirect uri scheme ${uri.split(':')[0]?.slice(0, 20)}` : 'redirect uri not a string' },
       );
     }
   }
@@ -145,11 +148,17 @@ export async function registerClient(body: unknown, services: Services): Promise
   return response;
 }
 
+/** The distinct hosts of the registered redirect URIs, comma-separated, for the event. */
+function hostsOf(uris: readonly string[]): string {
+  return [...new Set(uris.map(hostOf))].join(',');
+}
+
 /** `POST /oauth/register`: limit per IP, parse, register; 201 or an RFC 7591 §3.2.2 error. */
 export async function handleRegistrationRequest(request: Request, services: Services): Promise<Response> {
   try {
     const limitHeaders = await countAgainstLimit(services, 'register', clientIp(request, services.config) ?? UNKNOWN_CLIENT_IP);
     const registration = await registerClient(await readRegistrationBody(request), services);
+    emit('register', 'registered', { client_name: registration.client_name as string | undefined, redirect_host: hostsOf(registration.redirect_uris as string[]) });
     return jsonResponse(registration, 201, { ...MCP_CORS_HEADERS, ...limitHeaders });
   } catch (error) {
     const response = toErrorResponse('register', error);

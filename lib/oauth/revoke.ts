@@ -13,6 +13,7 @@ import { mediaTypeOf } from '../http/body';
 import { clientIp } from '../http/clientIp';
 import { NO_STORE_HEADERS } from '../http/json';
 import { countAgainstLimit } from '../limits/refusals';
+import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { TokenError, type Claims } from '../tokens';
 import { readOAuthBody } from './body';
@@ -50,18 +51,22 @@ async function revoke(token: string, clientId: string, services: Services): Prom
     claims = await services.tokens.verify('refresh', token);
   } catch (error) {
     // An access token, another kind, an expired or a garbage token: nothing to revoke here.
-    if (error instanceof TokenError) return;
+    if (error instanceof TokenError) {
+      emit('revoke', error.reason === 'expired' ? 'refresh_expired' : 'refresh_invalid');
+      return;
+    }
     throw error;
   }
   // RFC 7009 §2.1: a client may revoke only the tokens issued to it; the answer stays 200.
   if (claims.client_id !== clientId) {
-    console.warn('[revoke] token of another client presented; left alone');
+    emit('revoke', 'refresh_client_mismatch', { fingerprint: claims.sub });
     return;
   }
   const { family } = familyOf(claims);
   const outcome = await services.refreshFamilies.kill(family, familyTtlSeconds(claims, services), services.tokens.nowSeconds());
   // RFC 7009 §2.2.1: 503 with Retry-After when the server cannot revoke now.
-  if (outcome === 'unavailable') throw serviceUnavailable('refresh family store unavailable at revocation');
+  if (outcome === 'unavailable') throw serviceUnavailable('redis_unavailable');
+  emit('revoke', 'revoked', { fingerprint: claims.sub });
 }
 
 /** Answers one revocation request: 200 with no body, or an RFC 6749 §5.2 error (RFC 7009 §2.2.1). */

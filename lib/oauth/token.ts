@@ -3,6 +3,8 @@
  */
 import { clientIp } from '../http/clientIp';
 import { fingerprintOf } from '../keys';
+import { annotate } from '../observability/context';
+import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { OAuthError, toErrorResponse } from './errors';
 import { countAgainstLimit } from '../limits/refusals';
@@ -31,9 +33,11 @@ async function dispatch(request: TokenRequest, services: Services, ip: string | 
 export async function handleTokenRequest(request: Request, services: Services): Promise<Response> {
   try {
     const parsed = await parseTokenRequest(request);
+    annotate({ grant: parsed.grant_type });
     const limitHeaders = await countAgainstLimit(services, 'token', await credentialBucket(parsed.client));
     const response = await dispatch(parsed, services, clientIp(request, services.config));
     for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
+    emit('token', 'issued');
     return response;
   } catch (error) {
     return clientEndpointErrorResponse('token', request, error);
@@ -41,7 +45,7 @@ export async function handleTokenRequest(request: Request, services: Services): 
 }
 
 /** The error response of an endpoint where clients authenticate (token, revocation). */
-export function clientEndpointErrorResponse(where: string, request: Request, error: unknown): Response {
+export function clientEndpointErrorResponse(where: 'token' | 'revoke', request: Request, error: unknown): Response {
   if (error instanceof OAuthError && error.code === 'invalid_client' && /^\s*basic\b/i.test(request.headers.get('authorization') ?? '')) {
     // RFC 6749 §5.2: a client that authenticated with Basic gets a Basic challenge.
     error.headers['WWW-Authenticate'] = 'Basic realm="oauth", charset="UTF-8"';

@@ -2,6 +2,7 @@
 import type { Fingerprint } from '../keys';
 import type { Services } from '../services';
 import { jsonResponse } from '../http/json';
+import { annotate } from '../observability/context';
 import { formatScope, type Scope } from './scope';
 
 /** The refresh token issued alongside, as a member of its family (`lib/limits/refreshFamilies.ts`). */
@@ -29,6 +30,7 @@ export type Grant = {
 /** Mints an access token (and a refresh token when asked) and answers RFC 6749 §5.1 JSON, never cached. */
 export async function tokenResponse(services: Services, grant: Grant): Promise<Response> {
   const { config, tokens } = services;
+  annotate({ fingerprint: grant.fingerprint });
   const scope = formatScope(grant.scopes);
   const ttl = config.accessTokenTtlSeconds;
   const accessClaims = { sub: grant.fingerprint, client_id: grant.clientId, scope };

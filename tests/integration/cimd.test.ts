@@ -5,8 +5,10 @@
  * `clientMetadataUrl`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Reason } from '@/lib/observability/catalogue';
 import { KEY_A, startApp, type AppInstance } from '../support/app';
 import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
+import { eventsIn } from '../support/events';
 import { postForm, postMcp, rpcMessages } from '../support/http';
 import { authorizeParams, authorizeUrl, authorizeWithKey, exchangeCode, openConsent, pkcePair, type TokenBody } from '../support/oauth';
 import { MemoryOAuthProvider, runConnectorFlow } from '../support/sdkFlow';
@@ -54,7 +56,7 @@ async function authorizeStatus(app: AppInstance, clientId: string, redirectUri =
 }
 
 /** The refusal a CIMD client whose document is unusable gets, at authorize and at the token endpoint. */
-async function expectInvalidClient(app: AppInstance, clientId: string, logged: RegExp) {
+async function expectInvalidClient(app: AppInstance, clientId: string, logged: Reason) {
   const page = await authorizeStatus(app, clientId);
   expect(page.status).toBe(400);
   expect(page.headers.get('location')).toBeNull();
@@ -69,7 +71,9 @@ async function expectInvalidClient(app: AppInstance, clientId: string, logged: R
   const token = await postForm(`${app.url}/oauth/token`, { grant_type: 'authorization_code', code: 'x', code_verifier: 'y'.repeat(43), client_id: clientId, redirect_uri: LOOPBACK_CALLBACK });
   expect(token.status).toBe(401);
   expect(await token.json()).toMatchObject({ error: 'invalid_client' });
-  expect(app.output()).toMatch(logged);
+  // The `cimd` event says why (docs/observability.md), under the document's host.
+  const host = new URL(clientId).host;
+  expect(eventsIn(app.output()).some((e) => e.event === 'cimd' && e.reason === logged && e.redirect_host === host)).toBe(true);
 }
 
 async function whoami(app: AppInstance, accessToken: string) {
@@ -139,30 +143,30 @@ describe('a CIMD client', () => {
 });
 
 describe('adversarial CIMD documents', () => {
-  const cases: Array<[string, string, (self: string) => Parameters<typeof docs.routes.set>[1], RegExp]> = [
+  const cases: Array<[string, string, (self: string) => Parameters<typeof docs.routes.set>[1], Reason]> = [
     ['a redirect to a valid document', 'redirect', () => (_req, res) => {
       res.writeHead(302, { Location: `${docs.origin}/clients/agent.json` });
       res.end();
-    }, /answered a redirect \(302\)/],
+    }, 'cimd_unreachable'],
     ['64 KiB + 1 bytes', 'huge', () => (_req, res, self) => {
       const body = JSON.stringify({ ...documentFor(self), padding: '' });
       json(res, body.replace('"padding":""', `"padding":"${'x'.repeat(64 * 1024 + 1 - Buffer.byteLength(body))}"`));
-    }, /larger than 65536 bytes/],
+    }, 'cimd_too_large'],
     ['64 KiB + 1 bytes, chunked without a length', 'huge-chunked', () => (_req, res, self) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write(JSON.stringify(documentFor(self)).slice(0, -1));
       res.end(`,"padding":"${'x'.repeat(64 * 1024)}"}`);
-    }, /larger than 65536 bytes/],
-    ['a client_id that is not its URL', 'mismatch', () => (_req, res, self) => json(res, documentFor(self, { client_id: `${self}?other` })), /client_id in the document differs/],
-    ['token_endpoint_auth_method client_secret_basic', 'secret-basic', () => (_req, res, self) => json(res, documentFor(self, { token_endpoint_auth_method: 'client_secret_basic' })), /token_endpoint_auth_method is not none/],
-    ['token_endpoint_auth_method client_secret_post', 'secret-post', () => (_req, res, self) => json(res, documentFor(self, { token_endpoint_auth_method: 'client_secret_post' })), /token_endpoint_auth_method is not none/],
-    ['invalid JSON', 'invalid-json', () => (_req, res) => json(res, '{"client_id": '), /not valid JSON/],
+    }, 'cimd_too_large'],
+    ['a client_id that is not its URL', 'mismatch', () => (_req, res, self) => json(res, documentFor(self, { client_id: `${self}?other` })), 'cimd_invalid'],
+    ['token_endpoint_auth_method client_secret_basic', 'secret-basic', () => (_req, res, self) => json(res, documentFor(self, { token_endpoint_auth_method: 'client_secret_basic' })), 'cimd_invalid'],
+    ['token_endpoint_auth_method client_secret_post', 'secret-post', () => (_req, res, self) => json(res, documentFor(self, { token_endpoint_auth_method: 'client_secret_post' })), 'cimd_invalid'],
+    ['invalid JSON', 'invalid-json', () => (_req, res) => json(res, '{"client_id": '), 'cimd_invalid'],
     ['a non-JSON content type', 'text', () => (_req, res, self) => {
       const text = JSON.stringify(documentFor(self));
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end(text);
-    }, /content type is not application\/json/],
-    ['an error status', 'missing', () => (_req, res) => json(res, { error: 'gone' }, {}, 404), /answered status 404/],
+    }, 'cimd_invalid'],
+    ['an error status', 'missing', () => (_req, res) => json(res, { error: 'gone' }, {}, 404), 'cimd_unreachable'],
   ];
 
   // @req CIMD-FETCH-LIMITS
@@ -192,19 +196,19 @@ describe('adversarial CIMD documents', () => {
     expect(await res.json()).toMatchObject({ error: 'invalid_client' });
     expect(elapsed).toBeGreaterThanOrEqual(4900);
     expect(elapsed).toBeLessThan(7000);
-    expect(open.output()).toMatch(/timed out after 5000 ms/);
+    expect(eventsIn(open.output()).some((e) => e.event === 'cimd' && e.reason === 'cimd_timeout')).toBe(true);
   });
 
   // @req CIMD-SSRF
   it('refuses a document on a private address unless CIMD_ALLOW_PRIVATE_HOSTS=1', async () => {
     expect((await authorizeStatus(open, agentId())).status).toBe(303);
-    await expectInvalidClient(guarded, agentId(), /non-public address \(127\.0\.0\.1\)/);
+    await expectInvalidClient(guarded, agentId(), 'cimd_blocked_address');
   });
 
   // @req CIMD-SSRF
   it('refuses a DNS name that resolves to loopback unless CIMD_ALLOW_PRIVATE_HOSTS=1', async () => {
     const before = docs.hits.get('/clients/agent.json');
-    await expectInvalidClient(guarded, `https://localhost:${docs.port}/clients/agent.json`, /non-public address \((127\.0\.0\.1|::1)\)/);
+    await expectInvalidClient(guarded, `https://localhost:${docs.port}/clients/agent.json`, 'cimd_blocked_address');
     // Refused before connecting: the document server never saw the request.
     expect(docs.hits.get('/clients/agent.json')).toBe(before);
   });

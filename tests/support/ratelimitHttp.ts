@@ -29,8 +29,10 @@ export async function expectOAuthTooManyRequests(res: Response, limit: number): 
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   expect(res.headers.get('cache-control')).toBe('no-store');
   const body = (await res.json()) as Record<string, unknown>;
-  // RFC 6749 §5.2 shape: a registered code and a human-readable description, nothing else.
-  expect(Object.keys(body).sort()).toEqual(['error', 'error_description']);
+  // RFC 6749 §5.2 shape: a registered code and a human-readable description, plus the request id
+  // (docs/observability.md), nothing else.
+  expect(Object.keys(body).sort()).toEqual(['error', 'error_description', 'request_id']);
+  expect(body.request_id).toBe(res.headers.get('x-request-id'));
   expect(body.error).toBe('temporarily_unavailable');
   expect(typeof body.error_description).toBe('string');
 }

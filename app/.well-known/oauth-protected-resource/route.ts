@@ -1,11 +1,10 @@
 import { getConfig } from '@/lib/config';
 import { discoveryResponse, protectedResourceMetadata } from '@/lib/oauth/metadata';
 import { discoveryOptions } from '@/lib/http/cors';
+import { observe } from '@/lib/observability/context';
 
 export const dynamic = 'force-dynamic';
 
-export function GET(): Response {
-  return discoveryResponse(protectedResourceMetadata(getConfig()));
-}
+export const GET = observe(() => discoveryResponse(protectedResourceMetadata(getConfig())));
 
-export const OPTIONS = discoveryOptions;
+export const OPTIONS = observe(discoveryOptions);

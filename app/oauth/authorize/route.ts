@@ -1,12 +1,11 @@
 import { notAllowedExcept } from '@/lib/http/methods';
 import { handleAuthorizationRequest } from '@/lib/oauth/authorize';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export async function GET(request: Request): Promise<Response> {
-  return handleAuthorizationRequest(request, await getServices());
-}
+export const GET = observe(async (request: Request): Promise<Response> => handleAuthorizationRequest(request, await getServices()));
 
 const notAllowed = notAllowedExcept('GET');
 

@@ -1,17 +1,14 @@
 import { preflightResponse } from '@/lib/http/cors';
 import { notAllowedExcept } from '@/lib/http/methods';
 import { handleRegistrationRequest } from '@/lib/oauth/register';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export async function POST(request: Request): Promise<Response> {
-  return handleRegistrationRequest(request, await getServices());
-}
+export const POST = observe(async (request: Request): Promise<Response> => handleRegistrationRequest(request, await getServices()));
 
-export function OPTIONS(request: Request): Response {
-  return preflightResponse(request, ['POST', 'OPTIONS']);
-}
+export const OPTIONS = observe((request: Request) => preflightResponse(request, ['POST', 'OPTIONS']));
 
 const notAllowed = notAllowedExcept('POST');
 

@@ -1,12 +1,11 @@
-import { handleRevocationRequest } from '@/lib/oauth/revoke';
 import { notAllowedExcept } from '@/lib/http/methods';
+import { handleRevocationRequest } from '@/lib/oauth/revoke';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export async function POST(request: Request): Promise<Response> {
-  return handleRevocationRequest(request, await getServices());
-}
+export const POST = observe(async (request: Request): Promise<Response> => handleRevocationRequest(request, await getServices()));
 
 const notAllowed = notAllowedExcept('POST');
 

@@ -1,12 +1,11 @@
-import { handleTokenRequest } from '@/lib/oauth/token';
 import { notAllowedExcept } from '@/lib/http/methods';
+import { handleTokenRequest } from '@/lib/oauth/token';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export async function POST(request: Request): Promise<Response> {
-  return handleTokenRequest(request, await getServices());
-}
+export const POST = observe(async (request: Request): Promise<Response> => handleTokenRequest(request, await getServices()));
 
 const notAllowed = notAllowedExcept('POST');
 

@@ -14,7 +14,7 @@ import { tools as operatorTools } from '../../../tools';
 import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../../http/body';
 import { MCP_CORS_HEADERS } from '../../http/cors';
 import { jsonRpcErrorResponse } from '../../http/json';
-import { logUnexpected } from '../../http/log';
+import { emit } from '../../observability/log';
 import type { McpBackend } from '../backend';
 import type { Identity } from '../identity';
 import { createMcpServer } from '../server';
@@ -132,7 +132,7 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
         const response = legacy ? await serveLegacy(forwarded, identity, options) : await modern.fetch(forwarded, options);
         return withCors(response);
       } catch (error) {
-        logUnexpected('mcp', error);
+        emit('mcp', 'server_error', { fingerprint: identity.fingerprint }, error);
         return jsonRpcErrorResponse(500, -32603, 'Internal error.', MCP_CORS_HEADERS);
       }
     },

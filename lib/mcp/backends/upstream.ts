@@ -19,6 +19,7 @@ import type { Config, UpstreamSettings } from '../../config';
 import type { KeySource } from '../../keys';
 import { MCP_CORS_HEADERS } from '../../http/cors';
 import { jsonRpcErrorResponse } from '../../http/json';
+import { emit } from '../../observability/log';
 import { credentialFailureResponse } from '../authenticate';
 import type { BackendHealth, McpBackend } from '../backend';
 import type { Identity } from '../identity';
@@ -55,14 +56,9 @@ class BodyTooLarge extends Error {
   override name = 'BodyTooLarge';
 }
 
-function log(identity: Identity, what: string): void {
-  console.warn(`[mcp-upstream] ${what} (fingerprint ${identity.fingerprint})`);
-}
-
-/** The error code of a failed fetch (`ECONNREFUSED`, `ENOTFOUND`, …), never its message (it names the address). */
-function errorCode(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  return typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.name : 'unknown';
+/** One `upstream` event per failure, with the caller's fingerprint (never the key, never the upstream's address). */
+function report(identity: Identity, reason: 'upstream_unreachable' | 'upstream_timeout' | 'upstream_status' | 'upstream_dropped'): void {
+  emit('upstream', reason, { fingerprint: identity.fingerprint });
 }
 
 /** Counts a streamed request body and fails it past `MCP_BODY_LIMIT`, so nothing buffers it. */
@@ -147,8 +143,9 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
     lastReached = { reached, at: Date.now() };
   };
 
+  // The /mcp refusal's own event says the token's key is no good; the `upstream` event says who refused it.
   const refusedKey = () =>
-    credentialFailureResponse({ kind: 'invalid_token', description: 'The upstream server refused this API key.', credential: 'bearer' }, config);
+    credentialFailureResponse({ kind: 'invalid_token', description: 'The upstream server refused this API key.', credential: 'bearer', reason: 'key_revoked' }, config);
   const failure = (status: number, message: string) => jsonRpcErrorResponse(status, -32603, message, MCP_CORS_HEADERS);
   const badHeader = (name: string) => jsonRpcErrorResponse(400, -32600, `Invalid ${name} header: only printable ASCII is allowed.`, MCP_CORS_HEADERS);
 
@@ -183,7 +180,7 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
 
     const key = await source.keyFor(identity.fingerprint);
     // The key was removed between authentication and now: the same answer as a revoked token.
-    if (key === null) return credentialFailureResponse({ kind: 'invalid_token', description: 'The access token was revoked.', credential: 'bearer' }, config);
+    if (key === null) return credentialFailureResponse({ kind: 'invalid_token', description: 'The access token was revoked.', credential: 'bearer', reason: 'key_revoked' }, config);
     const headers = forwardedHeaders(request.headers, key);
     if (headers instanceof Response) return headers;
 
@@ -218,13 +215,13 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
       if (tooLarge) return bodyTooLargeResponse(MCP_CORS_HEADERS);
       if (controller.signal.reason === TIMED_OUT) {
         observe(false);
-        log(identity, `no response headers within ${settings.timeoutMs} ms`);
+        report(identity, 'upstream_timeout');
         return failure(504, 'The upstream MCP server did not answer in time.');
       }
       // Nobody reads this answer: the client went away, and the upstream request with it.
       if (request.signal.aborted) return new Response(null, { status: 499 });
       observe(false);
-      log(identity, `upstream unreachable (${errorCode(error)})`);
+      report(identity, 'upstream_unreachable');
       return failure(502, 'The upstream MCP server could not be reached.');
     } finally {
       clearTimeout(timer);
@@ -234,13 +231,13 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
     if (upstream.status === 401 || upstream.status === 403) {
       release();
       await upstream.body?.cancel().catch(() => {});
-      log(identity, `upstream refused the key (HTTP ${upstream.status})`);
+      report(identity, 'upstream_status');
       return refusedKey();
     }
     if (upstream.status >= 300 && upstream.status < 400) {
       release();
       await upstream.body?.cancel().catch(() => {});
-      log(identity, `upstream answered with a redirect (HTTP ${upstream.status}), not followed`);
+      report(identity, 'upstream_status');
       return failure(502, 'The upstream MCP server answered with a redirect, which the gateway does not follow.');
     }
 
@@ -255,7 +252,7 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
     }
     const dropped = () => {
       // A read that failed because the client went away is not the upstream's doing.
-      if (!controller.signal.aborted) log(identity, 'upstream connection dropped mid-stream; the client stream was ended');
+      if (!controller.signal.aborted) report(identity, 'upstream_dropped');
     };
     const relayed = relay(upstream.body, answer['content-type']?.startsWith('text/event-stream') ?? false, dropped, release);
     return new Response(relayed, { status: upstream.status, headers: answer });

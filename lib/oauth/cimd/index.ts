@@ -10,10 +10,22 @@ import { BoundedTtlCache, freshnessSeconds } from './cache';
 import { CimdDocumentError, validateCimdDocument, type CimdDocument } from './document';
 import { CimdFetchError, fetchCimdDocument } from './fetch';
 import { PINNED_CIMD_DOCUMENTS, PINNED_TTL_SECONDS } from './pinned';
+import type { Reason } from '../../observability/catalogue';
+import { emit, hostOf } from '../../observability/log';
 
 export { isCimdClientId, type CimdDocument } from './document';
 
-export type CimdResolution = { readonly ok: true; readonly document: CimdDocument } | { readonly ok: false; readonly reason: string };
+/** `reason` is the `cimd` event's code (`lib/observability/catalogue.ts`). */
+export type CimdResolution = { readonly ok: true; readonly document: CimdDocument } | { readonly ok: false; readonly reason: Reason };
+
+/** The event code of a fetch failure, from the fixed texts `fetch.ts` gives its `CimdFetchError`s. */
+function fetchFailureCode(reason: string): Reason {
+  if (reason.startsWith('timed out')) return 'cimd_timeout';
+  if (reason.startsWith('document larger than')) return 'cimd_too_large';
+  if (reason.startsWith('host resolves to a non-public address')) return 'cimd_blocked_address';
+  if (reason === 'document is not valid JSON' || reason === 'content type is not application/json' || reason === 'content is encoded') return 'cimd_invalid';
+  return 'cimd_unreachable';
+}
 
 const cache = new BoundedTtlCache<CimdDocument>();
 const inflight = new Map<string, Promise<CimdResolution>>();
@@ -25,17 +37,22 @@ async function fetchAndValidate(clientId: string, config: Pick<Config, 'dangerou
     cache.set(clientId, document, freshnessSeconds(fetched, Date.now()));
     return { ok: true, document };
   } catch (error) {
+    const fields = { client_kind: 'cimd', redirect_host: hostOf(clientId) } as const;
     if (error instanceof CimdFetchError) {
+      // The event names the document's host; the pinned copy, if any, still serves.
+      emit('cimd', fetchFailureCode(error.reason), fields);
       const pinned = PINNED_CIMD_DOCUMENTS[clientId];
       if (pinned !== undefined) {
-        console.warn(`[cimd] ${clientId}: live fetch failed (${error.reason}); using the pinned copy`);
         const document = validateCimdDocument(pinned, clientId);
         cache.set(clientId, document, PINNED_TTL_SECONDS);
         return { ok: true, document };
       }
-      return { ok: false, reason: `metadata document fetch failed: ${error.reason}` };
+      return { ok: false, reason: fetchFailureCode(error.reason) };
     }
-    if (error instanceof CimdDocumentError) return { ok: false, reason: `metadata document refused: ${error.reason}` };
+    if (error instanceof CimdDocumentError) {
+      emit('cimd', 'cimd_invalid', fields);
+      return { ok: false, reason: 'cimd_invalid' };
+    }
     throw error;
   }
 }

@@ -15,13 +15,14 @@ import { verifyCodeVerifier } from '../pkce';
 import { sameRedirectUri } from '../redirectUri';
 import { assertOurResource } from '../resource';
 import { SUPPORTED_SCOPES, type Scope } from '../scope';
+import type { Reason } from '../../observability/catalogue';
 import type { TokenRequest } from '../tokenRequest';
 import { tokenResponse } from '../tokenResponse';
 
 type AuthorizationCodeRequest = Extract<TokenRequest, { grant_type: 'authorization_code' }>;
 
 /** RFC 6749 §5.2: every problem with the grant itself is `invalid_grant`, with a generic text. */
-export function invalidGrant(reason: string, description = 'The authorization code is invalid, expired or already used.'): OAuthError {
+export function invalidGrant(reason: Reason, description = 'The authorization code is invalid, expired or already used.'): OAuthError {
   return new OAuthError('invalid_grant', description, { reason });
 }
 
@@ -35,7 +36,7 @@ async function verifyCode(code: string, services: Services): Promise<Claims<'cod
   try {
     return await services.tokens.verify('code', code);
   } catch (error) {
-    if (error instanceof TokenError) throw invalidGrant(`code ${error.reason}`);
+    if (error instanceof TokenError) throw invalidGrant(error.reason === 'expired' ? 'code_expired' : 'code_invalid');
     throw error;
   }
 }
@@ -44,25 +45,25 @@ async function verifyCode(code: string, services: Services): Promise<Claims<'cod
 export async function claimCodeOnce(claims: Claims<'code'>, services: Services): Promise<void> {
   const remaining = Math.max(1, claims.exp - services.tokens.nowSeconds() + CLOCK_TOLERANCE_SECONDS);
   const outcome = await services.singleUse.claim(`code:${claims.jti}`, remaining);
-  if (outcome === 'replayed') throw invalidGrant('code replayed');
-  if (outcome === 'unavailable') throw serviceUnavailable('single-use store unavailable');
+  if (outcome === 'replayed') throw invalidGrant('code_replayed');
+  if (outcome === 'unavailable') throw serviceUnavailable('redis_unavailable');
 }
 
 export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string | null): Promise<Response> {
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'authorization_code');
-  if (request.code_verifier === undefined) throw new OAuthError('invalid_request', 'The code_verifier parameter is required (PKCE).');
+  if (request.code_verifier === undefined) throw new OAuthError('invalid_request', 'The code_verifier parameter is required (PKCE).', { reason: 'pkce_required' });
   const resource = assertOurResource(request.resource, services.config);
 
   const claims = await verifyCode(request.code, services);
-  if (claims.client_id !== client.clientId) throw invalidGrant('code issued to another client');
+  if (claims.client_id !== client.clientId) throw invalidGrant('code_client_mismatch');
   // The policy was applied when the code was issued (any client kind); here only sameness counts.
   if (request.redirect_uri !== undefined && !sameRedirectUri(claims.redirect_uri, request.redirect_uri)) {
-    throw invalidGrant('redirect_uri differs from the authorization request');
+    throw invalidGrant('redirect_uri_mismatch');
   }
-  if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('PKCE verifier mismatch');
-  if (claims.resource !== resource) throw invalidGrant('resource differs from the authorization request');
-  if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key removed since consent');
+  if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('pkce_mismatch');
+  if (claims.resource !== resource) throw invalidGrant('resource_mismatch');
+  if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key_revoked');
   await claimCodeOnce(claims, services);
 
   // A client registered for refresh_token gets one whether or not it asked for offline_access:

@@ -2,6 +2,7 @@
  * `client_credentials` (RFC 6749 §4.4) for scripts: the pre-registered client (`OAUTH_CLIENT_ID`)
  * whose secret is an API key. claude.ai never uses this grant.
  */
+import { annotate } from '../../observability/context';
 import type { Services } from '../../services';
 import { OAuthError } from '../errors';
 import { countFailedAuth, lookAtFailedAuth } from '../../limits/refusals';
@@ -16,14 +17,17 @@ type ClientCredentialsRequest = Extract<TokenRequest, { grant_type: 'client_cred
 export async function clientCredentialsGrant(request: ClientCredentialsRequest, services: Services, ip: string | null): Promise<Response> {
   const { client } = request;
   if (client.method === 'none') {
-    throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', { reason: 'public client' });
+    throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', { reason: 'client_auth_method_mismatch' });
   }
+  if (client.clientId === services.config.oauthClientId) annotate({ client_kind: 'preregistered' });
   // Refused before the secret is looked at once this address has failed too often.
   await lookAtFailedAuth(services, ip);
   const fingerprint = client.clientId === services.config.oauthClientId ? await identifyPresentedKey(services, client.secret) : null;
   if (!fingerprint) {
     await countFailedAuth(services, ip);
-    throw new OAuthError('invalid_client', 'Client authentication failed.', { reason: 'unknown client id or API key' });
+    throw new OAuthError('invalid_client', 'Client authentication failed.', {
+      reason: client.clientId === services.config.oauthClientId ? 'api_key_invalid' : 'client_unknown',
+    });
   }
   // No refresh token for this grant (RFC 6749 §4.4.3), so `offline_access` is not granted.
   const scopes = parseScope(request.scope).filter((s) => s === 'mcp');

@@ -16,6 +16,7 @@
  * A refresh token that is dead for any reason gets `invalid_grant` and nothing else: clients
  * (claude.ai among them) then start a new authorization instead of looping.
  */
+import { emit } from '../../observability/log';
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
 import { assertClientMayUse, authenticateClient } from '../clients';
@@ -36,7 +37,7 @@ export async function verifyRefreshToken(token: string, services: Services): Pro
   try {
     return await services.tokens.verify('refresh', token);
   } catch (error) {
-    if (error instanceof TokenError) throw invalidGrant(`refresh token ${error.reason}`, DEAD);
+    if (error instanceof TokenError) throw invalidGrant(error.reason === 'expired' ? 'refresh_expired' : 'refresh_invalid', DEAD);
     throw error;
   }
 }
@@ -63,10 +64,10 @@ export async function refreshTokenGrant(request: RefreshTokenRequest, services: 
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'refresh_token');
   const claims = await verifyRefreshToken(request.refresh_token, services);
-  if (claims.client_id !== client.clientId) throw invalidGrant('refresh token issued to another client', DEAD);
-  if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key removed', DEAD);
+  if (claims.client_id !== client.clientId) throw invalidGrant('refresh_client_mismatch', DEAD);
+  if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key_revoked', DEAD);
   const resource = assertOurResource(request.resource, services.config);
-  if (claims.resource !== resource) throw invalidGrant('resource differs from the original grant', DEAD);
+  if (claims.resource !== resource) throw invalidGrant('resource_mismatch', DEAD);
 
   // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
   const original = scopesOf(claims.scope);
@@ -87,13 +88,16 @@ export async function refreshTokenGrant(request: RefreshTokenRequest, services: 
   });
   switch (spent.outcome) {
     case 'unavailable':
-      throw serviceUnavailable('refresh family store unavailable');
+      throw serviceUnavailable('redis_unavailable');
     case 'dead':
-      throw invalidGrant('refresh family revoked or killed by an earlier reuse', DEAD);
+      throw invalidGrant('family_revoked', DEAD);
     case 'reused':
-      throw invalidGrant('refresh token reused after the grace window: family killed', DEAD);
-    case 'first':
+      emit('refresh_reuse', 'reuse_detected', { fingerprint: claims.sub });
+      throw invalidGrant('reuse_detected', DEAD);
     case 'twin':
+      emit('refresh_twin', 'twin_served', { fingerprint: claims.sub });
+      break;
+    case 'first':
       break;
   }
 

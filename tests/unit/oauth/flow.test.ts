@@ -65,16 +65,16 @@ describe('resolveClient', () => {
       grantTypes: ['authorization_code', 'refresh_token'],
     });
     expect((await resolveClient('mcp', services)).client).toMatchObject({ kind: 'preregistered', authMethod: 'none' });
-    expect(await resolveClient('other', services)).toMatchObject({ client: null, reason: 'client id is not one of ours' });
+    expect(await resolveClient('other', services)).toMatchObject({ client: null, reason: 'client_unknown' });
     expect(await resolveClient(client.client_id + 'x', services)).toMatchObject({ client: null });
-    expect(await resolveClient('https://example.com/', services)).toMatchObject({ client: null, reason: 'client id is not a valid metadata document URL' });
+    expect(await resolveClient('https://example.com/', services)).toMatchObject({ client: null, reason: 'client_unknown' });
   });
 
   // @req CONN-INVALID-CLIENT
   it('does not resolve a registered id after AUTH_SECRET rotated without AUTH_SECRET_PREVIOUS', async () => {
     const client = await registered(await testServices());
     const rotated = await testServices({ AUTH_SECRET: 'c'.repeat(64) });
-    expect(await resolveClient(client.client_id, rotated)).toMatchObject({ client: null, reason: 'client id does not verify (invalid)' });
+    expect(await resolveClient(client.client_id, rotated)).toMatchObject({ client: null, reason: 'client_unknown' });
   });
 });
 

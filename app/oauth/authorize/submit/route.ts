@@ -1,12 +1,11 @@
 import { notAllowedExcept } from '@/lib/http/methods';
 import { handleConsentSubmission } from '@/lib/oauth/consent';
+import { observe } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export async function POST(request: Request): Promise<Response> {
-  return handleConsentSubmission(request, await getServices());
-}
+export const POST = observe(async (request: Request): Promise<Response> => handleConsentSubmission(request, await getServices()));
 
 const notAllowed = notAllowedExcept('POST');
 
