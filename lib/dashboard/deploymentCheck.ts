@@ -5,7 +5,7 @@
  * last step a connector takes (the user's consent) is the one thing it does not try.
  */
 
-/** claude.ai's registration request, exactly (DESIGN: "What the real clients do"). */
+/** claude.ai's registration request, exactly (docs/connector.md: what the real clients do). */
 export const CLAUDE_REGISTRATION = {
   redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
   token_endpoint_auth_method: 'client_secret_post',

@@ -15,7 +15,7 @@ export type EventFields = {
   /** The client's self-declared display name (registration `client_name` or CIMD document). */
   client_name?: string;
   redirect_host?: string;
-  /** First 16 hex chars of SHA-256 of the key (DESIGN promise 2). */
+  /** First 16 hex chars of SHA-256 of the key (SECURITY.md: the key goes nowhere but the upstream). */
   fingerprint?: string;
 };
 
