@@ -108,7 +108,7 @@ describe('an API-key MCP server behind the gateway', () => {
     expect(challenge).toContain('error_description="The upstream server refused this API key."');
     expect(challenge).toContain(`resource_metadata="${app.url}/.well-known/oauth-protected-resource/mcp"`);
     const body = await res.text();
-    expect(JSON.parse(body)).toEqual({ error: 'invalid_token', error_description: 'The upstream server refused this API key.' });
+    expect(JSON.parse(body)).toEqual({ error: 'invalid_token', error_description: 'The upstream server refused this API key.', request_id: res.headers.get('x-request-id') });
     expect(body).not.toContain('invalid API key');
     const refused = await fingerprintOf(KEY_UNKNOWN_UPSTREAM);
     expect(eventsIn(app.output()).some((e) => e.event === 'upstream' && e.reason === 'upstream_status' && e.fingerprint === refused)).toBe(true);
