@@ -13,10 +13,10 @@ import { randomHex } from './random';
 import { parseSafeRedirectUri } from './oauth/redirectUri';
 import packageJson from '../package.json';
 
-export const MIN_SECRET_BYTES = 32;
-export const MIN_API_KEY_LENGTH = 24;
-export const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
-export const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
+const MIN_SECRET_BYTES = 32;
+const MIN_API_KEY_LENGTH = 24;
+const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
+const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
 
 export type RateLimits = {
   /** Token requests per credential per minute. */

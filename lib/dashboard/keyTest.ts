@@ -21,8 +21,8 @@ export type StepId = (typeof KEY_TEST_STEPS)[number]['id'];
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
 /** The protocol revision the dashboard speaks; stateless servers answer it without a session. */
-export const PROTOCOL_VERSION = '2025-11-25';
-export const REQUEST_TIMEOUT_SECONDS = 15;
+const PROTOCOL_VERSION = '2025-11-25';
+const REQUEST_TIMEOUT_SECONDS = 15;
 const MAX_TOOL_PAGES = 20;
 
 export type ToolSummary = { readonly name: string; readonly title: string | null; readonly description: string };

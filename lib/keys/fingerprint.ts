@@ -4,7 +4,7 @@ import type { Identification } from './source';
 /** A key's public name: the first 16 hex characters of SHA-256(key). Never the key. */
 export type Fingerprint = string & { readonly __brand: 'Fingerprint' };
 
-export const FINGERPRINT_HEX = 16;
+const FINGERPRINT_HEX = 16;
 
 const encoder = new TextEncoder();
 
@@ -23,7 +23,7 @@ export async function fingerprintOf(key: string): Promise<Fingerprint> {
 }
 
 /** Presented values longer than this are refused unhashed: real keys are far shorter. */
-export const MAX_PRESENTED_KEY_LENGTH = 512;
+const MAX_PRESENTED_KEY_LENGTH = 512;
 
 /**
  * Looks a presented key up by its full SHA-256 in `byDigest`: the time taken does not depend on how

@@ -15,7 +15,7 @@ import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher,
 import type { LimitDecision } from './limiter';
 
 /** The share of a window's limit one lease takes. */
-export const LEASE_FRACTION = 0.05;
+const LEASE_FRACTION = 0.05;
 
 export function leaseBlock(limit: number): number {
   return Math.max(1, Math.floor(limit * LEASE_FRACTION));

@@ -32,7 +32,7 @@ export type CredentialFailure = { readonly reason: Reason } & (
 
 export type Verdict = { readonly ok: true; readonly identity: Identity } | { readonly ok: false; readonly failure: CredentialFailure };
 
-export const REQUIRED_SCOPE = 'mcp';
+const REQUIRED_SCOPE = 'mcp';
 
 const refused = (failure: CredentialFailure): Verdict => ({ ok: false, failure });
 
@@ -79,7 +79,7 @@ function quoted(value: string): string {
 }
 
 /** 503 with `Retry-After`: the key source or Redis could not answer. */
-export function mcpUnavailableResponse(): Response {
+function mcpUnavailableResponse(): Response {
   return jsonRpcErrorResponse(503, -32000, 'The service is temporarily unavailable; retry shortly.', {
     'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS),
     ...MCP_CORS_HEADERS,

@@ -4,7 +4,7 @@ import packageJson from '../../package.json';
 import type { Identity } from './identity';
 import type { Tool, ToolContext, ToolWrapper } from './tools';
 
-export const SERVER_INFO = { name: 'mcp-oauth-gateway', version: packageJson.version } as const;
+const SERVER_INFO = { name: 'mcp-oauth-gateway', version: packageJson.version } as const;
 
 const TOOL_FAILED: CallToolResult = {
   isError: true,

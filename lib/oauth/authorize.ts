@@ -17,7 +17,7 @@ import { isS256Challenge } from './pkce';
 import { assertOurResource } from './resource';
 import { formatScope, parseScope, type Scope } from './scope';
 
-export const MAX_STATE_LENGTH = 1024;
+const MAX_STATE_LENGTH = 1024;
 /** Where the validated request is shown to the user (React page, `app/oauth/authorize/consent/`). */
 export const CONSENT_PAGE_PATH = '/oauth/authorize/consent';
 export const CONSENT_SUBMIT_PATH = '/oauth/authorize/submit';
@@ -147,7 +147,7 @@ export function redirectResponse(location: string, status: 302 | 303 = 302): Res
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
@@ -195,7 +195,7 @@ export function prefersJson(request: Request): boolean {
  * page, or, for a caller that prefers JSON, the same refusal as RFC 6749 §5.2 JSON; neither ever
  * carries a `Location`.
  */
-export function authorizationErrorResponse(error: AuthorizationError, config: Pick<Config, 'issuer'>, json = false): Response {
+function authorizationErrorResponse(error: AuthorizationError, config: Pick<Config, 'issuer'>, json = false): Response {
   emit('authorize', reasonOf(error.error));
   if (error.delivery.mode === 'render') {
     // RFC 6749 §5.2 statuses: 401 for invalid_client, 400 for invalid_request.

@@ -28,7 +28,7 @@ import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
 import { identifyPresentedKey } from './keyChecks';
 import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
 
-export const CONSENT_BODY_LIMIT = 16 * 1024;
+const CONSENT_BODY_LIMIT = 16 * 1024;
 export const WRONG_KEY_MESSAGE = 'That API key is not valid. Check it and try again.';
 
 /** The outcome of a submission, before it is put on the wire for one transport or the other. */

@@ -48,7 +48,7 @@ export const KNOWN_CIMD_CLIENTS: Readonly<Record<string, string>> = {
 };
 
 /** Marks an alias inside a registered client id's redirect-URI list; never the start of a URI. */
-export const ALIAS_PREFIX = '~';
+const ALIAS_PREFIX = '~';
 
 const byUri = new Map<string, { alias: string; client: KnownClient }>();
 const byAlias = new Map<string, string>();

@@ -10,7 +10,7 @@ export function isS256Challenge(value: string): boolean {
   return CHALLENGE.test(value);
 }
 
-export function isCodeVerifier(value: string): boolean {
+function isCodeVerifier(value: string): boolean {
   return VERIFIER.test(value);
 }
 

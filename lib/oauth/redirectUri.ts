@@ -17,7 +17,7 @@ import type { Config } from '../config';
 import { isLoopbackHost } from '../http/loopback';
 import { knownClientOfRedirectUri } from './knownClients';
 
-export const MAX_REDIRECT_URI_LENGTH = 2000;
+const MAX_REDIRECT_URI_LENGTH = 2000;
 
 export type RedirectUriKind = 'known' | 'configured' | 'https' | 'loopback';
 export type CimdRedirectUriKind = 'known' | 'https' | 'loopback' | 'private-use';

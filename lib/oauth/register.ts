@@ -25,9 +25,9 @@ import { countAgainstLimit } from '../limits/refusals';
 import { compactRedirectUri } from './knownClients';
 import { classifyRedirectUri, withoutLoopbackPort } from './redirectUri';
 
-export const REGISTRATION_BODY_LIMIT = 16 * 1024;
-export const MAX_REDIRECT_URIS = 10;
-export const MAX_CLIENT_NAME_LENGTH = 100;
+const REGISTRATION_BODY_LIMIT = 16 * 1024;
+const MAX_REDIRECT_URIS = 10;
+const MAX_CLIENT_NAME_LENGTH = 100;
 
 const GRANTS = ['authorization_code', 'refresh_token'] as const;
 const AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic'] as const;
@@ -70,7 +70,7 @@ function parseRedirectUris(value: unknown, services: Services): string[] {
 }
 
 /** The redirect URIs as a client id stores them: aliases for known ones, loopback without port. */
-export function compactRedirectUris(uris: readonly string[]): string[] {
+function compactRedirectUris(uris: readonly string[]): string[] {
   return [...new Set(uris.map((uri) => withoutLoopbackPort(uri) ?? compactRedirectUri(uri)))];
 }
 

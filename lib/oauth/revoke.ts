@@ -33,7 +33,7 @@ export type RevocationRequest = {
  * kind is recognised by its own signature (RFC 7009 §2.1 lets the server search all kinds).
  * @see RFC 7009 §2.1
  */
-export async function parseRevocationRequest(request: Request): Promise<RevocationRequest> {
+async function parseRevocationRequest(request: Request): Promise<RevocationRequest> {
   if (mediaTypeOf(request) !== 'application/x-www-form-urlencoded') {
     throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');
   }

@@ -7,7 +7,7 @@
 export const MAX_TTL_SECONDS = 24 * 3600;
 /** RFC 9111 §4.2.2 heuristic freshness when the response names none. */
 export const DEFAULT_TTL_SECONDS = 300;
-export const MAX_ENTRIES = 256;
+const MAX_ENTRIES = 256;
 
 export type CacheHeaders = { readonly cacheControl: string | null; readonly expires: string | null; readonly date: string | null; readonly age: string | null };
 

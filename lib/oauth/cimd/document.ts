@@ -7,9 +7,9 @@
 import { classifyCimdRedirectUri } from '../redirectUri';
 
 /** The id rides in every code, consent and access token; real documents' URLs are under 100 characters. */
-export const MAX_CIMD_CLIENT_ID_LENGTH = 512;
-export const MAX_CIMD_NAME_LENGTH = 100;
-export const MAX_CIMD_REDIRECT_URIS = 20;
+const MAX_CIMD_CLIENT_ID_LENGTH = 512;
+const MAX_CIMD_NAME_LENGTH = 100;
+const MAX_CIMD_REDIRECT_URIS = 20;
 
 export type CimdGrant = 'authorization_code' | 'refresh_token';
 

@@ -14,9 +14,9 @@ import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { isPublicAddress } from './address';
 
-export const CIMD_TIMEOUT_MS = 5000;
+const CIMD_TIMEOUT_MS = 5000;
 /** Generous on purpose: a 5 KiB cap elsewhere refused claude.ai's real document. */
-export const CIMD_MAX_BYTES = 64 * 1024;
+const CIMD_MAX_BYTES = 64 * 1024;
 
 /** Why a document could not be fetched. `reason` is for the log: it names no secret. */
 export class CimdFetchError extends Error {

@@ -42,7 +42,7 @@ async function verifyCode(code: string, services: Services): Promise<Claims<'cod
 }
 
 /** Records the code as spent; refuses a replay, and a store that cannot answer (fail closed). */
-export async function claimCodeOnce(claims: Claims<'code'>, services: Services): Promise<void> {
+async function claimCodeOnce(claims: Claims<'code'>, services: Services): Promise<void> {
   const remaining = Math.max(1, claims.exp - services.tokens.nowSeconds() + CLOCK_TOLERANCE_SECONDS);
   const outcome = await services.singleUse.claim(`code:${claims.jti}`, remaining);
   if (outcome === 'replayed') throw invalidGrant('code_replayed');

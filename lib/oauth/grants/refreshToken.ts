@@ -33,7 +33,7 @@ type RefreshTokenRequest = Extract<TokenRequest, { grant_type: 'refresh_token' }
 const DEAD = 'The refresh token is invalid or expired.';
 
 /** Verifies a refresh token; `invalid_grant` when it does not. */
-export async function verifyRefreshToken(token: string, services: Services): Promise<Claims<'refresh'>> {
+async function verifyRefreshToken(token: string, services: Services): Promise<Claims<'refresh'>> {
   try {
     return await services.tokens.verify('refresh', token);
   } catch (error) {
