@@ -29,6 +29,13 @@ export type RedisClient = Redis;
 /** A keyed hash of `id` within `scope`: 32 hex characters. */
 export type IdHasher = (scope: string, id: string) => Promise<string>;
 
+/** What every Redis-backed store is built from. */
+export type RedisStoreOptions = {
+  readonly redis: RedisClient;
+  readonly hashId: IdHasher;
+  readonly timeoutMs?: number;
+};
+
 export function createRedisClient(settings: { readonly url: string; readonly token: string }, timeoutMs: number = REDIS_TIMEOUT_MS): RedisClient {
   return new Redis({
     url: settings.url,

@@ -11,7 +11,7 @@
  *
  * Neither a token, a family id nor a generation is stored in the clear (`createIdHasher`).
  */
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from '../redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type RedisStoreOptions } from '../redis';
 
 export type SpendRequest = {
   readonly family: string;
@@ -113,17 +113,11 @@ if left < tonumber(ARGV[2]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[
 return 1
 `;
 
-export type RedisRefreshFamiliesOptions = {
-  readonly redis: RedisClient;
-  readonly hashId: IdHasher;
-  readonly timeoutMs?: number;
-};
-
 /**
  * Keys `mcpgw:rf:dead:<hmac of family>` and `mcpgw:rf:spent:<hmac of family and generation>`;
  * values are times in seconds. `unavailable` when Redis fails or misses the deadline, never a throw.
  */
-export function createRedisRefreshFamilies(options: RedisRefreshFamiliesOptions): RefreshFamilies {
+export function createRedisRefreshFamilies(options: RedisStoreOptions): RefreshFamilies {
   const { redis, hashId } = options;
   const timeoutMs = options.timeoutMs ?? REDIS_TIMEOUT_MS;
   const spendScript = redis.createScript<number[]>(SPEND_SCRIPT);

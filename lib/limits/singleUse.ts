@@ -2,7 +2,7 @@
  * Single-use ids (authorization-code `jti`s): the only state besides rate-limit counters.
  * An id is remembered only until the thing it names would have expired anyway.
  */
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from '../redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type RedisStoreOptions } from '../redis';
 
 export type ClaimOutcome = 'first' | 'replayed' | 'unavailable';
 
@@ -29,17 +29,11 @@ export function createMemorySingleUseStore(now: () => number = Date.now): Single
   };
 }
 
-export type RedisSingleUseStoreOptions = {
-  readonly redis: RedisClient;
-  readonly hashId: IdHasher;
-  readonly timeoutMs?: number;
-};
-
 /**
  * `SET mcpgw:su:<hmac of id> 1 NX EX ttl`: atomic across instances. The value is a constant;
  * the id itself is never stored. `unavailable` when Redis fails or misses the deadline.
  */
-export function createRedisSingleUseStore(options: RedisSingleUseStoreOptions): SingleUseStore {
+export function createRedisSingleUseStore(options: RedisStoreOptions): SingleUseStore {
   const { redis, hashId } = options;
   const timeoutMs = options.timeoutMs ?? REDIS_TIMEOUT_MS;
   return {
