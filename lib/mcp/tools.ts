@@ -6,7 +6,7 @@
  *
  * Operators add tools in `tools/index.ts` at the repository root, not here.
  */
-import type { CallToolResult, LoggingLevel, McpServer, ServerContext } from '@modelcontextprotocol/server';
+import type { CallToolResult, LoggingLevel, McpServer, ServerContext, StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Identity } from './identity';
 
@@ -41,15 +41,38 @@ export type Tool = {
 
 export type ToolWrapper = (name: string, call: (context: ToolContext) => CallToolResult | Promise<CallToolResult>, sdk: ServerContext) => Promise<CallToolResult>;
 
+type JsonSchemaOptions = Parameters<StandardSchemaWithJSON['~standard']['jsonSchema']['input']>[0];
+
+/**
+ * `schema` with its JSON Schema converted once per process. The SDK converts a tool's schemas on
+ * every `tools/list` of every server it builds, and `/mcp` builds one server per request; the
+ * conversion is pure, so it is kept. Validation stays zod's own.
+ */
+function convertedOnce(schema: z.ZodObject): StandardSchemaWithJSON<Record<string, unknown>> {
+  const standard = schema['~standard'];
+  const converted = new Map<string, Record<string, unknown>>();
+  const once = (io: 'input' | 'output') => (options: JsonSchemaOptions) => {
+    const key = `${io} ${options.target}`;
+    let json = converted.get(key);
+    if (!json) {
+      json = standard.jsonSchema[io](options);
+      converted.set(key, json);
+    }
+    return json;
+  };
+  return { '~standard': { ...standard, jsonSchema: { input: once('input'), output: once('output') } } };
+}
+
 /** Keeps each tool's `run` typed by its own input schema. */
 export function defineTool<S extends z.ZodObject>(tool: ToolDefinition<S>): Tool {
+  const inputSchema = convertedOnce(tool.inputSchema);
+  const outputSchema = tool.outputSchema && convertedOnce(tool.outputSchema);
   return {
     name: tool.name,
     register(server, wrap) {
-      const inputSchema: z.ZodObject = tool.inputSchema;
       server.registerTool(
         tool.name,
-        { title: tool.title, description: tool.description, inputSchema, outputSchema: tool.outputSchema },
+        { title: tool.title, description: tool.description, inputSchema, outputSchema },
         // The SDK parses `args` with `inputSchema` before this runs, so they are `z.infer<S>`;
         // TypeScript cannot follow that through the SDK's generic schema type, hence the one cast.
         (args, sdk) => wrap(tool.name, (context) => tool.run(args as z.infer<S>, context), sdk),

@@ -154,3 +154,22 @@ describe('the tools backend', () => {
     await client.close();
   });
 });
+
+describe('defineTool', () => {
+  it('converts a tool\'s schemas to JSON Schema once per process, not once per request', async () => {
+    const input = z.object({ q: z.string() });
+    // Counts the conversions zod is asked for (the property is writable at run time).
+    const standard = input['~standard'] as { jsonSchema: { input: (options: unknown) => Record<string, unknown> } };
+    let conversions = 0;
+    const original = standard.jsonSchema.input;
+    standard.jsonSchema = { ...standard.jsonSchema, input: (options: unknown) => (conversions++, original(options)) };
+    const backend = createToolsBackend([defineTool({ name: 'search', description: 'd', inputSchema: input, run: () => ({ content: [] }) })]);
+    const list = async () =>
+      (await serveMcp(new Request(`${PUBLIC_URL}/mcp`, { method: 'POST', headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json', Accept: '*/*' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' }), await services, backend)).json();
+    const first = await list();
+    const second = await list();
+    expect(second).toEqual(first);
+    expect(first).toMatchObject({ result: { tools: [{ name: 'search', inputSchema: { type: 'object', properties: { q: { type: 'string' } } } }] } });
+    expect(conversions).toBe(1);
+  });
+});
