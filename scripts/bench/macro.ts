@@ -17,6 +17,7 @@ import { TWO_PASS_DIR } from './build';
 import { pidListeningOn, processName, rssBytes } from './rss';
 import { createSeedTokenStore } from './seed';
 import { refreshCase } from './cases';
+import { stopProcess } from '../../tests/support/processes';
 
 export type MacroOptions = { connections: number; durationSeconds: number; warmupSeconds: number };
 
@@ -136,13 +137,7 @@ async function startBaseline(app: AppInstance, redis: RedisStack): Promise<{ url
   await waitFor(async () => (await fetch(`${url}/none`, { method: 'POST', body: '{}' })).status === 404, 30_000, 'baseline server');
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
+    stop: () => stopProcess(child),
   };
 }
 
@@ -170,13 +165,7 @@ async function startTwoPass(): Promise<{ url: string; stop(): Promise<void> }> {
   await waitFor(async () => (await fetch(`${url}/floor`, { method: 'POST', body: '{}' })).status === 200, 30_000, 'two-pass floor');
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
+    stop: () => stopProcess(child),
   };
 }
 

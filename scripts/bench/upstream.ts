@@ -15,6 +15,7 @@ import { freePort, waitFor } from '../../tests/support/ports';
 import { startRedisStack } from '../../tests/support/redis';
 import { RAISED_LIMITS, type MacroOptions } from './macro';
 import { pidListeningOn, rssBytes } from './rss';
+import { stopProcess } from '../../tests/support/processes';
 
 export type UpstreamCase = { id: string; label: string; connections: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; total: number; unexpected: number };
 export type FirstEvent = { via: 'gateway' | 'direct'; samples: number; p50Ms: number; p99Ms: number };
@@ -38,13 +39,7 @@ async function startUpstream(): Promise<{ url: string; stop(): Promise<void> }> 
   await waitFor(async () => (await fetch(url, { method: 'POST', body: '{}' })).status === 401, 30_000, 'bench upstream server');
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
+    stop: () => stopProcess(child),
   };
 }
 

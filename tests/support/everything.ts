@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { freePort, waitFor } from './ports';
+import { stopProcess } from './processes';
 
 const require = createRequire(import.meta.url);
 
@@ -28,12 +29,6 @@ export async function startEverything(): Promise<EverythingServer> {
   return {
     url,
     output: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
+    stop: () => stopProcess(child),
   };
 }

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freePort, waitFor } from './ports';
+import { stopProcess } from './processes';
 
 
 export type RedisStack = {
@@ -25,15 +26,6 @@ export type RedisStack = {
 function bridgeScript(): string {
   // The package exports only its ESM entry, so its bin is located by path.
   return join(import.meta.dirname, '..', '..', 'node_modules', '@humanwhocodes', 'upstash-redis-server', 'dist', 'server.js');
-}
-
-function stopProcess(child: ChildProcess | null): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-  });
 }
 
 export async function startRedisStack(): Promise<RedisStack> {
