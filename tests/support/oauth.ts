@@ -3,14 +3,10 @@ import { expect } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { postForm } from './http';
 
-/** claude.ai's registration request, byte for byte. */
-export const CLAUDE_REGISTRATION = {
-  redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
-  token_endpoint_auth_method: 'client_secret_post',
-  grant_types: ['authorization_code', 'refresh_token'],
-  response_types: ['code'],
-  client_name: 'Claude',
-} as const;
+import { CLAUDE_REGISTRATION } from '@/lib/dashboard/deploymentCheck';
+
+/** claude.ai's registration request, byte for byte: the one the dashboard's deployment check sends. */
+export { CLAUDE_REGISTRATION };
 
 export const CLAUDE_CALLBACK = CLAUDE_REGISTRATION.redirect_uris[0];
 

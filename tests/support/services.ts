@@ -1,6 +1,7 @@
 /** Real services (real key source, real jose, real limiter) built from a test configuration. */
 import { loadConfig, type Config } from '@/lib/config';
 import { createServices, type Services } from '@/lib/services';
+import { createMemoryRateLimiter, type LimitName, type RateLimiter } from '@/lib/limits/limiter';
 import { createTokenService } from '@/lib/tokens';
 import { KEY_A, KEY_B, TEST_SECRET } from './app';
 
@@ -19,4 +20,19 @@ export async function withClock(services: Services, now: () => number): Promise<
   const { config } = services;
   const tokens = await createTokenService({ secret: config.authSecret, previousSecret: config.authSecretPrevious, issuer: config.issuer, resource: config.resource, now });
   return { ...services, tokens };
+}
+
+/**
+ * The real in-memory limiter for `services`, on a fixed clock (so no window boundary can fall
+ * inside a test), wrapped only to record each call as `count <limit>` or `look <limit>`.
+ */
+export function recordingLimiter(services: Services): { limiter: RateLimiter; calls: string[] } {
+  const calls: string[] = [];
+  const real = createMemoryRateLimiter(services.config.limits, () => 1_800_000_030_000);
+  const limiter: RateLimiter = {
+    backend: real.backend,
+    count: (name: LimitName, id: string) => (calls.push(`count ${name}`), real.count(name, id)),
+    look: (name: LimitName, id: string) => (calls.push(`look ${name}`), real.look(name, id)),
+  };
+  return { limiter, calls };
 }

@@ -6,14 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fingerprintOf, type KeySource } from '@/lib/keys';
-import { createMemoryRateLimiter, type LimitName, type RateLimiter } from '@/lib/limits/limiter';
 import { mcpGate } from '@/lib/mcp/gate';
 import { decideConsent } from '@/lib/oauth/consent';
 import { OAuthError } from '@/lib/oauth/errors';
 import { handleTokenRequest } from '@/lib/oauth/token';
 import type { Services } from '@/lib/services';
 import { KEY_A } from '../support/app';
-import { ISSUER, testServices } from '../support/services';
+import { ISSUER, recordingLimiter, testServices } from '../support/services';
 
 const WRONG = 'wrong_key_0123456789abcdefghij';
 
@@ -23,13 +22,7 @@ function unavailable(source: KeySource): KeySource {
 
 async function recorded(env: Record<string, string> = {}, keysDown = false) {
   const services = await testServices({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2', ...env });
-  const calls: string[] = [];
-  const real = createMemoryRateLimiter(services.config.limits, () => 1_800_000_030_000);
-  const limiter: RateLimiter = {
-    backend: real.backend,
-    count: (name: LimitName, id: string) => (calls.push(`count ${name}`), real.count(name, id)),
-    look: (name: LimitName, id: string) => (calls.push(`look ${name}`), real.look(name, id)),
-  };
+  const { limiter, calls } = recordingLimiter(services);
   const result: Services = { ...services, limiter, keys: keysDown ? unavailable(services.keys) : services.keys };
   return { services: result, calls };
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/config';
 import { fingerprintOf, type Fingerprint } from '@/lib/keys';
 import { mcpGate } from '@/lib/mcp/gate';
-import { createMemoryRateLimiter, type LimitName, type RateLimiter } from '@/lib/limits/limiter';
+import { recordingLimiter } from '../../support/services';
 import { createServices, type Services } from '@/lib/services';
 
 const KEY = 'unit_key_0123456789abcdefghijkl';
@@ -17,14 +17,7 @@ async function recordedServices(failedAuthPerMinute = 3) {
   const services = await createServices(
     loadConfig({ NODE_ENV: 'production', PUBLIC_URL, AUTH_SECRET: 'c'.repeat(64), MCP_API_KEYS: KEY, TRUST_PROXY_HEADERS: '1', RATE_LIMIT_FAILED_AUTH_PER_MINUTE: String(failedAuthPerMinute) }),
   );
-  const calls: string[] = [];
-  // The real in-memory limiter on a fixed clock, so no window boundary can fall inside a test.
-  const real = createMemoryRateLimiter(services.config.limits, () => 1_800_000_030_000);
-  const limiter: RateLimiter = {
-    backend: real.backend,
-    count: (name: LimitName, id: string) => (calls.push(`count ${name}`), real.count(name, id)),
-    look: (name: LimitName, id: string) => (calls.push(`look ${name}`), real.look(name, id)),
-  };
+  const { limiter, calls } = recordingLimiter(services);
   return { services: { ...services, limiter } satisfies Services, calls };
 }
 
