@@ -75,7 +75,9 @@ export function createLeasedLimiter(options: LeasedLimiterOptions): LeasedLimite
   }
 
   async function takeBlock(id: string, lease: Lease): Promise<'granted' | 'unavailable'> {
-    const key = `${KEY_PREFIX}:rl:mcp-lease:${await hashId('rl:mcp', id)}:${lease.window}`;
+    // The limit is part of the hashed name: instances configured with different limits (a rollout
+    // that changes it, or tests sharing one Redis) must not spend each other's blocks, whose sizes differ.
+    const key = `${KEY_PREFIX}:rl:mcp-lease:${await hashId('rl:mcp', `${limit}\0${id}`)}:${lease.window}`;
     const total = await withDeadline(() => redis.eval<[string, string], number>(LEASE_SCRIPT, [key], [String(block), String(windowMs)]), timeoutMs);
     if (total === UNAVAILABLE) return 'unavailable';
     // The block spans counts total - block + 1 … total; only those within the limit are ours.

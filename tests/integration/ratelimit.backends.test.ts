@@ -71,6 +71,20 @@ describe('createUpstashRateLimiter on a real Redis', () => {
   });
 });
 
+describe('the leased /mcp limit on a real Redis', () => {
+  // @req RL-MCP-LEASES
+  it('keeps instances with different limits apart: a large block taken by one does not use up the other', async () => {
+    await awaitRoomInWindow();
+    const redis = () => createRedisClient({ url: stack.restUrl, token: stack.restToken });
+    const generous = createUpstashRateLimiter({ redis: redis(), limits: { ...CONTRACT_LIMITS, mcpPerMinute: 100_000 }, hashId });
+    const strict = createUpstashRateLimiter({ redis: redis(), limits: CONTRACT_LIMITS, hashId });
+    // The generous instance leases a block of 5,000 for the fingerprint.
+    expect((await generous.count('mcp', 'shared-fingerprint')).outcome).toBe('allowed');
+    for (let i = 0; i < CONTRACT_LIMITS.mcpPerMinute; i++) expect((await strict.count('mcp', 'shared-fingerprint')).outcome).toBe('allowed');
+    expect((await strict.count('mcp', 'shared-fingerprint')).outcome).toBe('limited');
+  });
+});
+
 describe('createRedisSingleUseStore on a real Redis', () => {
   // @req RL-SINGLE-USE
   it('answers first once per id across clients, then replayed', async () => {
