@@ -14,16 +14,7 @@ import { loadConfig } from '@/lib/config';
 import { verifyMcpCredential } from '@/lib/mcp/authenticate';
 import { createServices } from '@/lib/services';
 import { createSeedTokenStore } from './seed';
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
-}
+import { readBody } from '../../tests/support/nodeHttp';
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

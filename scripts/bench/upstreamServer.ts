@@ -7,7 +7,8 @@
  *
  * Environment: BENCH_PORT, BENCH_KEYS (comma-separated keys accepted as `Authorization: Bearer`).
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
+import { readBody } from '../../tests/support/nodeHttp';
 
 const keys = new Set((process.env.BENCH_KEYS ?? '').split(',').filter(Boolean));
 const GAP_MS = Number(process.env.BENCH_STREAM_GAP_MS ?? 50);
@@ -17,16 +18,6 @@ const TOOLS = Array.from({ length: 10 }, (_, i) => ({
   description: `Benchmark tool number ${i}.`,
   inputSchema: { type: 'object', properties: { query: { type: 'string' } } },
 }));
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
-}
 
 const server = createServer(async (req, res) => {
   const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { fingerprintOf } from '@/lib/keys';
+import { closeServer, openConnections } from './nodeHttp';
 
 export type SeenRequest = { readonly method: string; readonly url: string; readonly headers: Readonly<Record<string, string | string[] | undefined>> };
 
@@ -134,11 +135,7 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
     url: `http://127.0.0.1:${address.port}/mcp`,
     seen,
     abandoned,
-    openConnections: () => new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    openConnections: () => openConnections(server),
+    stop: () => closeServer(server),
   };
 }

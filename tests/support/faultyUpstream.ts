@@ -5,6 +5,7 @@
  * and records exactly what arrived (method, request target, headers, body bytes).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, openConnections } from './nodeHttp';
 
 export type FaultMode =
   | { kind: 'echo' }
@@ -104,11 +105,7 @@ export async function startFaultyUpstream(keepAliveTimeoutMs = 1000): Promise<Fa
     },
     arrivals,
     abandoned,
-    openConnections: () => new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    openConnections: () => openConnections(server),
+    stop: () => closeServer(server),
   };
 }
