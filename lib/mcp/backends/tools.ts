@@ -16,6 +16,7 @@ import { MCP_CORS_HEADERS } from '../../http/cors';
 import { jsonRpcErrorResponse } from '../../http/json';
 import { emit } from '../../observability/log';
 import type { McpBackend } from '../backend';
+import { constantQuestion, createConstantAnswers } from './constantAnswers';
 import type { Identity } from '../identity';
 import { createMcpServer } from '../server';
 import { whoami, type Tool } from '../tools';
@@ -56,6 +57,7 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
   // The identity of each request in flight, keyed by the Request the SDK hands back to the
   // factory: typed end to end, nothing packed into the SDK's AuthInfo.
   const identities = new WeakMap<Request, Identity>();
+  const constantAnswers = createConstantAnswers();
 
   /**
    * The 2026-07-28 leg. 2025-era requests never reach it: `serve` routes them to `serveLegacy`
@@ -112,25 +114,28 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
         if (error instanceof BodyEncodingError) return jsonRpcErrorResponse(400, -32700, 'Parse error: body is not valid UTF-8.', MCP_CORS_HEADERS);
         throw error;
       }
-      const headers = new Headers(request.headers);
-      const accept = canonicalAccept(headers.get('accept'));
-      if (accept) headers.set('accept', accept);
-      // The stateless legacy leg must never see a session id it did not issue.
-      headers.delete('mcp-session-id');
-      const forwarded = new Request(request.url, { method: 'POST', headers, body, signal: request.signal });
-      identities.set(forwarded, identity);
-
       // The body is already read and size-checked; handing the SDK its parse spares a clone, a
       // second read and a second parse per request. Only a body the SDK would itself have parsed
       // to a value is passed, so an empty or malformed body still takes the SDK's own error path.
       const options: McpHandlerRequestOptions = parsedJson(body);
+      const accept = canonicalAccept(request.headers.get('accept')) ?? request.headers.get('accept');
+      const question = constantQuestion(request.headers, accept, options.parsedBody);
+      const replayed = question && constantAnswers.replay(question);
+      if (replayed) return withCors(replayed);
+
+      const headers = new Headers(request.headers);
+      if (accept !== null) headers.set('accept', accept);
+      // The stateless legacy leg must never see a session id it did not issue.
+      headers.delete('mcp-session-id');
+      const forwarded = new Request(request.url, { method: 'POST', headers, body, signal: request.signal });
+      identities.set(forwarded, identity);
       try {
         // The SDK handler answers a wrong Content-Type (415) before routing by era; so does this.
         const legacy =
           isJsonContentType(forwarded.headers.get('content-type')) &&
           (await isLegacyRequest(forwarded, options.parsedBody, { maxRequestBodySize: MCP_BODY_LIMIT }));
         const response = legacy ? await serveLegacy(forwarded, identity, options) : await modern.fetch(forwarded, options);
-        return withCors(response);
+        return withCors(question ? await constantAnswers.learn(question, response) : response);
       } catch (error) {
         emit('mcp', 'server_error', { fingerprint: identity.fingerprint }, error);
         return jsonRpcErrorResponse(500, -32603, 'Internal error.', MCP_CORS_HEADERS);
