@@ -261,11 +261,18 @@ describe('what a hostile client cannot push through', () => {
   });
 
   // @req UP-HEADER-ALLOWLIST
-  it('forwards a chunked body byte for byte and never a Connection: upgrade', async () => {
+  it('forwards a body byte for byte, sized when the client sized it, and never a Connection: upgrade', async () => {
     upstream.mode = { kind: 'echo' };
     const from = upstream.arrivals.length;
     const chunked = await rawPost(['Content-Type: application/json', 'Transfer-Encoding: chunked'], `10\r\n${PING.slice(0, 16)}\r\n${(PING.length - 16).toString(16)}\r\n${PING.slice(16)}\r\n0\r\n\r\n`);
     expect(chunked.status).toBe(200);
+    expect(upstream.arrivals.at(-1)!.body.toString()).toBe(PING);
+    expect(upstream.arrivals.at(-1)!.headers['transfer-encoding']).toBe('chunked');
+    // A sized body arrives sized, not chunked.
+    const sized = await rawPost(['Content-Type: application/json', `Content-Length: ${PING.length}`], PING);
+    expect(sized.status).toBe(200);
+    expect(upstream.arrivals.at(-1)!.headers['content-length']).toBe(String(PING.length));
+    expect(upstream.arrivals.at(-1)!.headers['transfer-encoding']).toBeUndefined();
     expect(upstream.arrivals.at(-1)!.body.toString()).toBe(PING);
 
     const upgrade = await rawPost(['Content-Type: application/json', 'Connection: Upgrade', 'Upgrade: websocket', `Content-Length: ${PING.length}`], PING);

@@ -189,6 +189,8 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
     if (method === 'POST' && request.body) {
       // A declared length is already enforced by the HTTP framing; only an unsized body is counted.
       body = declared !== null ? request.body : limitedBody(request.body, () => (tooLarge = true));
+      // The body still streams up, sized as the client sized it: some servers refuse a chunked POST.
+      if (declared !== null) headers['content-length'] = declared;
     }
 
     const controller = new AbortController();
