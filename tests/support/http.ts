@@ -49,20 +49,50 @@ export async function rpcMessages(res: Response): Promise<Array<Record<string, u
   return Array.isArray(parsed) ? parsed : [parsed];
 }
 
-/**
- * One POST on its own connection (no keep-alive pool), for answers a server gives before reading
- * the whole body; `chunked` sends the body without a Content-Length.
- */
-export function rawPost(url: string, headers: Record<string, string>, body: string, chunked: boolean): Promise<number> {
+const PIECE = 64 * 1024;
+
+/** The connection broke under a write: the server stopped reading, having answered or not. */
+function isBrokenPipe(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'EPIPE' || code === 'ECONNRESET';
+}
+
+function rawPostOnce(url: string, headers: Record<string, string>, body: Buffer, chunked: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, headers: chunked ? headers : { ...headers, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+    let answered = false;
+    const req = request(url, { method: 'POST', agent: false, headers: chunked ? headers : { ...headers, 'Content-Length': body.byteLength } }, (res) => {
+      answered = true;
       res.resume();
       resolve(res.statusCode ?? 0);
     });
-    req.on('error', reject);
-    if (chunked) {
-      req.write(body.slice(0, 1000));
-      req.end(body.slice(1000));
-    } else req.end(body);
+    req.on('error', (error) => (answered ? undefined : reject(error)));
+    void (async () => {
+      // In pieces, stopping at the answer: a server that refuses early need not read the rest.
+      for (let offset = 0; offset < body.byteLength && !answered && !req.destroyed; offset += PIECE) {
+        if (!req.write(body.subarray(offset, offset + PIECE))) {
+          await new Promise<void>((done) => {
+            req.once('drain', done);
+            req.once('close', done);
+          });
+        }
+      }
+      if (!req.destroyed) req.end();
+    })().catch((error: unknown) => (answered ? undefined : reject(error)));
   });
+}
+
+/**
+ * One POST on its own connection (no keep-alive pool), for answers a server gives before reading
+ * the whole body; `chunked` sends the body without a Content-Length. A server that answers early
+ * may close while the body is still being written, and the broken pipe can reach the client before
+ * the answer does (RFC 9112 §9.6): a connection that broke before any answer is tried once more.
+ */
+export async function rawPost(url: string, headers: Record<string, string>, body: string, chunked: boolean): Promise<number> {
+  const bytes = Buffer.from(body);
+  try {
+    return await rawPostOnce(url, headers, bytes, chunked);
+  } catch (error) {
+    if (!isBrokenPipe(error)) throw error;
+    return rawPostOnce(url, headers, bytes, chunked);
+  }
 }
