@@ -247,9 +247,15 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
     const rssAfterWarmup = rssBytes(pid);
     log(`RSS after warm-up ${mb(rssAfterWarmup)}`);
 
-    // The floor runs first and last; its two runs are averaged, so drift in the machine's load
-    // during the run shows up as their difference rather than as a bias in the ratios.
-    const order: Case[] = [...appCases, ...baselineCases, { ...appCases[0]!, id: 'floor-end', label: 'floor again (end of run)' }];
+    // Both floors run first and last; each one's two runs are averaged, so drift in the machine's
+    // load during the run shows up as their difference rather than as a bias in the ratios.
+    const twoPassCase = appCases.find((c) => c.id === 'two-pass-floor')!;
+    const order: Case[] = [
+      ...appCases,
+      ...baselineCases,
+      { ...appCases[0]!, id: 'floor-end', label: 'floor again (end of run)' },
+      { ...twoPassCase, id: 'two-pass-floor-end', label: 'two-pass floor again (end of run)' },
+    ];
     const cases: CaseResult[] = [];
     for (const c of order) {
       log(`measuring ${c.label} (${options.durationSeconds} s, ${options.connections} connections)`);

@@ -48,7 +48,8 @@ function floorRate(cases: CaseResult[]): number {
 }
 
 function twoPassRate(cases: CaseResult[]): number {
-  return cases.find((c) => c.id === 'two-pass-floor')?.requestsPerSecond ?? NaN;
+  const floors = cases.filter((c) => c.id === 'two-pass-floor' || c.id === 'two-pass-floor-end');
+  return floors.length === 0 ? NaN : floors.reduce((a, c) => a + c.requestsPerSecond, 0) / floors.length;
 }
 
 function macroTable(macro: MacroResult): string {
@@ -187,7 +188,7 @@ export async function main(argv: string[]): Promise<void> {
   const budgetRows = [...budget(macro, micro), ...(upstream ? upstreamBudget(upstream) : [])];
   const report = [
     '',
-    macro ? `Load: autocannon, ${CONNECTIONS} connections, ${durationSeconds} s per case after warm-up; ratio = req/s ÷ floor (mean of its two runs) for app cases, ÷ the bare JWT server for the baseline and store cases.` : '',
+    macro ? `Load: autocannon, ${CONNECTIONS} connections, ${durationSeconds} s per case after warm-up; ratio = req/s ÷ floor, and vs two-pass = req/s ÷ two-pass floor (each the mean of its first and last run), for app cases; ÷ the bare JWT server for the baseline and store cases.` : '',
     macro ? macroTable(macro) : '',
     macro ? `server RSS: start ${mb(macro.rss.startBytes)}, after warm-up ${mb(macro.rss.afterWarmupBytes)}, end ${mb(macro.rss.endBytes)} (pid ${macro.server.pid}: ${macro.server.process})` : '',
     '',
