@@ -4,7 +4,7 @@
  * Edge runtime never import it); elsewhere Web Crypto. Node's Web Crypto runs each HMAC as a
  * thread-pool job, which made it more than half the cost of verifying a token on the `/mcp` path.
  */
-import type * as NodeCrypto from 'node:crypto';
+import { nodeCrypto } from './nodeCrypto';
 
 export type Mac = {
   sign(data: Uint8Array): Promise<Uint8Array>;
@@ -12,19 +12,16 @@ export type Mac = {
   verify(data: Uint8Array, mac: Uint8Array): Promise<boolean>;
 };
 
-const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as
-  | typeof NodeCrypto
-  | undefined;
-
 export async function createMac(raw: Uint8Array): Promise<Mac> {
-  if (nodeCrypto) {
-    const key = nodeCrypto.createSecretKey(raw);
-    const sign = (data: Uint8Array) => new Uint8Array(nodeCrypto.createHmac('sha256', key).update(data).digest());
+  const node = nodeCrypto;
+  if (node) {
+    const key = node.createSecretKey(raw);
+    const sign = (data: Uint8Array) => new Uint8Array(node.createHmac('sha256', key).update(data).digest());
     return {
       sign: async (data) => sign(data),
       async verify(data, mac) {
         const expected = sign(data);
-        return mac.byteLength === expected.byteLength && nodeCrypto.timingSafeEqual(mac, expected);
+        return mac.byteLength === expected.byteLength && node.timingSafeEqual(mac, expected);
       },
     };
   }

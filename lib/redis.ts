@@ -13,6 +13,7 @@
 // `process` probing, so it runs in Edge middleware and Node route handlers alike.
 import { Redis } from '@upstash/redis/cloudflare';
 import { hex } from './encoding';
+import { createMac } from './hmac';
 import { countOnly, emit } from './observability/log';
 
 /** Every Redis operation answers within this or counts as unavailable (the issue allows ≤ 1 s). */
@@ -120,16 +121,10 @@ const HKDF_SALT = new TextEncoder().encode('mcp-oauth-gateway/redis-ids/v1');
  * not even the 2^32 IPv4 addresses. Rotating `AUTH_SECRET` starts every counter afresh.
  */
 export async function createIdHasher(secret: Uint8Array): Promise<IdHasher> {
-  const base = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveKey']);
-  const key = await crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: HKDF_SALT, info: new TextEncoder().encode('redis-ids') },
-    base,
-    { name: 'HMAC', hash: 'SHA-256', length: 256 },
-    false,
-    ['sign'],
-  );
-  return async (scope, id) => {
-    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${scope}\0${id}`)));
-    return hex(mac.subarray(0, 16));
-  };
+  const base = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveBits']);
+  // The same 256 bits Web Crypto's `deriveKey` would make into the HMAC key, so ids stay as they were.
+  const raw = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: HKDF_SALT, info: new TextEncoder().encode('redis-ids') }, base, 256);
+  const mac = await createMac(new Uint8Array(raw));
+  const encoder = new TextEncoder();
+  return async (scope, id) => hex((await mac.sign(encoder.encode(`${scope}\0${id}`))).subarray(0, 16));
 }

@@ -1,4 +1,5 @@
 import { hex } from '../encoding';
+import { nodeCrypto } from '../nodeCrypto';
 import type { Identification } from './source';
 
 /** A key's public name: the first 16 hex characters of SHA-256(key). Never the key. */
@@ -8,8 +9,9 @@ const FINGERPRINT_HEX = 16;
 
 const encoder = new TextEncoder();
 
-/** Lowercase hex SHA-256 of `value`'s UTF-8 bytes. */
+/** Lowercase hex SHA-256 of `value`'s UTF-8 bytes (Node's synchronous hash where it exists: see lib/nodeCrypto.ts). */
 export async function sha256Hex(value: string): Promise<string> {
+  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(value, 'utf8').digest('hex');
   return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value))));
 }
 
