@@ -9,16 +9,25 @@
  * reads it (`getCloneableBody` in next/dist/server/body-streams.js, `finalize()` not awaited), so
  * a large chunked body could reach the route mid-flow; a body without a length is therefore read
  * to its end here, within the limit, before the route runs.
+ *
+ * It also runs for the two React pages, only to give them a request id.
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { drainWithinLimit } from '@/lib/http/body';
 import { MCP_CORS_HEADERS } from '@/lib/http/cors';
 import { mcpGate } from '@/lib/mcp/gate';
 import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/wire';
-import { observe, requestIdForRoute } from '@/lib/observability/context';
+import { observe, requestIdForPage, requestIdForRoute } from '@/lib/observability/context';
+import { REQUEST_ID_HEADER } from '@/lib/observability/requestId';
 import { getServices } from '@/lib/services';
 
 export const middleware = observe(async (request: NextRequest): Promise<Response> => {
+  // The matcher's pages: React pages have no handler to wrap, so their request id is named here,
+  // on the response and for the page's own events (`inPageContext`).
+  if (request.nextUrl.pathname !== '/mcp') {
+    const { headers, requestId } = requestIdForPage(request);
+    return NextResponse.next({ request: { headers }, headers: { [REQUEST_ID_HEADER]: requestId } });
+  }
   const refused = await mcpGate(request, await getServices());
   if (refused) return refused;
   const declared = request.headers.get('content-length');
@@ -31,6 +40,6 @@ export const middleware = observe(async (request: NextRequest): Promise<Response
 }, { middleware: true });
 
 export const config = {
-  matcher: ['/mcp'],
+  matcher: ['/mcp', '/', '/oauth/authorize/consent'],
   runtime: 'nodejs',
 };

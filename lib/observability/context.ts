@@ -90,3 +90,25 @@ export function requestIdForRoute(request: Request): Headers | null {
   headers.set(REQUEST_ID_HEADER, context.requestId);
   return headers;
 }
+
+/**
+ * For a page behind the middleware (React pages have no route handler to wrap): the request
+ * headers that name the request's id, and the id itself for the response's `X-Request-Id`.
+ */
+export function requestIdForPage(request: Request): { readonly headers: Headers; readonly requestId: string } {
+  const requestId = storage.getStore()?.requestId ?? requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
+  const headers = new Headers(request.headers);
+  headers.set(REQUEST_ID_HEADER, requestId);
+  return { headers, requestId };
+}
+
+/**
+ * Runs a page's own work in a request context under the id its request carries (the one the
+ * middleware named with `requestIdForPage`), so the events it emits carry the response's id.
+ */
+export function inPageContext<T>(headers: { get(name: string): string | null }, work: () => Promise<T>): Promise<T> {
+  const incoming = headers.get(REQUEST_ID_HEADER);
+  const requestId = requestIdFrom(incoming);
+  const context: RequestContext = { requestId, generated: requestId !== incoming, startedAt: performance.now(), middleware: false, fields: {}, emitted: false };
+  return storage.run(context, work);
+}

@@ -19,7 +19,20 @@ import { createSeedTokenStore } from './seed';
 import { refreshCase } from './cases';
 import { stopProcess } from '../../tests/support/processes';
 
-export type MacroOptions = { connections: number; durationSeconds: number; warmupSeconds: number };
+export type MacroOptions = {
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  /** Interleaved rounds of the target cases after the main run (0: none), and seconds per case in each. */
+  rounds?: number;
+  roundSeconds?: number;
+};
+
+/** The cases the round's ratio targets compare, measured again in interleaved rounds. */
+export const INTERLEAVED_CASES = ['floor', 'two-pass-floor', 'ping-bearer', 'tools-list-bearer', 'ping-api-key'] as const;
+
+/** One interleaved round: req/s per case id, and answers that were not the expected status. */
+export type InterleavedRound = { readonly rates: Record<string, number>; readonly unexpected: number };
 
 export type CaseResult = {
   id: string;
@@ -49,6 +62,7 @@ export type MacroResult = {
   server: { pid: number | null; process: string | null; redisBackend: string };
   rss: { startBytes: number | null; afterWarmupBytes: number | null; endBytes: number | null };
   cases: CaseResult[];
+  rounds: InterleavedRound[];
 };
 
 type Case = {
@@ -266,11 +280,31 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
     }
     const rssEnd = rssBytes(pid);
     log(`RSS at end ${mb(rssEnd)}`);
+
+    // The machine's speed drifts during a run (the floor has moved by 40% between its first and
+    // last run), which biases a ratio between cases measured minutes apart. The target ratios are
+    // measured again in short interleaved rounds, each in a rotated order, so each ratio compares
+    // cases measured seconds apart; main.ts reports the median over rounds.
+    const rounds: InterleavedRound[] = [];
+    const interleaved = INTERLEAVED_CASES.map((id) => appCases.find((c) => c.id === id)!);
+    for (let r = 0; r < (options.rounds ?? 0); r++) {
+      log(`interleaved round ${r + 1}/${options.rounds}: ${options.roundSeconds} s per case`);
+      const rates: Record<string, number> = {};
+      let unexpected = 0;
+      for (let i = 0; i < interleaved.length; i++) {
+        const c = interleaved[(i + r) % interleaved.length]!;
+        const result = summarize(c, await drive(urlOf(c), c, options.connections, options.roundSeconds ?? 2), null, 0);
+        rates[c.id] = result.requestsPerSecond;
+        unexpected += result.unexpected;
+      }
+      rounds.push({ rates, unexpected });
+    }
     return {
       options,
       server: { pid, process: processName(pid), redisBackend: 'redis-server behind the Upstash REST protocol' },
       rss: { startBytes: rssStart, afterWarmupBytes: rssAfterWarmup, endBytes: rssEnd },
       cases,
+      rounds,
     };
   } finally {
     await baseline?.stop();

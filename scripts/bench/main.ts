@@ -4,6 +4,7 @@
  *
  *   --quick            2 s per case (a smoke run of the harness, not for the record)
  *   --duration <s>     seconds per measured case (default 8)
+ *   --rounds <n>       interleaved rounds of the target cases after the main run (default 4, 2 s per case)
  *   --no-micro         skip the micro-benchmarks
  *   --no-macro         skip the load test (and the build)
  *   --no-upstream      skip the proxied cases (the gateway in front of an upstream MCP server)
@@ -16,7 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../tests/support/app';
 import { buildIfNeeded } from './build';
-import { mb, runMacro, type CaseResult, type MacroResult } from './macro';
+import { INTERLEAVED_CASES, mb, runMacro, type CaseResult, type MacroResult } from './macro';
 import { runMicro, type MicroResult } from './micro';
 import { runUpstreamMacro, type UpstreamResult } from './upstream';
 
@@ -78,6 +79,27 @@ function macroTable(macro: MacroResult): string {
   );
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Each target case's ratio to both floors in every interleaved round, and the median. */
+function roundsTable(macro: MacroResult): string {
+  const label = (id: string) => macro.cases.find((c) => c.id === id)?.label ?? id;
+  const rows: string[][] = [];
+  for (const id of INTERLEAVED_CASES.filter((c) => c !== 'floor' && c !== 'two-pass-floor')) {
+    for (const reference of ['floor', 'two-pass-floor'] as const) {
+      const ratios = macro.rounds.map((r) => r.rates[id]! / r.rates[reference]!);
+      rows.push([`${label(id)} ÷ ${reference === 'floor' ? 'floor' : 'two-pass floor'}`, ...ratios.map((x) => `${x.toFixed(2)}x`), `${median(ratios).toFixed(2)}x`]);
+    }
+  }
+  rows.push(['two-pass floor ÷ floor', ...macro.rounds.map((r) => `${(r.rates['two-pass-floor']! / r.rates.floor!).toFixed(2)}x`), `${median(macro.rounds.map((r) => r.rates['two-pass-floor']! / r.rates.floor!)).toFixed(2)}x`]);
+  rows.push(['floor req/s', ...macro.rounds.map((r) => r.rates.floor!.toFixed(0)), '']);
+  return table(['interleaved rounds', ...macro.rounds.map((_, i) => `round ${i + 1}`), 'median'], rows);
+}
+
 function microTable(micro: MicroResult[]): string {
   return table(
     ['micro-benchmark (per call)', 'p50 µs', 'p99 µs', 'samples'],
@@ -119,16 +141,20 @@ function upstreamBudget(result: UpstreamResult): Budget[] {
 function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[] {
   const out: Budget[] = [];
   if (macro) {
-    const floor = floorRate(macro.cases);
-    const twoPass = twoPassRate(macro.cases);
-    const ping = macro.cases.find((c) => c.id === 'ping-bearer')!;
-    const tools = macro.cases.find((c) => c.id === 'tools-list-bearer')!;
-    for (const c of [ping, tools]) {
-      const ratio = c.requestsPerSecond / floor;
-      out.push({ check: `${c.label} vs floor (req/s)`, target: '>= 0.45x', measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.45 });
+    // The target ratios: the median over the interleaved rounds when they ran, else the main run's.
+    const rounds = macro.rounds.length;
+    const from = rounds > 0 ? `median of ${rounds} interleaved rounds` : 'main run';
+    const ratioOf = (id: string, reference: 'floor' | 'two-pass-floor'): number =>
+      rounds > 0
+        ? median(macro.rounds.map((r) => r.rates[id]! / r.rates[reference]!))
+        : macro.cases.find((c) => c.id === id)!.requestsPerSecond / (reference === 'floor' ? floorRate(macro.cases) : twoPassRate(macro.cases));
+    for (const id of ['ping-bearer', 'tools-list-bearer']) {
+      const ratio = ratioOf(id, 'floor');
+      const label = macro.cases.find((c) => c.id === id)!.label;
+      out.push({ check: `${label} vs floor (req/s, ${from})`, target: '>= 0.45x', measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.45 });
     }
-    const vsTwoPass = ping.requestsPerSecond / twoPass;
-    out.push({ check: 'authenticated ping vs two-pass floor (req/s)', target: '>= 0.80x', measured: `${vsTwoPass.toFixed(2)}x`, met: vsTwoPass >= 0.8 });
+    const vsTwoPass = ratioOf('ping-bearer', 'two-pass-floor');
+    out.push({ check: `authenticated ping vs two-pass floor (req/s, ${from})`, target: '>= 0.80x', measured: `${vsTwoPass.toFixed(2)}x`, met: vsTwoPass >= 0.8 });
     const mcpCases = macro.cases.filter((c) => c.target === 'app' && c.path === '/mcp');
     const mostRedis = Math.max(...mcpCases.map((c) => c.redisCallsPerRequest));
     out.push({ check: 'Redis round trips per /mcp request (worst case)', target: '<= 1', measured: mostRedis.toFixed(3), met: mostRedis <= 1 });
@@ -137,7 +163,7 @@ function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[
       const spread = c.p99Ms / Math.max(c.p50Ms, 1);
       out.push({ check: `${c.label}: p99 / p50`, target: '<= 3x', measured: `${spread.toFixed(1)}x (${c.p99Ms} / ${c.p50Ms} ms)`, met: spread <= 3 });
     }
-    const unexpected = authenticated.reduce((a, c) => a + c.non2xx + c.errors + c.timeouts, 0);
+    const unexpected = authenticated.reduce((a, c) => a + c.non2xx + c.errors + c.timeouts, 0) + macro.rounds.reduce((a, r) => a + r.unexpected, 0);
     out.push({ check: 'non-2xx/errors on authenticated cases', target: '0', measured: String(unexpected), met: unexpected === 0 });
     const { afterWarmupBytes: before, endBytes: after } = macro.rss;
     const growth = before && after ? (after - before) / before : null;
@@ -177,7 +203,8 @@ export async function main(argv: string[]): Promise<void> {
 
   let macro: MacroResult | null = null;
   let upstream: UpstreamResult | null = null;
-  const loadOptions = { connections: CONNECTIONS, durationSeconds, warmupSeconds: quick ? 1 : 4 };
+  const rounds = Number(argValue(argv, '--rounds') ?? (quick ? 1 : 4));
+  const loadOptions = { connections: CONNECTIONS, durationSeconds, warmupSeconds: quick ? 1 : 4, rounds, roundSeconds: quick ? 1 : 2 };
   if (!argv.includes('--no-macro') || upstreamOnly) buildIfNeeded(ROOT, log);
   if (!argv.includes('--no-macro') && !upstreamOnly) {
     buildIfNeeded(ROOT, log, 'two-pass');
@@ -191,6 +218,8 @@ export async function main(argv: string[]): Promise<void> {
     macro ? `Load: autocannon, ${CONNECTIONS} connections, ${durationSeconds} s per case after warm-up; ratio = req/s ÷ floor, and vs two-pass = req/s ÷ two-pass floor (each the mean of its first and last run), for app cases; ÷ the bare JWT server for the baseline and store cases.` : '',
     macro ? macroTable(macro) : '',
     macro ? `server RSS: start ${mb(macro.rss.startBytes)}, after warm-up ${mb(macro.rss.afterWarmupBytes)}, end ${mb(macro.rss.endBytes)} (pid ${macro.server.pid}: ${macro.server.process})` : '',
+    macro && macro.rounds.length > 0 ? `\nThe target ratios again, in ${macro.rounds.length} interleaved rounds after the main run (${loadOptions.roundSeconds} s per case, each round in a rotated order, so each ratio compares cases measured seconds apart):` : '',
+    macro && macro.rounds.length > 0 ? roundsTable(macro) : '',
     '',
     upstream ? `Proxied: the gateway (MCP_UPSTREAM_URL) in front of a bare node:http MCP server, vs that server called directly; ${CONNECTIONS}-connection throughput as a ratio to the gateway's in-process ping in the same run.` : '',
     upstream ? upstreamTable(upstream) : '',

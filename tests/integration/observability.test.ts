@@ -524,6 +524,20 @@ describe('request ids', () => {
   });
 
   // @req OBS-REQUEST-ID
+  it('puts the request id on the React pages, and on the events the consent page emits', async () => {
+    const dashboard = await send(app, '/');
+    expect(dashboard.res.status).toBe(200);
+    expect(dashboard.res.headers.get('x-request-id')).toBe(dashboard.rid);
+    const named = await fetch(`${app.url}/`);
+    expect(named.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // Opened directly with a client document the page may not fetch: the page refuses it and logs why.
+    const url = new URL(authorizeUrl(app.url, authorizeParams(app.url, 'https://127.0.0.2/consent-page/client.json', CLAUDE_CALLBACK, pkcePair().challenge)));
+    const consent = await send(app, `/oauth/authorize/consent${url.search}`);
+    expect(await consent.res.text()).toContain('This authorization request cannot be completed');
+    await expectEvent(app, consent, 'cimd', 'cimd_blocked_address', { client_kind: 'cimd', redirect_host: '127.0.0.2' });
+  });
+
+  // @req OBS-REQUEST-ID
   it('puts the request id on every API route and in every kind of error body', async () => {
     const paths = ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-authorization-server', '/api/health', '/oauth/authorize'];
     for (const path of paths) expect((await send(app, path)).res.headers.get('x-request-id'), path).toMatch(/^t-/);

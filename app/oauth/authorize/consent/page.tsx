@@ -4,9 +4,11 @@
  * shown here. Headers (no-store, no framing, no referrer) come from next.config.ts.
  */
 import type { Metadata } from 'next';
+import { headers } from 'next/headers';
 import { AuthorizationError, CONSENT_SUBMIT_PATH, issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';
 import { WRONG_KEY_MESSAGE } from '@/lib/oauth/consent';
 import { consentView } from '@/lib/oauth/consentView';
+import { inPageContext } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
 import { ConsentForm } from './ConsentForm';
 
@@ -30,6 +32,11 @@ const SCOPE_TEXT: Record<string, string> = {
 };
 
 export default async function ConsentPage({ searchParams }: { searchParams: SearchParams }) {
+  // Its events (a refused request, a client document that failed) carry the response's request id.
+  return inPageContext(await headers(), () => renderConsent(searchParams));
+}
+
+async function renderConsent(searchParams: SearchParams) {
   const services = await getServices();
   const params = toParams(await searchParams);
   let request;
