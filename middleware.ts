@@ -21,10 +21,17 @@ import { observe, requestIdForPage, requestIdForRoute } from '@/lib/observabilit
 import { REQUEST_ID_HEADER } from '@/lib/observability/requestId';
 import { getServices } from '@/lib/services';
 
+const PAGES: ReadonlySet<string> = new Set(['/', '/oauth/authorize/consent']);
+
+function isPage(pathname: string): boolean {
+  return PAGES.has(pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname);
+}
+
 export const middleware = observe(async (request: NextRequest): Promise<Response> => {
   // The matcher's pages: React pages have no handler to wrap, so their request id is named here,
-  // on the response and for the page's own events (`inPageContext`).
-  if (request.nextUrl.pathname !== '/mcp') {
+  // on the response and for the page's own events (`inPageContext`). Only they skip the gate:
+  // every other path the matcher lets in (`/mcp/`, other spellings) is gated as `/mcp`.
+  if (isPage(request.nextUrl.pathname)) {
     const { headers, requestId } = requestIdForPage(request);
     return NextResponse.next({ request: { headers }, headers: { [REQUEST_ID_HEADER]: requestId } });
   }
