@@ -59,6 +59,12 @@ function stamped(response: Response, requestId: string): Response {
   }
 }
 
+/** A new request's context, under the incoming id when it is well-formed. */
+function freshContext(incoming: string | null, middleware: boolean): RequestContext {
+  const requestId = requestIdFrom(incoming);
+  return { requestId, generated: requestId !== incoming, startedAt: performance.now(), middleware, fields: {}, emitted: false };
+}
+
 /**
  * Wraps a route handler (or, with `{ middleware: true }`, the middleware): runs it inside a fresh
  * request context and puts `X-Request-Id` on its response. A middleware pass-through
@@ -70,11 +76,9 @@ export function observe<R extends Request>(
 ): (request: R) => Promise<Response> {
   const middleware = options.middleware === true;
   return async (request) => {
-    const incoming = request.headers.get(REQUEST_ID_HEADER);
-    const requestId = requestIdFrom(incoming);
-    const context: RequestContext = { requestId, generated: requestId !== incoming, startedAt: performance.now(), middleware, fields: {}, emitted: false };
+    const context = freshContext(request.headers.get(REQUEST_ID_HEADER), middleware);
     const response = await storage.run(context, () => handler(request));
-    return response.headers.has('x-middleware-next') ? response : stamped(response, requestId);
+    return response.headers.has('x-middleware-next') ? response : stamped(response, context.requestId);
   };
 }
 
@@ -107,8 +111,5 @@ export function requestIdForPage(request: Request): { readonly headers: Headers;
  * middleware named with `requestIdForPage`), so the events it emits carry the response's id.
  */
 export function inPageContext<T>(headers: { get(name: string): string | null }, work: () => Promise<T>): Promise<T> {
-  const incoming = headers.get(REQUEST_ID_HEADER);
-  const requestId = requestIdFrom(incoming);
-  const context: RequestContext = { requestId, generated: requestId !== incoming, startedAt: performance.now(), middleware: false, fields: {}, emitted: false };
-  return storage.run(context, work);
+  return storage.run(freshContext(headers.get(REQUEST_ID_HEADER), false), work);
 }
