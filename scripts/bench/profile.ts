@@ -1,7 +1,10 @@
 /**
  * CPU profile of the production server under one load case, to find what dominates:
  *
- *   node scripts/bench/load.mjs scripts/bench/profile.ts [ping|tools|floor|apikey|refresh] [seconds]
+ *   node scripts/bench/load.mjs scripts/bench/profile.ts [ping|tools|floor|apikey|refresh|proxied] [seconds]
+ *
+ * `proxied` profiles the gateway with `MCP_UPSTREAM_URL` set, in front of the bench's upstream
+ * server (its own process, not in the profile), driven with `tools/list`.
  *
  * Starts `next start` with `--cpu-prof` and, as `npm run bench` does, a real redis-server behind the
  * Upstash REST protocol with raised limits (so the middleware's limiter call is in the profile),
@@ -21,6 +24,7 @@ import { startRedisStack } from '../../tests/support/redis';
 import { pidListeningOn, rssBytes } from './rss';
 import { mb, RAISED_LIMITS } from './macro';
 import { loadCase, refreshCase } from './cases';
+import { startUpstream } from './upstream';
 
 type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
 type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
@@ -71,6 +75,7 @@ export async function main(argv: string[]): Promise<void> {
   // NODE_OPTIONS may not carry --cpu-prof, so this starts `next start` itself.
   const port = await freePort();
   const redis = await startRedisStack();
+  const upstream = which === 'proxied' ? await startUpstream() : null;
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -79,6 +84,7 @@ export async function main(argv: string[]): Promise<void> {
     UPSTASH_REDIS_REST_URL: redis.restUrl,
     UPSTASH_REDIS_REST_TOKEN: redis.restToken,
     ...RAISED_LIMITS,
+    ...(upstream ? { MCP_UPSTREAM_URL: upstream.url } : {}),
   };
   const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
   const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: ROOT, env, stdio: 'inherit' });
@@ -89,7 +95,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const token = await clientCredentialsToken(app.url, KEY_A);
     // Refresh: one fresh token per request, minted up front (more than 16 connections can spend).
-    const c = which === 'refresh' ? await refreshCase(app.url, env, seconds * 3000) : loadCase(which, token);
+    const c = which === 'refresh' ? await refreshCase(app.url, env, seconds * 3000) : loadCase(which === 'proxied' ? 'tools' : which, token);
     await redis.command('CONFIG', 'RESETSTAT');
     const rss: string[] = [mb(rssBytes(pid))];
     let requests = 0;
@@ -113,6 +119,7 @@ export async function main(argv: string[]): Promise<void> {
   } finally {
     child.kill('SIGINT');
     await exited;
+    await upstream?.stop();
     await redis.stop();
   }
   const profiles = readdirSync(dir)

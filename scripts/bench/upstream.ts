@@ -28,7 +28,8 @@ const STREAM_CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call'
 
 type Drive = { id: string; label: string; url: string; headers: Record<string, string>; body: string; connections: number };
 
-async function startUpstream(): Promise<{ url: string; stop(): Promise<void> }> {
+/** The bench's upstream MCP server (`upstreamServer.ts`) in its own process; `url` is its `/mcp`. */
+export async function startUpstream(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/upstreamServer.ts'], {
     cwd: ROOT,
