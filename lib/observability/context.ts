@@ -90,8 +90,12 @@ export function observe<R extends Request>(
 export function requestIdForRoute(request: Request): Headers | null {
   const context = storage.getStore();
   if (!context || !context.generated || !context.emitted) return null;
+  return headersNaming(request, context.requestId);
+}
+
+function headersNaming(request: Request, requestId: string): Headers {
   const headers = new Headers(request.headers);
-  headers.set(REQUEST_ID_HEADER, context.requestId);
+  headers.set(REQUEST_ID_HEADER, requestId);
   return headers;
 }
 
@@ -100,10 +104,10 @@ export function requestIdForRoute(request: Request): Headers | null {
  * headers that name the request's id, and the id itself for the response's `X-Request-Id`.
  */
 export function requestIdForPage(request: Request): { readonly headers: Headers; readonly requestId: string } {
-  const requestId = storage.getStore()?.requestId ?? requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
-  const headers = new Headers(request.headers);
-  headers.set(REQUEST_ID_HEADER, requestId);
-  return { headers, requestId };
+  const context = storage.getStore();
+  // The middleware runs inside `observe`, which made the context; anything else is a wiring bug.
+  if (!context) throw new TypeError('requestIdForPage called outside observe()');
+  return { headers: headersNaming(request, context.requestId), requestId: context.requestId };
 }
 
 /**

@@ -24,8 +24,8 @@ type ReplayableId = string | number;
 /** What identifies one learned answer, and the id to answer with. */
 export type ConstantQuestion = { readonly key: string; readonly id: ReplayableId };
 
+/** A learned 200 answer. */
 type LearnedAnswer = {
-  readonly status: number;
   readonly headers: readonly (readonly [string, string])[];
   /** The body's bytes before and after the serialised id. */
   readonly before: string;
@@ -75,9 +75,9 @@ export type ConstantAnswers = {
 export function createConstantAnswers(): ConstantAnswers {
   const learned = new Map<string, LearnedAnswer>();
 
-  function keep(question: ConstantQuestion, status: number, headers: Headers, text: string): void {
-    if (status !== 200 || learned.size >= MAX_ANSWERS) return;
-    if (!headers.get('content-type')?.startsWith('application/json')) return;
+  /** Keeps a 200 JSON answer's `text` when re-serialising reproduces it with any id. */
+  function keep(question: ConstantQuestion, headers: Headers, text: string): void {
+    if (learned.size >= MAX_ANSWERS) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -92,7 +92,6 @@ export function createConstantAnswers(): ConstantAnswers {
     const at = template.indexOf(mark);
     if (at < 0 || template.indexOf(mark, at + 1) >= 0) return;
     learned.set(question.key, {
-      status,
       // The length differs with the id; the runtime sets it for each replayed body.
       headers: [...headers].filter(([name]) => name !== 'content-length'),
       before: template.slice(0, at),
@@ -105,12 +104,12 @@ export function createConstantAnswers(): ConstantAnswers {
       const answer = learned.get(question.key);
       if (!answer) return null;
       const body = answer.before + JSON.stringify(question.id) + answer.after;
-      return new Response(body, { status: answer.status, headers: answer.headers as [string, string][] });
+      return new Response(body, { status: 200, headers: answer.headers as [string, string][] });
     },
     async learn(question, response) {
-      if (response.body === null || !response.headers.get('content-type')?.startsWith('application/json')) return response;
+      if (response.status !== 200 || response.body === null || !response.headers.get('content-type')?.startsWith('application/json')) return response;
       const text = await response.text();
-      keep(question, response.status, response.headers, text);
+      keep(question, response.headers, text);
       return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
     },
   };
