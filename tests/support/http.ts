@@ -50,6 +50,8 @@ export async function rpcMessages(res: Response): Promise<Array<Record<string, u
 }
 
 const PIECE = 64 * 1024;
+/** How long the headers go alone, so an answer given on them alone arrives before any body. */
+const HEADERS_ALONE_MS = 200;
 
 /** The connection broke under a write: the server stopped reading, having answered or not. */
 function isBrokenPipe(error: unknown): boolean {
@@ -67,7 +69,12 @@ function rawPostOnce(url: string, headers: Record<string, string>, body: Buffer,
     });
     req.on('error', (error) => (answered ? undefined : reject(error)));
     void (async () => {
-      // In pieces, stopping at the answer: a server that refuses early need not read the rest.
+      // Headers first: a server that refuses by Content-Length answers before any body byte, and
+      // a body written into a connection it is closing would race its answer.
+      req.flushHeaders();
+      await new Promise((done) => setTimeout(done, HEADERS_ALONE_MS));
+      // Then in pieces, reading between them and stopping at the answer: a server that refuses
+      // part-way (a counted chunked body) need not read the rest.
       for (let offset = 0; offset < body.byteLength && !answered && !req.destroyed; offset += PIECE) {
         if (!req.write(body.subarray(offset, offset + PIECE))) {
           await new Promise<void>((done) => {
@@ -75,8 +82,10 @@ function rawPostOnce(url: string, headers: Record<string, string>, body: Buffer,
             req.once('close', done);
           });
         }
+        await new Promise((done) => setImmediate(done));
       }
-      if (!req.destroyed) req.end();
+      if (answered) req.destroy();
+      else if (!req.destroyed) req.end();
     })().catch((error: unknown) => (answered ? undefined : reject(error)));
   });
 }
