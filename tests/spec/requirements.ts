@@ -38,7 +38,6 @@ export const requirements = {
   'MCP-REBINDING': { clause: 'MCP security best practices', behaviour: 'a loopback PUBLIC_URL refuses other Host headers' },
   'MCP-SECOND-WALL': { clause: 'docs/architecture.md: Promise 6, CVE-2025-29927', behaviour: 'the route verifies again; headers never change the identity' },
   'MCP-CLIENT-ERAS': { clause: 'MCP 2025-11-25 and 2026-07-28', behaviour: 'the official client works over initialize and server/discover' },
-  'MCP-CONSTANT-ANSWERS': { clause: 'docs/performance.md', behaviour: 'ping and argument-free tools/list are answered byte for byte as the SDK answers them (learned from it once per process, replayed with the caller\'s id); any other request reaches the SDK' },
   'MCP-TOOL-ERRORS': { clause: 'README.md', behaviour: 'a throwing tool becomes an error result without internal detail' },
   'DASH-CONNECT': { clause: 'docs/dashboard.md', behaviour: 'connector URL, Claude Code command and curl example are built from PUBLIC_URL, selectable and copyable' },
   'DASH-KEY-TEST': { clause: 'docs/dashboard.md, docs/architecture.md: Flow 4', behaviour: 'Test your key runs client_credentials, initialize and tools/list, showing fingerprint, expiry and tools' },

@@ -16,7 +16,6 @@ import { MCP_CORS_HEADERS } from '../../http/cors';
 import { jsonRpcErrorResponse } from '../../http/json';
 import { emit } from '../../observability/log';
 import type { McpBackend } from '../backend';
-import { constantQuestion, createConstantAnswers } from './constantAnswers';
 import type { Identity } from '../identity';
 import { createMcpServer } from '../server';
 import { whoami, type Tool } from '../tools';
@@ -57,7 +56,6 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
   // The identity of each request in flight, keyed by the Request the SDK hands back to the
   // factory: typed end to end, nothing packed into the SDK's AuthInfo.
   const identities = new WeakMap<Request, Identity>();
-  const constantAnswers = createConstantAnswers();
 
   /**
    * The 2026-07-28 leg. 2025-era requests never reach it: `serve` routes them to `serveLegacy`
@@ -119,9 +117,6 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
       // to a value is passed, so an empty or malformed body still takes the SDK's own error path.
       const options: McpHandlerRequestOptions = parsedJson(body);
       const accept = canonicalAccept(request.headers.get('accept')) ?? request.headers.get('accept');
-      const question = constantQuestion(request.headers, accept, options.parsedBody);
-      const replayed = question && constantAnswers.replay(question);
-      if (replayed) return withCors(replayed);
 
       const headers = new Headers(request.headers);
       if (accept !== null) headers.set('accept', accept);
@@ -135,7 +130,7 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
           isJsonContentType(forwarded.headers.get('content-type')) &&
           (await isLegacyRequest(forwarded, options.parsedBody, { maxRequestBodySize: MCP_BODY_LIMIT }));
         const response = legacy ? await serveLegacy(forwarded, identity, options) : await modern.fetch(forwarded, options);
-        return withCors(question ? await constantAnswers.learn(question, response) : response);
+        return withCors(response);
       } catch (error) {
         emit('mcp', 'server_error', { fingerprint: identity.fingerprint }, error);
         return jsonRpcErrorResponse(500, -32603, 'Internal error.', MCP_CORS_HEADERS);
