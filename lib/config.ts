@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { isLoopbackHost } from './http/loopback';
-import { randomHex } from './random';
+import { randomHex } from './crypto/random';
 import { parseSafeRedirectUri } from './oauth/redirectUri';
 import packageJson from '../package.json';
 

@@ -12,8 +12,9 @@
 // The Web-API-only build (named for Cloudflare): the same client, without the Node entry's
 // `process` probing, so it runs in Edge middleware and Node route handlers alike.
 import { Redis } from '@upstash/redis/cloudflare';
-import { hex } from './encoding';
-import { createMac } from './hmac';
+import { hex } from './crypto/encoding';
+import { hkdf } from './crypto/hkdf';
+import { createMac } from './crypto/mac';
 import { countOnly, emit } from './observability/log';
 
 /** Every Redis operation answers within this or counts as unavailable (the issue allows ≤ 1 s). */
@@ -113,7 +114,6 @@ export async function withDeadline<T>(operation: () => Promise<T>, timeoutMs: nu
   }
 }
 
-const HKDF_SALT = new TextEncoder().encode('mcp-oauth-gateway/redis-ids/v1');
 
 /**
  * HMAC-SHA-256 keyed by a key derived from `AUTH_SECRET` (HKDF, its own salt and info), so ids
@@ -121,10 +121,8 @@ const HKDF_SALT = new TextEncoder().encode('mcp-oauth-gateway/redis-ids/v1');
  * not even the 2^32 IPv4 addresses. Rotating `AUTH_SECRET` starts every counter afresh.
  */
 export async function createIdHasher(secret: Uint8Array): Promise<IdHasher> {
-  const base = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveBits']);
   // The same 256 bits Web Crypto's `deriveKey` would make into the HMAC key, so ids stay as they were.
-  const raw = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: HKDF_SALT, info: new TextEncoder().encode('redis-ids') }, base, 256);
-  const mac = await createMac(new Uint8Array(raw));
+  const mac = await createMac(await hkdf(secret, 'mcp-oauth-gateway/redis-ids/v1', 'redis-ids', 32));
   const encoder = new TextEncoder();
   return async (scope, id) => hex((await mac.sign(encoder.encode(`${scope}\0${id}`))).subarray(0, 16));
 }

@@ -2,7 +2,7 @@
  * Reading the server's answers in the browser: `Retry-After`, JSON-RPC messages that arrive as JSON
  * or as an SSE stream, and the unverified claims of an access token. Pure functions over Web APIs.
  */
-import { base64UrlDecode } from '../encoding';
+import { base64UrlDecode } from '../crypto/encoding';
 
 /**
  * Seconds to wait from a `Retry-After` value (delay-seconds or an HTTP-date), or `null` when the

@@ -1,4 +1,5 @@
-import { fingerprintOfDigest, identifyByDigest, type Fingerprint } from './fingerprint';
+import { identifyByDigest } from './byDigest';
+import { fingerprintOfDigest, type Fingerprint } from './fingerprint';
 import type { KeySource } from './source';
 
 /**

@@ -9,7 +9,8 @@
  * A fingerprint is the first 16 hex characters of SHA-256(key). Token subjects are opaque to
  * everything but the key source.
  */
-export { fingerprintOf, sha256Hex, type Fingerprint } from './fingerprint';
+export { sha256Hex } from '../crypto/sha256';
+export { fingerprintOf, type Fingerprint } from './fingerprint';
 export { createListKeySource } from './list';
 export { createDigestKeySource } from './digests';
 export type { Activity, Identification, KeySource } from './source';

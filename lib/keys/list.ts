@@ -1,5 +1,6 @@
 import { createDigestKeySource } from './digests';
-import { fingerprintOfDigest, sha256Hex } from './fingerprint';
+import { sha256Hex } from '../crypto/sha256';
+import { fingerprintOfDigest } from './fingerprint';
 import type { KeySource } from './source';
 
 /**

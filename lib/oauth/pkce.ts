@@ -1,5 +1,5 @@
 /** PKCE with S256 only (RFC 7636; OAuth 2.1 §4.1.1 forbids `plain` where S256 is possible). */
-import { base64UrlEncode } from '../encoding';
+import { base64UrlEncode } from '../crypto/encoding';
 
 /** RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is always 43 characters. */
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;

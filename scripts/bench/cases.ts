@@ -4,7 +4,7 @@ import { form } from '../../tests/support/http';
 import { tokenServiceFor } from '../../tests/support/mint';
 import { CLAUDE_REGISTRATION } from '../../tests/support/oauth';
 import { fingerprintOf, type Fingerprint } from '@/lib/keys';
-import { randomBase64Url } from '@/lib/random';
+import { randomBase64Url } from '@/lib/crypto/random';
 
 export type LoadCase = {
   path: string;

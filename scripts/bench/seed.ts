@@ -8,7 +8,7 @@
  */
 import { Redis } from '@upstash/redis';
 import type { Fingerprint, KeySource } from '@/lib/keys';
-import { randomBase64Url } from '@/lib/random';
+import { randomBase64Url } from '@/lib/crypto/random';
 
 export type SeedRecord = { sub: Fingerprint; client_id: string; scope: string; exp: number };
 

@@ -4,7 +4,7 @@
  * grant passes its clock; only expiry needs real time to pass for Redis (`advance`).
  */
 import { expect, it } from 'vitest';
-import { randomHex } from '../../lib/random';
+import { randomHex } from '../../lib/crypto/random';
 import type { RefreshFamilies, SpendRequest } from '../../lib/limits/refreshFamilies';
 
 export type FamiliesSubject = {

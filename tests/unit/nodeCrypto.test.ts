@@ -10,7 +10,7 @@ async function withoutNodeCrypto() {
   (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
   vi.resetModules();
   try {
-    const [{ nodeCrypto }, { sha256Hex }, { createMac }] = await Promise.all([import('@/lib/nodeCrypto'), import('@/lib/keys/fingerprint'), import('@/lib/hmac')]);
+    const [{ nodeCrypto }, { sha256Hex }, { createMac }] = await Promise.all([import('@/lib/crypto/nodeCrypto'), import('@/lib/crypto/sha256'), import('@/lib/crypto/mac')]);
     return { nodeCrypto, sha256Hex, createMac };
   } finally {
     process.getBuiltinModule = original;
@@ -23,7 +23,7 @@ describe('hashes on the request path: Node\'s synchronous crypto, Web Crypto els
   // @req KEY-FINGERPRINT
   it('gives the same SHA-256 and HMAC on both paths', async () => {
     vi.resetModules();
-    const node = { ...(await import('@/lib/nodeCrypto')), ...(await import('@/lib/keys/fingerprint')), ...(await import('@/lib/hmac')) };
+    const node = { ...(await import('@/lib/crypto/nodeCrypto')), ...(await import('@/lib/crypto/sha256')), ...(await import('@/lib/crypto/mac')) };
     const web = await withoutNodeCrypto();
     expect(node.nodeCrypto).toBeDefined();
     expect(web.nodeCrypto).toBeUndefined();

@@ -7,7 +7,7 @@
  */
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
-import { randomBase64Url } from '../../random';
+import { randomBase64Url } from '../../crypto/random';
 import { isKeyActive } from '../keyChecks';
 import { assertClientMayUse, authenticateClient } from '../clients';
 import { OAuthError, serviceUnavailable } from '../errors';
