@@ -8,9 +8,9 @@
  * the setting; development fills the gaps (see `developmentDefaults`).
  */
 import { z } from 'zod';
-import { isLoopbackHost } from './http/loopback';
+import { isLoopbackHost } from './url/loopback';
 import { randomHex } from './crypto/random';
-import { parseSafeRedirectUri } from './oauth/redirectUri';
+import { parseSafeRedirectUri } from './url/safeRedirectUri';
 import packageJson from '../package.json';
 
 const MIN_SECRET_BYTES = 32;
@@ -65,7 +65,7 @@ export type Config = {
   readonly refreshTokenTtlSeconds: number;
   /**
    * A refresh token presented again within this many seconds of its first use gets the first
-   * answer again, byte for byte (a twin); later, the reuse kills its family (`lib/limits/refreshFamilies.ts`).
+   * answer again, byte for byte (a twin); later, the reuse kills its family (`lib/oauth/state/refreshFamilies.ts`).
    */
   readonly refreshReuseGraceSeconds: number;
   readonly limits: RateLimits;

@@ -6,10 +6,11 @@
 import { getConfig, type Config, type KeySettings } from './config';
 import { createDigestKeySource, createListKeySource, type KeySource } from './keys';
 import { createTokenService, type TokenService } from './tokens';
-import { createMemoryRateLimiter, createUpstashRateLimiter, type RateLimiter } from './limits/limiter';
+import type { RateLimiter } from './limits/decision';
+import { createMemoryRateLimiter, createUpstashRateLimiter } from './limits/limiter';
 import { createIdHasher, createRedisClient } from './redis';
-import { createMemorySingleUseStore, createRedisSingleUseStore, type SingleUseStore } from './limits/singleUse';
-import { createMemoryRefreshFamilies, createRedisRefreshFamilies, type RefreshFamilies } from './limits/refreshFamilies';
+import { createMemorySingleUseStore, createRedisSingleUseStore, type SingleUseStore } from './oauth/state/singleUse';
+import { createMemoryRefreshFamilies, createRedisRefreshFamilies, type RefreshFamilies } from './oauth/state/refreshFamilies';
 
 export type Services = {
   readonly config: Config;

@@ -1,4 +1,4 @@
-import type { LimitDecision } from './limiter';
+import type { LimitDecision } from './decision';
 
 /** `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) for a decision that has counts. */
 export function rateLimitHeaders(decision: LimitDecision, now: number = Date.now()): Record<string, string> {

@@ -12,7 +12,7 @@
  * the configured limit (tested in tests/integration/ratelimit.leases.test.ts).
  */
 import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from '../redis';
-import type { LimitDecision } from './limiter';
+import type { LimitDecision } from './decision';
 
 /** The share of a window's limit one lease takes. */
 const LEASE_FRACTION = 0.05;

@@ -1,5 +1,5 @@
 /**
- * Rate limiting: one interface, a decision out; callers build the 429 (see `lib/limits/refusals.ts` and `lib/mcp/authenticate.ts`).
+ * Rate limiting: one interface, a decision out; callers build the 429 (see `lib/oauth/rateLimits.ts` and `lib/mcp/authenticate.ts`).
  *
  * Both backends count in fixed one-minute windows aligned to the epoch minute, so a `limited`
  * decision's `Retry-After` is exact: the first request after it passes. (A sliding window would
@@ -10,25 +10,9 @@
 import { Ratelimit } from '@upstash/ratelimit';
 import type { RateLimits } from '../config';
 import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from '../redis';
+import { LIMIT_NAMES, type LimitDecision, type LimitName, type RateLimiter } from './decision';
 import { createLeasedLimiter } from './leases';
 
-export type LimitName = 'token' | 'failedAuth' | 'register' | 'mcp';
-
-export const LIMIT_NAMES: readonly LimitName[] = ['token', 'failedAuth', 'register', 'mcp'];
-
-export type LimitDecision =
-  | { readonly outcome: 'allowed'; readonly limit: number; readonly remaining: number; readonly resetAt: number }
-  | { readonly outcome: 'limited'; readonly limit: number; readonly remaining: 0; readonly resetAt: number; readonly retryAfterSeconds: number }
-  /** The backing store could not answer in time; the caller decides (503, or let through). */
-  | { readonly outcome: 'unavailable' };
-
-export interface RateLimiter {
-  readonly backend: 'upstash' | 'memory';
-  /** Counts one hit of `id` (already a hash or fingerprint, never a secret) against `name`. */
-  count(name: LimitName, id: string): Promise<LimitDecision>;
-  /** The decision a hit would get, without counting one (to refuse before verifying a secret). */
-  look(name: LimitName, id: string): Promise<LimitDecision>;
-}
 
 export const WINDOW_MS = 60_000;
 

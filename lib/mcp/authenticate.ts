@@ -11,7 +11,7 @@ import { clientIp } from '../http/clientIp';
 import { MCP_CORS_HEADERS } from '../http/cors';
 import { jsonResponse, jsonRpcErrorResponse } from '../http/json';
 import { OUTAGE_RETRY_AFTER_SECONDS, rateLimitHeaders } from '../limits/headers';
-import type { LimitDecision } from '../limits/limiter';
+import type { LimitDecision } from '../limits/decision';
 import type { Reason } from '../observability/catalogue';
 import { currentRequestId } from '../observability/context';
 import { emit } from '../observability/log';

@@ -14,7 +14,7 @@ import { TokenError, type ClientAuthMethod } from '../tokens';
 import type { Reason } from '../observability/catalogue';
 import { annotate } from '../observability/context';
 import { OAuthError } from './errors';
-import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
+import { countFailedAuth, lookAtFailedAuth } from './rateLimits';
 import { isCimdClientId, resolveCimdDocument } from './cimd';
 import { expandRedirectUri } from './knownClients';
 import { classifyCimdRedirectUri, classifyRedirectUri, redirectUriMatches, sameRedirectUri } from './redirectUri';

@@ -26,7 +26,7 @@ import { emit, hostOf } from '../observability/log';
 import { OAuthError, reasonOf } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
 import { identifyPresentedKey } from './keyChecks';
-import { countFailedAuth, lookAtFailedAuth } from '../limits/refusals';
+import { countFailedAuth, lookAtFailedAuth } from './rateLimits';
 
 const CONSENT_BODY_LIMIT = 16 * 1024;
 export const WRONG_KEY_MESSAGE = 'That API key is not valid. Check it and try again.';

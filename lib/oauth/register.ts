@@ -21,7 +21,7 @@ import type { Services } from '../services';
 import { jsonResponse } from '../http/json';
 import { OAuthError, toErrorResponse } from './errors';
 import { MAX_CLIENT_ID_LENGTH } from './clients';
-import { countAgainstLimit } from '../limits/refusals';
+import { countAgainstLimit } from './rateLimits';
 import { compactRedirectUri } from './knownClients';
 import { classifyRedirectUri, withoutLoopbackPort } from './redirectUri';
 

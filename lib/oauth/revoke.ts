@@ -1,6 +1,6 @@
 /**
  * The revocation endpoint (RFC 7009). A refresh token kills its whole family
- * (`lib/limits/refreshFamilies.ts`), so its every successor dies with it (RFC 7009 §2.1). An access
+ * (`lib/oauth/state/refreshFamilies.ts`), so its every successor dies with it (RFC 7009 §2.1). An access
  * token is answered 200 and lives on until it expires, at most `ACCESS_TOKEN_TTL_SECONDS`: `/mcp`
  * verifies access tokens with no store lookup (`SECURITY.md`: stateless), so there is nothing
  * to mark.
@@ -12,7 +12,7 @@
 import { mediaTypeOf } from '../http/body';
 import { clientIp } from '../http/clientIp';
 import { NO_STORE_HEADERS } from '../http/json';
-import { countAgainstLimit } from '../limits/refusals';
+import { countAgainstLimit } from './rateLimits';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { TokenError, type Claims } from '../tokens';

@@ -7,7 +7,7 @@ import { annotate } from '../observability/context';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { OAuthError, toErrorResponse } from './errors';
-import { countAgainstLimit } from '../limits/refusals';
+import { countAgainstLimit } from './rateLimits';
 import { authorizationCodeGrant } from './grants/authorizationCode';
 import { clientCredentialsGrant } from './grants/clientCredentials';
 import { refreshTokenGrant } from './grants/refreshToken';

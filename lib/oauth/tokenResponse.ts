@@ -5,7 +5,7 @@ import { jsonResponse } from '../http/json';
 import { annotate } from '../observability/context';
 import { formatScope, type Scope } from './scope';
 
-/** The refresh token issued alongside, as a member of its family (`lib/limits/refreshFamilies.ts`). */
+/** The refresh token issued alongside, as a member of its family (`lib/oauth/state/refreshFamilies.ts`). */
 export type RefreshIssue = {
   readonly resource: string;
   /** RFC 6749 §6: the rotated refresh token keeps the original grant's scope. */

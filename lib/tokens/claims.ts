@@ -33,7 +33,7 @@ const fingerprint = z.string().min(1).max(128) as unknown as z.ZodType<Fingerpri
 /** Claims per kind, as verified. Field names of wire-visible claims keep RFC spelling. */
 export const ClaimSchemas = {
   access: z.object({ sub: fingerprint, client_id: z.string(), scope: scopeString, jti: z.string(), iat: z.number(), exp: z.number() }),
-  // `fid`/`gen`: the refresh family and generation (`lib/limits/refreshFamilies.ts`). Tokens minted before
+  // `fid`/`gen`: the refresh family and generation (`lib/oauth/state/refreshFamilies.ts`). Tokens minted before
   // families existed lack them; the refresh grant treats each such token as its own family.
   refresh: z.object({
     sub: fingerprint,

@@ -1,12 +1,13 @@
 /**
- * The Upstash backends (`lib/limits/limiter.ts`, `lib/limits/singleUse.ts`) against a real redis-server behind
+ * The Upstash backends (`lib/limits/limiter.ts`, `lib/oauth/state/singleUse.ts`) against a real redis-server behind
  * the Upstash REST protocol: the same behaviour as the memory backend, one count across clients,
  * nothing readable in Redis, and `unavailable` (never a throw, never a hang) when Redis is gone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpstashRateLimiter, type RateLimiter } from '../../lib/limits/limiter';
+import type { RateLimiter } from '../../lib/limits/decision';
+import { createUpstashRateLimiter } from '../../lib/limits/limiter';
 import { createIdHasher, createRedisClient, KEY_PREFIX, REDIS_TIMEOUT_MS, type IdHasher } from '../../lib/redis';
-import { createRedisSingleUseStore } from '../../lib/limits/singleUse';
+import { createRedisSingleUseStore } from '../../lib/oauth/state/singleUse';
 import { TEST_SECRET } from '../support/app';
 import { startBlackhole } from '../support/blackhole';
 import { awaitRoomInWindow, CONTRACT_LIMITS, limiterContract } from '../support/limiterContract';

@@ -1,11 +1,11 @@
 /**
- * The Upstash refresh-family store (`lib/limits/refreshFamilies.ts`) on a real redis-server behind the
+ * The Upstash refresh-family store (`lib/oauth/state/refreshFamilies.ts`) on a real redis-server behind the
  * Upstash REST protocol: the contract shared with the memory store, nothing readable in Redis,
  * and `unavailable` (never a throw) when Redis is gone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdHasher, createRedisClient, KEY_PREFIX, type IdHasher } from '../../lib/redis';
-import { createRedisRefreshFamilies, type RefreshFamilies } from '../../lib/limits/refreshFamilies';
+import { createRedisRefreshFamilies, type RefreshFamilies } from '../../lib/oauth/state/refreshFamilies';
 import { TEST_SECRET } from '../support/app';
 import { startBlackhole } from '../support/blackhole';
 import { refreshFamiliesContract } from '../support/refreshFamiliesContract';

@@ -4,7 +4,8 @@
  */
 import { expect, it } from 'vitest';
 import type { RateLimits } from '../../lib/config';
-import { WINDOW_MS, type LimitDecision, type RateLimiter } from '../../lib/limits/limiter';
+import type { LimitDecision, RateLimiter } from '../../lib/limits/decision';
+import { WINDOW_MS } from '../../lib/limits/limiter';
 import { randomHex } from '../../lib/crypto/random';
 
 export const CONTRACT_LIMITS: RateLimits = { tokenPerMinute: 10, failedAuthPerMinute: 3, registrationPerMinute: 5, mcpPerMinute: 4 };

@@ -1,11 +1,11 @@
 /**
- * The behaviour every refresh-family backend must show (`lib/limits/refreshFamilies.ts`), run against the
+ * The behaviour every refresh-family backend must show (`lib/oauth/state/refreshFamilies.ts`), run against the
  * in-memory backend and against Upstash on a real Redis. Spend times are passed explicitly, as the
  * grant passes its clock; only expiry needs real time to pass for Redis (`advance`).
  */
 import { expect, it } from 'vitest';
 import { randomHex } from '../../lib/crypto/random';
-import type { RefreshFamilies, SpendRequest } from '../../lib/limits/refreshFamilies';
+import type { RefreshFamilies, SpendRequest } from '../../lib/oauth/state/refreshFamilies';
 
 export type FamiliesSubject = {
   readonly families: RefreshFamilies;

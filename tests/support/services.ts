@@ -1,7 +1,8 @@
 /** Real services (real key source, real jose, real limiter) built from a test configuration. */
 import { loadConfig, type Config } from '@/lib/config';
 import { createServices, type Services } from '@/lib/services';
-import { createMemoryRateLimiter, type LimitName, type RateLimiter } from '@/lib/limits/limiter';
+import type { LimitName, RateLimiter } from '@/lib/limits/decision';
+import { createMemoryRateLimiter } from '@/lib/limits/limiter';
 import { createTokenService } from '@/lib/tokens';
 import { KEY_A, KEY_B, TEST_SECRET } from './app';
 

@@ -11,7 +11,7 @@ import { mcpGate } from '@/lib/mcp/gate';
 import { createToolsBackend } from '@/lib/mcp/backends/tools';
 import { serveMcp } from '@/lib/mcp/endpoint';
 import { createServices, type Services } from '@/lib/services';
-import type { RateLimiter } from '@/lib/limits/limiter';
+import type { RateLimiter } from '@/lib/limits/decision';
 import { runKeyTest, type StepId, type StepStatus } from '@/lib/dashboard/keyTest';
 import { describeFailure } from '@/lib/dashboard/failures';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryRateLimiter, LIMIT_NAMES, limitFor, WINDOW_MS } from '../../lib/limits/limiter';
-import { createMemorySingleUseStore } from '../../lib/limits/singleUse';
+import { LIMIT_NAMES } from '../../lib/limits/decision';
+import { createMemoryRateLimiter, limitFor, WINDOW_MS } from '../../lib/limits/limiter';
+import { createMemorySingleUseStore } from '../../lib/oauth/state/singleUse';
 import { CONTRACT_LIMITS, limiterContract } from '../support/limiterContract';
 
 /** A clock the test moves; it starts 30 s into an epoch minute. */

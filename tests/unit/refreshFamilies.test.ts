@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { createMemoryRefreshFamilies } from '../../lib/limits/refreshFamilies';
+import { createMemoryRefreshFamilies } from '../../lib/oauth/state/refreshFamilies';
 import { refreshFamiliesContract } from '../support/refreshFamiliesContract';
 
 describe('createMemoryRefreshFamilies', () => {

@@ -68,7 +68,7 @@ export async function authorizationCodeGrant(request: AuthorizationCodeRequest, 
 
   // A client registered for refresh_token gets one whether or not it asked for offline_access:
   // the v1 SDK (mcp-remote) does not ask, and would otherwise send its user back to consent hourly.
-  // Each exchange starts a refresh family at generation 0 (`lib/limits/refreshFamilies.ts`).
+  // Each exchange starts a refresh family at generation 0 (`lib/oauth/state/refreshFamilies.ts`).
   const offline = client.grantTypes.includes('refresh_token');
   const scopes = scopesOf(claims.scope);
   return tokenResponse(services, {

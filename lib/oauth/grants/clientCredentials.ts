@@ -5,7 +5,7 @@
 import { annotate } from '../../observability/context';
 import type { Services } from '../../services';
 import { OAuthError } from '../errors';
-import { countFailedAuth, lookAtFailedAuth } from '../../limits/refusals';
+import { countFailedAuth, lookAtFailedAuth } from '../rateLimits';
 import { identifyPresentedKey } from '../keyChecks';
 import { parseScope } from '../scope';
 import type { TokenRequest } from '../tokenRequest';

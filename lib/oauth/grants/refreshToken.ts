@@ -4,7 +4,7 @@
  * token and the next generation of refresh token (OAuth 2.1 §4.3.1 rotation, RFC 9700 §4.14.2
  * reuse detection). Removing the key still revokes every token derived from it at once.
  *
- * Spending (`lib/limits/refreshFamilies.ts`) is what retires the presented token:
+ * Spending (`lib/oauth/state/refreshFamilies.ts`) is what retires the presented token:
  * - first use of generation n: marked spent at time t; the answer is minted from (family, n+1, t);
  * - a twin (the same token again within `REFRESH_REUSE_GRACE_SECONDS`, as claude.ai sends from two
  *   egress addresses): the answer is minted again from the recorded t, so it is the same, byte for

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
-import { LOOPBACK_HOSTS } from '@/lib/http/loopback';
+import { LOOPBACK_HOSTS } from '@/lib/url/loopback';
 import { CLAUDE_CALLBACK } from '../../support/oauth';
 
 const ALLOWED_HOSTS = ['claude.ai', 'claude.com'];

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LOOPBACK_HOSTS } from '@/lib/http/loopback';
+import { LOOPBACK_HOSTS } from '@/lib/url/loopback';
 import { classifyRedirectUri, redirectUriMatches } from '@/lib/oauth/redirectUri';
 
 const config = { redirectHosts: ['claude.ai', 'claude.com'], redirectUris: [] as string[] };

@@ -2,7 +2,7 @@
  * Single-use ids (authorization-code `jti`s): the only state besides rate-limit counters.
  * An id is remembered only until the thing it names would have expired anyway.
  */
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type RedisStoreOptions } from '../redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type RedisStoreOptions } from '../../redis';
 
 export type ClaimOutcome = 'first' | 'replayed' | 'unavailable';
 

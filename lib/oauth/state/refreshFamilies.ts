@@ -11,7 +11,7 @@
  *
  * Neither a token, a family id nor a generation is stored in the clear (`createIdHasher`).
  */
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type RedisStoreOptions } from '../redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type RedisStoreOptions } from '../../redis';
 
 export type SpendRequest = {
   readonly family: string;

@@ -8,10 +8,10 @@
  * per-address failed-authentication limit is then off, so that one client's wrong keys never
  * lock out another client's correct one.
  */
-import { OAuthError, serviceUnavailable } from '../oauth/errors';
+import { OAuthError, serviceUnavailable } from './errors';
 import type { Services } from '../services';
-import { rateLimitHeaders } from './headers';
-import type { LimitDecision, LimitName } from './limiter';
+import { rateLimitHeaders } from '../limits/headers';
+import type { LimitDecision, LimitName } from '../limits/decision';
 
 function refuse(decision: LimitDecision): Record<string, string> {
   // No per-request log line: `lib/redis.ts` logs the outage once per minute.
