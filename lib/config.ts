@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { isLoopbackHost } from './url/loopback';
 import { randomHex } from './crypto/random';
+import { logFormatOf, parseLogFormat, type LogFormat } from './observability/logFormat';
 import { parseSafeRedirectUri } from './url/safeRedirectUri';
 import packageJson from '../package.json';
 
@@ -76,7 +77,7 @@ export type Config = {
   readonly trustProxyHeaders: boolean;
   readonly version: string;
   /** `LOG_FORMAT`: JSON lines (production default, what log drains read) or one readable line per event. */
-  readonly logFormat: 'json' | 'pretty';
+  readonly logFormat: LogFormat;
 };
 
 export type KeySettings =
@@ -351,9 +352,8 @@ export function loadConfig(env: Env): Config {
   if (privateRaw && !['1', 'true', '0', 'false'].includes(privateRaw)) throw new ConfigError('CIMD_ALLOW_PRIVATE_HOSTS must be 1, true, 0 or false');
   const dangerouslyAllowPrivateCimdHosts = privateRaw === '1' || privateRaw === 'true';
 
-  const logFormatRaw = env.LOG_FORMAT?.trim().toLowerCase();
-  if (logFormatRaw && logFormatRaw !== 'json' && logFormatRaw !== 'pretty') throw new ConfigError('LOG_FORMAT must be json or pretty');
-  const logFormat: Config['logFormat'] = logFormatRaw === 'json' || logFormatRaw === 'pretty' ? logFormatRaw : mode === 'production' ? 'json' : 'pretty';
+  if (parseLogFormat(env.LOG_FORMAT) === null) throw new ConfigError('LOG_FORMAT must be json or pretty');
+  const logFormat = logFormatOf({ NODE_ENV: mode, LOG_FORMAT: env.LOG_FORMAT });
 
   const numbers = NumbersSchema.safeParse(env);
   if (!numbers.success) throw new ConfigError(numbers.error.issues[0]?.message ?? 'invalid numeric setting');

@@ -41,7 +41,7 @@ export function DeploymentCheck({ publicUrl }: Props) {
 
   return (
     <>
-      <button type="button" className={styles.primaryButton} aria-disabled={running} onClick={run}>
+      <button type="button" className={styles.primaryButton} aria-disabled={running} onClick={() => void run()}>
         {running ? 'Checking…' : 'Check this deployment'}
       </button>
       <div aria-live="polite" className={styles.statusRegion} aria-busy={running}>

@@ -78,7 +78,7 @@ export function KeyTester({ clientId }: Props) {
 
   return (
     <>
-      <form method="post" className={styles.keyForm} onSubmit={onSubmit}>
+      <form method="post" className={styles.keyForm} onSubmit={(event) => void onSubmit(event)}>
         <label htmlFor={inputId} className={styles.label}>
           API key
         </label>

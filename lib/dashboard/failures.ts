@@ -28,7 +28,7 @@ const MAX_DESCRIPTION = 200;
 /** A server-provided description, shortened and stripped of control characters. */
 export function cleanDescription(value: unknown): string | null {
   if (typeof value !== 'string') return null;
-  const text = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const text = value.replace(/\p{Cc}+/gu, ' ').trim();
   if (!text) return null;
   return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text;
 }

@@ -16,7 +16,6 @@
  * A trusted but unparsable value counts as `UNKNOWN_CLIENT_IP`. IPv6 addresses count per /64,
  * the block one subscriber typically holds; IPv4-mapped IPv6 counts as the IPv4 address.
  */
-import type { Config } from '../config';
 
 export const UNKNOWN_CLIENT_IP = 'unknown';
 
@@ -68,7 +67,7 @@ export function normalizeIp(raw: string): string | null {
 }
 
 /** The bucket of the request's client for per-IP limits, `null` when no address can be trusted (see above). */
-export function clientIp(request: Request, config: Pick<Config, 'trustProxyHeaders'>): string | null {
+export function clientIp(request: Request, config: { readonly trustProxyHeaders: boolean }): string | null {
   if (!config.trustProxyHeaders) return null;
   const real = request.headers.get('x-real-ip');
   const hops = request.headers.get('x-forwarded-for')?.split(',') ?? [];

@@ -23,7 +23,7 @@ export async function withRequestIdInJsonError(response: Response): Promise<Resp
     if (record.jsonrpc === '2.0' && typeof error === 'object' && error !== null && !Array.isArray(error)) {
       const data = (error as Record<string, unknown>).data;
       if (data === undefined || (typeof data === 'object' && data !== null && !Array.isArray(data))) {
-        (error as Record<string, unknown>).data = { ...(data as object | undefined), request_id: requestId };
+        (error as Record<string, unknown>).data = { ...(data), request_id: requestId };
       }
     } else if (record.jsonrpc === undefined) {
       record.request_id = requestId;

@@ -4,12 +4,10 @@
  * `AuthEvent` type below and docs/observability.md; nothing outside `EventFields` is ever logged,
  * so no key, token, secret, code or client id can reach a line.
  */
-import { getConfig } from '../config';
 import { outcomeOf, type EventName, type Outcome, type Reason } from './catalogue';
 import { countEvent, RUNTIME, type Runtime } from './counts';
 import { currentContext, type EventFields } from './context';
-
-export type LogFormat = 'json' | 'pretty';
+import { logFormatOf, type LogFormat } from './logFormat';
 
 export type AuthEvent = {
   readonly time: string;
@@ -32,7 +30,7 @@ const MAX_ERROR = 2000;
 let format: LogFormat | null = null;
 
 function logFormat(): LogFormat {
-  return (format ??= getConfig().logFormat);
+  return (format ??= logFormatOf(process.env));
 }
 
 /**

@@ -42,7 +42,7 @@ export async function refreshCase(baseUrl: string, env: Record<string, string>, 
   if (res.status !== 201) throw new Error(`registration failed: ${res.status}`);
   const client = (await res.json()) as { client_id: string; client_secret: string };
   const tokens = await tokenServiceFor(env);
-  const sub = (await fingerprintOf(KEY_A)) as Fingerprint;
+  const sub = (await fingerprintOf(KEY_A));
   const claims = { sub, client_id: client.client_id, scope: 'mcp offline_access', resource: tokens.resource };
   const bodies: string[] = [];
   for (let i = 0; i < count; i++) {

@@ -95,7 +95,7 @@ export async function main(argv: string[]): Promise<void> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let gcLog = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     gcLog += chunk.toString();
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -21,7 +21,7 @@ const url = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/m
 
 const services = await benchServices();
 const backend = createUpstreamBackend({ url, keyHeader: 'authorization', timeoutMs: 30_000 }, services.keys, services.config);
-const identity: Identity = { fingerprint: (await fingerprintOf(KEY_A)) as Fingerprint, clientId: 'mcp', scopes: ['mcp'], expiresAt: null, method: 'oauth_bearer' };
+const identity: Identity = { fingerprint: (await fingerprintOf(KEY_A)), clientId: 'mcp', scopes: ['mcp'], expiresAt: null, method: 'oauth_bearer' };
 const BODY = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
 const request = () =>
   new Request(services.config.resource, {

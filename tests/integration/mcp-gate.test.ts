@@ -30,9 +30,9 @@ describe('the /mcp gate', () => {
   it('adds error="invalid_token" for a bad, expired or wrong-audience token', async () => {
     const env = baseEnv(port());
     const past = await tokenServiceFor(env, () => Date.now() - 2 * 3600_000);
-    const expired = (await past.issue('access', { sub: await fingerprintOf(KEY_A) as never, client_id: 'mcp', scope: 'mcp' }, 3600)).token;
+    const expired = (await past.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600)).token;
     const otherAudience = await tokenServiceFor({ ...env, PUBLIC_URL: 'http://127.0.0.1:1' });
-    const foreign = (await otherAudience.issue('access', { sub: await fingerprintOf(KEY_A) as never, client_id: 'mcp', scope: 'mcp' }, 3600)).token;
+    const foreign = (await otherAudience.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600)).token;
     for (const token of ['garbage', expired, foreign, `${(await clientCredentialsToken(base(), KEY_A)).slice(0, -2)}xx`]) {
       const res = await postMcp(base(), INITIALIZE, { Authorization: `Bearer ${token}` });
       expect(res.status).toBe(401);

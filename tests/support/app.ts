@@ -54,8 +54,8 @@ export function runNextStart(env: Record<string, string>, port: number): { exite
       // the audit reads what it can
     }
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<{ code: number | null; output: string }>((resolve) => child.once('exit', (code) => resolve({ code, output })));
   Object.defineProperty(child, 'collectedOutput', { get: () => output });
   return { exited, child };

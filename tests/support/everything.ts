@@ -21,8 +21,8 @@ export async function startEverything(): Promise<EverythingServer> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}/mcp`;
   // Without a session id it answers 400: enough to know it listens.
   await waitFor(async () => (await fetch(url, { method: 'GET' })).status === 400, 20_000, `server-everything on ${port}`);

@@ -31,7 +31,7 @@ export function sdkV2(mcpUrl: string): SdkParts<TransportV2> {
     async connect(transport) {
       const client = new ClientV2({ name: 'connector-test-v2', version: '1.0.0' });
       await client.connect(transport);
-      return session(client as unknown as ToolCaller);
+      return session(client);
     },
     // v2 validates `iss` (RFC 9207) from the callback parameters before redeeming the code.
     finishAuth: (transport, callback) => transport.finishAuth(callback.searchParams),
@@ -45,7 +45,7 @@ export function sdkV1(mcpUrl: string): SdkParts<TransportV1> {
     async connect(transport) {
       const client = new ClientV1({ name: 'connector-test-v1', version: '1.0.0' });
       await client.connect(transport);
-      return session(client as unknown as ToolCaller);
+      return session(client);
     },
     finishAuth: (transport, callback) => transport.finishAuth(callback.searchParams.get('code')!),
     isUnauthorized: (error) => error instanceof UnauthorizedV1,

@@ -72,7 +72,7 @@ describe('forged and confused access tokens at /mcp', () => {
   // @req TOK-KIND-SEPARATION
   it('refuses every other kind of token this server signs, presented as a bearer token', async () => {
     const tokens = await tokenServiceFor(env());
-    const fp = (await fingerprintOf(KEY_A)) as Fingerprint;
+    const fp = (await fingerprintOf(KEY_A));
     const resource = `${base()}/mcp`;
     const samples: Record<Exclude<TokenKind, 'access'>, unknown> = {
       refresh: { sub: fp, client_id: 'c', scope: 'mcp', resource },
@@ -88,22 +88,22 @@ describe('forged and confused access tokens at /mcp', () => {
   });
 
   it('refuses tokens of another deployment, a wrong issuer or audience, expired or not yet valid', async () => {
-    const fp = (await fingerprintOf(KEY_A)) as Fingerprint;
+    const fp = (await fingerprintOf(KEY_A));
     const claims = { sub: fp, client_id: 'mcp', scope: 'mcp' };
     const otherSecret = await tokenServiceFor({ ...env(), AUTH_SECRET: 'd'.repeat(64) });
     const otherIssuer = await tokenServiceFor({ ...env(), PUBLIC_URL: 'https://other.example' });
     const expired = await tokenServiceFor(env(), () => Date.now() - 3 * 3600_000);
-    for (const service of [otherSecret, otherIssuer, expired]) await expectRefused((await service.issue('access', claims as never, 3600)).token);
+    for (const service of [otherSecret, otherIssuer, expired]) await expectRefused((await service.issue('access', claims, 3600)).token);
 
     // Not yet valid: minted by a clock an hour ahead (signed with the real derived key).
     const ahead = await tokenServiceFor(env(), () => Date.now() + 3600_000);
-    await expectRefused((await ahead.issue('access', claims as never, 3600)).token);
+    await expectRefused((await ahead.issue('access', claims, 3600)).token);
   });
 
   // @req KEY-REVOCATION
   it('refuses a token whose fingerprint belongs to no configured key', async () => {
     const tokens = await tokenServiceFor(env());
-    const removed = (await fingerprintOf('a-key-that-was-removed-from-config')) as Fingerprint;
-    await expectRefused((await tokens.issue('access', { sub: removed, client_id: 'mcp', scope: 'mcp' } as never, 3600)).token);
+    const removed = (await fingerprintOf('a-key-that-was-removed-from-config'));
+    await expectRefused((await tokens.issue('access', { sub: removed, client_id: 'mcp', scope: 'mcp' }, 3600)).token);
   });
 });

@@ -91,7 +91,7 @@ beforeAll(async () => {
   ({ client: claude, tokens: issued } = await connectLikeClaude(base(), KEY_A));
   const { challenge } = pkcePair();
   consentToken = (await openConsent(authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge)))).request;
-  fp = (await fingerprintOf(KEY_A)) as Fingerprint;
+  fp = (await fingerprintOf(KEY_A));
 
   // Another deployment: same keys, another AUTH_SECRET (and its own public URL).
   const app = await startApp({ AUTH_SECRET: OTHER_SECRET });

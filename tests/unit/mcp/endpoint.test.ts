@@ -25,7 +25,7 @@ const initialize = (headers: Record<string, string> = {}) =>
 const backend = createToolsBackend();
 
 /** A fetch that calls the route's handler directly: no middleware has run. */
-const direct: typeof fetch = async (input, init) => serveMcp(new Request(input as RequestInfo, init), await services, backend);
+const direct: typeof fetch = async (input, init) => serveMcp(new Request(input, init), await services, backend);
 
 describe('serveMcp called without the middleware (the second wall)', () => {
   // @req MCP-SECOND-WALL
@@ -105,7 +105,7 @@ describe('the tools backend', () => {
     },
   });
   const custom = createToolsBackend([steps]);
-  const fetchCustom: typeof fetch = async (input, init) => serveMcp(new Request(input as RequestInfo, init), await services, custom);
+  const fetchCustom: typeof fetch = async (input, init) => serveMcp(new Request(input, init), await services, custom);
 
   // @req MCP-TOOL-CONTEXT
   it('carries a tool\'s progress notifications, one per step, and its full CallToolResult', async () => {

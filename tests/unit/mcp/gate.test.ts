@@ -28,7 +28,7 @@ describe('mcpGate', () => {
   // @req ADV-MCP-KEY-GUESSING
   it('makes one limiter call for a bearer token, the per-fingerprint count, and none for failed-auth', async () => {
     const { services, calls } = await recordedServices();
-    const { token } = await services.tokens.issue('access', { sub: (await fingerprintOf(KEY)) as Fingerprint, client_id: 'mcp', scope: 'mcp' }, 3600);
+    const { token } = await services.tokens.issue('access', { sub: (await fingerprintOf(KEY)), client_id: 'mcp', scope: 'mcp' }, 3600);
     expect(await mcpGate(request({ Authorization: `Bearer ${token}` }), services)).toBeNull();
     expect((await mcpGate(request({ Authorization: 'Bearer not-a-token' }), services))?.status).toBe(401);
     expect(calls).toEqual(['count mcp']);

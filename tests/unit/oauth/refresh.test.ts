@@ -135,7 +135,7 @@ describe('refreshTokenGrant with families', () => {
     const { services, advance } = await clocked({ REFRESH_REUSE_GRACE_SECONDS: '2' });
     const { presented, tokens } = await connect(services);
     const claims = decodeJwt(tokens.refresh_token);
-    const legacy = (await services.tokens.issue('refresh', { sub: claims.sub as never, client_id: presented.clientId, scope: 'mcp offline_access', resource: `${ISSUER}/mcp` }, 3600)).token;
+    const legacy = (await services.tokens.issue('refresh', { sub: claims.sub, client_id: presented.clientId, scope: 'mcp offline_access', resource: `${ISSUER}/mcp` }, 3600)).token;
     const next = (await refreshed(services, presented, legacy)).tokens;
     expect(decodeJwt(next.refresh_token)).toMatchObject({ gen: 1, fid: expect.stringMatching(/^jti:/) });
     advance(3);

@@ -41,7 +41,7 @@ export function ConsentForm({ action, request, initialError }: { action: string;
   }
 
   return (
-    <form method="post" action={action} onSubmit={onSubmit}>
+    <form method="post" action={action} onSubmit={(event) => void onSubmit(event)}>
       <input type="hidden" name="request" value={token} />
       {error ? (
         <p role="alert" style={{ color: 'crimson' }}>
