@@ -17,10 +17,14 @@ import { currentRequestId } from '../observability/context';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { TokenError } from '../tokens';
+import { asFingerprint, type Fingerprint } from '../keys/fingerprint';
 import type { Identity } from './identity';
 
-/** `reason` is the event's code (`lib/observability/catalogue.ts`); never sent. */
-export type CredentialFailure = { readonly reason: Reason } & (
+/**
+ * `reason` is the event's code (`lib/observability/catalogue.ts`); never sent. `fingerprint` names
+ * whose token was refused, when its signature held (expired, another audience, a removed key).
+ */
+export type CredentialFailure = { readonly reason: Reason; readonly fingerprint?: Fingerprint } & (
   /** No credential at all (RFC 6750 §3.1: no error code). */
   | { readonly kind: 'missing' }
   | { readonly kind: 'invalid_request'; readonly description: string }
@@ -56,11 +60,14 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
       if (!(error instanceof TokenError)) throw error;
       const description = error.reason === 'expired' ? 'The access token expired.' : 'The access token is invalid.';
       const reason = error.reason === 'expired' ? 'token_expired' : error.reason === 'audience' ? 'audience_mismatch' : 'token_invalid';
-      return refused({ kind: 'invalid_token', reason, description, credential: 'bearer' });
+      const fingerprint = asFingerprint(error.verifiedSubject);
+      return refused({ kind: 'invalid_token', reason, description, credential: 'bearer', ...(fingerprint && { fingerprint }) });
     }
     const activity = await services.keys.isActive(claims.sub);
     if (activity === 'unavailable') return refused({ kind: 'unavailable', reason: 'key_source_unavailable' });
-    if (activity === 'inactive') return refused({ kind: 'invalid_token', reason: 'key_revoked', description: 'The access token was revoked.', credential: 'bearer' });
+    if (activity === 'inactive') {
+      return refused({ kind: 'invalid_token', reason: 'key_revoked', description: 'The access token was revoked.', credential: 'bearer', fingerprint: claims.sub });
+    }
     const scopes = claims.scope.split(' ').filter(Boolean);
     if (!scopes.includes(REQUIRED_SCOPE)) return refused({ kind: 'insufficient_scope', reason: 'insufficient_scope', description: 'The access token lacks the mcp scope.' });
     return { ok: true, identity: { fingerprint: claims.sub, clientId: claims.client_id, scopes, expiresAt: claims.exp, method: 'oauth_bearer' } };
@@ -97,7 +104,10 @@ export function mcpTooManyRequestsResponse(decision: LimitDecision & { outcome: 
  * walls refuse through here, so this is also where the refusal's event is emitted.
  */
 export function credentialFailureResponse(failure: CredentialFailure, config: Pick<Config, 'resourceMetadataUrl'>): Response {
-  emit('mcp', failure.reason, failure.reason === 'api_key_invalid' ? { client_kind: 'api_key' } : {});
+  emit('mcp', failure.reason, {
+    ...(failure.reason === 'api_key_invalid' && { client_kind: 'api_key' }),
+    ...(failure.fingerprint && { fingerprint: failure.fingerprint }),
+  });
   if (failure.kind === 'unavailable') return mcpUnavailableResponse();
   const params = [`resource_metadata=${quoted(config.resourceMetadataUrl)}`, `scope=${quoted(REQUIRED_SCOPE)}`];
   let status = 401;

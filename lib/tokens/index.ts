@@ -24,6 +24,11 @@ export class TokenError extends Error {
   constructor(
     readonly reason: TokenFailure,
     readonly detail: string,
+    /**
+     * The `sub` of a token whose signature held but whose claims did not (`expired`, `audience`):
+     * ours, so it is safe to log as who the refused token belonged to. Absent otherwise.
+     */
+    readonly verifiedSubject?: string,
   ) {
     super(`${reason}: ${detail}`);
   }
@@ -102,12 +107,15 @@ export async function createTokenService(options: TokenServiceOptions) {
     if (!jws.ok) throw new TokenError(jwsFailure(jws.reason), `${kind}: ${jws.reason}`);
     const payload = jws.payload;
     const t = nowSeconds();
-    if (payload.iss !== options.issuer) throw new TokenError('invalid', `${kind}: unexpected iss`);
+    const subject = typeof payload.sub === 'string' ? payload.sub : undefined;
+    // `aud` before `iss`: a deployment that shares this secret names both itself and its resource,
+    // and the operator should see "issued for another resource", not a bare "invalid".
     const audience = audienceOf(kind);
     const aud = payload.aud;
     if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) {
-      throw new TokenError('audience', `${kind}: unexpected aud`);
+      throw new TokenError('audience', `${kind}: unexpected aud`, subject);
     }
+    if (payload.iss !== options.issuer) throw new TokenError('invalid', `${kind}: unexpected iss`);
     for (const claim of kind === 'client' ? (['iat'] as const) : (['exp', 'iat'] as const)) {
       if (!(claim in payload)) throw new TokenError('invalid', `${kind}: missing ${claim}`);
     }
@@ -116,7 +124,7 @@ export async function createTokenService(options: TokenServiceOptions) {
       if (claim in payload && !Number.isFinite(payload[claim])) throw new TokenError('invalid', `${kind}: ${claim} is not a finite number`);
     }
     const { exp, nbf, iat } = payload as { exp?: number; nbf?: number; iat?: number };
-    if (exp !== undefined && exp <= t - CLOCK_TOLERANCE_SECONDS) throw new TokenError('expired', `${kind} token expired`);
+    if (exp !== undefined && exp <= t - CLOCK_TOLERANCE_SECONDS) throw new TokenError('expired', `${kind} token expired`, subject);
     if (nbf !== undefined && nbf > t + CLOCK_TOLERANCE_SECONDS) throw new TokenError('invalid', `${kind}: not yet valid`);
     // RFC 7519 leaves `iat` unchecked; a token from the future means a forged or skewed issuer.
     if (iat !== undefined && iat > t + CLOCK_TOLERANCE_SECONDS) throw new TokenError('invalid', `${kind}: issued in the future`);

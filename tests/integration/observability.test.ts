@@ -415,10 +415,24 @@ describe('/mcp events', () => {
     await expectEvent(app, await mcp(app, { Authorization: `Bearer ${await access({})}`, 'X-API-Key': KEY_A }), 'mcp', 'credential_conflict');
     await expectEvent(app, await mcp(app, { Authorization: 'Bearer aaaa.bbbb.cccc' }), 'mcp', 'token_invalid');
     await expectEvent(app, await mcp(app, { Authorization: `Bearer ${(await (await mintedAt(-7200_000)).issue('access', { sub: FINGERPRINT_A, client_id: 'mcp', scope: 'mcp' }, 3600)).token}` }), 'mcp', 'token_expired');
-    await expectEvent(app, await mcp(app, { Authorization: `Bearer ${await access({}, otherAudience)}` }), 'mcp', 'audience_mismatch');
-    await expectEvent(app, await mcp(app, { Authorization: `Bearer ${await access({ sub: UNKNOWN_FINGERPRINT })}` }), 'mcp', 'key_revoked');
+    await expectEvent(app, await mcp(app, { Authorization: `Bearer ${await access({}, otherAudience)}` }), 'mcp', 'audience_mismatch', { fingerprint: FINGERPRINT_A });
+    await expectEvent(app, await mcp(app, { Authorization: `Bearer ${await access({ sub: UNKNOWN_FINGERPRINT })}` }), 'mcp', 'key_revoked', { fingerprint: UNKNOWN_FINGERPRINT });
     await expectEvent(app, await mcp(app, { Authorization: `Bearer ${await access({ scope: 'offline_access' })}` }), 'mcp', 'insufficient_scope');
     await expectEvent(app, await mcp(app, { 'X-API-Key': 'key_wrong_0123456789abcdefghijkl' }), 'mcp', 'api_key_invalid', { client_kind: 'api_key' });
+  });
+
+  // @req OBS-REFUSED-SUBJECT
+  it('names the subject of a token whose signature held: another deployment sharing the secret, expired, revoked', async () => {
+    // Another deployment with the same AUTH_SECRET: its own issuer and its own resource.
+    const sibling = await createTokenService({ secret: Buffer.from(TEST_SECRET, 'hex'), issuer: 'https://sibling.example', resource: 'https://sibling.example/mcp' });
+    const siblingToken = (await sibling.issue('access', { sub: FINGERPRINT_A, client_id: 'mcp', scope: 'mcp' }, 3600)).token;
+    await expectEvent(app, await mcp(app, { Authorization: `Bearer ${siblingToken}` }), 'mcp', 'audience_mismatch', { fingerprint: FINGERPRINT_A });
+    const expired = (await (await mintedAt(-7200_000)).issue('access', { sub: FINGERPRINT_A, client_id: 'mcp', scope: 'mcp' }, 3600)).token;
+    await expectEvent(app, await mcp(app, { Authorization: `Bearer ${expired}` }), 'mcp', 'token_expired', { fingerprint: FINGERPRINT_A });
+    // A forged signature proves nothing about its subject, so none is logged.
+    const forged = `${siblingToken.slice(0, siblingToken.lastIndexOf('.'))}.${'A'.repeat(43)}`;
+    const refused = await expectEvent(app, await mcp(app, { Authorization: `Bearer ${forged}` }), 'mcp', 'token_invalid');
+    expect(refused.fingerprint).toBeUndefined();
   });
 
   // @req OBS-REASONS

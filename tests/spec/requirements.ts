@@ -49,6 +49,7 @@ export const requirements = {
   'DASH-STATUS': { clause: 'docs/dashboard.md', behaviour: 'server status shows the limiter backend (warning for in-memory), issuer and version from /api/health' },
   'DASH-A11Y': { clause: 'docs/dashboard.md', behaviour: 'keyboard only, visible focus, labelled inputs, no serious axe violation, no layout break from 360 px' },
   'OBS-SCHEMA': { clause: 'docs/observability.md', behaviour: 'every authentication decision is one event line of one schema, with a listed event and one of its reasons; never a key, token, secret or code' },
+  'OBS-REFUSED-SUBJECT': { clause: 'docs/observability.md', behaviour: 'a refused token whose signature held (another audience, expired, a removed key) is logged with its fingerprint; a forged one with none' },
   'OBS-REASONS': { clause: 'docs/observability.md', behaviour: 'every reason code is triggered over HTTP and logged with its event (features not built yet excepted by an explicit list)' },
   'OBS-FORMAT': { clause: 'docs/observability.md', behaviour: 'JSON lines in production, a readable line in development, LOG_FORMAT overrides; successful /mcp requests are counted, not logged' },
   'OBS-REQUEST-ID': { clause: 'docs/observability.md', behaviour: 'X-Request-Id on every API response (the incoming one if well-formed, else a new one), in every event and in every error body' },
