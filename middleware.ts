@@ -14,7 +14,6 @@
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { drainWithinLimit } from '@/lib/http/body';
-import { MCP_CORS_HEADERS } from '@/lib/http/cors';
 import { mcpGate } from '@/lib/mcp/gate';
 import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/wire';
 import { observe, requestIdForPage, requestIdForRoute } from '@/lib/observability/context';
@@ -39,7 +38,7 @@ export const middleware = observe(async (request: NextRequest): Promise<Response
   if (refused) return refused;
   const declared = request.headers.get('content-length');
   if (declared !== null ? Number(declared) > MCP_BODY_LIMIT : !(await drainWithinLimit(request, MCP_BODY_LIMIT))) {
-    return bodyTooLargeResponse(MCP_CORS_HEADERS);
+    return bodyTooLargeResponse();
   }
   // When this wall logged under an id it made, the route logs under the same one.
   const headers = requestIdForRoute(request);

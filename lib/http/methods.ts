@@ -1,12 +1,12 @@
-import { currentRequestId, observe } from '../observability/context';
-import { jsonResponse } from './json';
+import { observe } from '../observability/context';
+import { errorJsonResponse, type ErrorResponseOptions } from './errors';
 
 /** RFC 9110 §15.5.6: 405 must list the allowed methods. */
-export function methodNotAllowed(allow: readonly string[], extraHeaders: Record<string, string> = {}): Response {
-  return jsonResponse(
-    { error: 'method_not_allowed', error_description: `Use ${allow.join(' or ')}.`, request_id: currentRequestId() },
+export function methodNotAllowed(allow: readonly string[], options: ErrorResponseOptions = {}): Response {
+  return errorJsonResponse(
     405,
-    { Allow: allow.join(', '), ...extraHeaders },
+    { error: 'method_not_allowed', error_description: `Use ${allow.join(' or ')}.` },
+    { ...options, headers: { Allow: allow.join(', '), ...options.headers } },
   );
 }
 

@@ -8,12 +8,10 @@
  */
 import type { Config } from '../config';
 import { clientIp } from '../http/clientIp';
-import { MCP_CORS_HEADERS } from '../http/cors';
-import { jsonResponse, jsonRpcErrorResponse } from '../http/json';
+import { errorJsonResponse, jsonRpcErrorResponse, type ErrorJson } from '../http/errors';
 import { OUTAGE_RETRY_AFTER_SECONDS, rateLimitHeaders } from '../limits/headers';
 import type { LimitDecision } from '../limits/decision';
 import type { Reason } from '../observability/catalogue';
-import { currentRequestId } from '../observability/context';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { TokenError } from '../tokens';
@@ -88,15 +86,18 @@ function quoted(value: string): string {
 /** 503 with `Retry-After`: the key source or Redis could not answer. */
 function mcpUnavailableResponse(): Response {
   return jsonRpcErrorResponse(503, -32000, 'The service is temporarily unavailable; retry shortly.', {
-    'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS),
-    ...MCP_CORS_HEADERS,
+    headers: { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) },
+    cors: true,
   });
 }
 
 /** 429 with `Retry-After` and `RateLimit-*`, after its event. */
 export function mcpTooManyRequestsResponse(decision: LimitDecision & { outcome: 'limited' }, fields: { fingerprint?: string } = {}): Response {
   emit('mcp', 'rate_limited', fields);
-  return jsonRpcErrorResponse(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, { ...MCP_CORS_HEADERS, ...rateLimitHeaders(decision) });
+  return jsonRpcErrorResponse(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, {
+    headers: rateLimitHeaders(decision),
+    cors: true,
+  });
 }
 
 /**
@@ -111,15 +112,13 @@ export function credentialFailureResponse(failure: CredentialFailure, config: Pi
   if (failure.kind === 'unavailable') return mcpUnavailableResponse();
   const params = [`resource_metadata=${quoted(config.resourceMetadataUrl)}`, `scope=${quoted(REQUIRED_SCOPE)}`];
   let status = 401;
-  let body: Record<string, string> = { error: 'unauthorized', error_description: 'Authentication required: see WWW-Authenticate for where to get a token.' };
+  let body: ErrorJson = { error: 'unauthorized', error_description: 'Authentication required: see WWW-Authenticate for where to get a token.' };
   if (failure.kind !== 'missing') {
     params.push(`error=${quoted(failure.kind)}`, `error_description=${quoted(failure.description)}`);
     status = failure.kind === 'invalid_request' ? 400 : failure.kind === 'insufficient_scope' ? 403 : 401;
     body = { error: failure.kind, error_description: failure.description };
   }
-  const requestId = currentRequestId();
-  if (requestId) body.request_id = requestId;
-  return jsonResponse(body, status, { 'WWW-Authenticate': `Bearer ${params.join(', ')}`, ...MCP_CORS_HEADERS });
+  return errorJsonResponse(status, body, { headers: { 'WWW-Authenticate': `Bearer ${params.join(', ')}` }, cors: true });
 }
 
 /**
@@ -131,7 +130,7 @@ export function rebindingGuardResponse(request: Request, config: Config): Respon
   const host = request.headers.get('host');
   if (host !== null && host.toLowerCase() === config.publicHost) return null;
   emit('mcp', 'host_not_allowed');
-  return jsonResponse({ error: 'forbidden', error_description: 'Host not allowed.', request_id: currentRequestId() }, 403);
+  return errorJsonResponse(403, { error: 'forbidden', error_description: 'Host not allowed.' });
 }
 
 export type AuthenticateOptions = {

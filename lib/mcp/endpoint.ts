@@ -2,9 +2,9 @@
  * The `/mcp` route's work: the second wall (authenticate again, take the identity from this
  * verification only), the method guard, then the configured backend.
  */
-import { MCP_CORS_HEADERS, preflightResponse } from '../http/cors';
+import { preflightResponse } from '../http/cors';
+import { withRequestIdInForeignError } from '../http/errors';
 import { methodNotAllowed } from '../http/methods';
-import { withRequestIdInJsonError } from '../observability/errorBody';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { authenticateMcpRequest } from './authenticate';
@@ -17,12 +17,12 @@ export async function serveMcp(request: Request, services: Services, backend: Mc
   const identity = await authenticateMcpRequest(request, services, { countFailures: false });
   if (identity instanceof Response) return identity;
   if (!backend.methods.some((method) => method === request.method)) {
-    const response = methodNotAllowed(allowed, MCP_CORS_HEADERS);
+    const response = methodNotAllowed(allowed, { cors: true });
     return request.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response;
   }
   // Counted, never logged (docs/observability.md): a line per tool call would swamp the logs.
   emit('mcp', 'served');
   const response = await backend.serve(request, identity);
   // The backend's own refusals (the SDK's 406, 415, parse errors) carry the request id like ours.
-  return response.status >= 400 ? withRequestIdInJsonError(response) : response;
+  return response.status >= 400 ? withRequestIdInForeignError(response) : response;
 }

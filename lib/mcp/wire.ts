@@ -1,11 +1,11 @@
 /** What both `/mcp` backends share about the wire: the body limit and the `Accept` normalisation. */
-import { jsonRpcErrorResponse } from '../http/json';
+import { jsonRpcErrorResponse } from '../http/errors';
 
 /** Largest request body `/mcp` accepts, whatever the backend. */
 export const MCP_BODY_LIMIT = 1024 * 1024;
 
-export function bodyTooLargeResponse(headers: Record<string, string> = {}): Response {
-  return jsonRpcErrorResponse(413, -32600, `Request body exceeds ${MCP_BODY_LIMIT} bytes.`, headers);
+export function bodyTooLargeResponse(): Response {
+  return jsonRpcErrorResponse(413, -32600, `Request body exceeds ${MCP_BODY_LIMIT} bytes.`, { cors: true });
 }
 
 /**

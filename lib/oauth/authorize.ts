@@ -8,7 +8,8 @@ import type { Config } from '../config';
 import type { Services } from '../services';
 import { CONSENT_TTL_SECONDS, type Claims } from '../tokens';
 import type { Reason } from '../observability/catalogue';
-import { annotate, currentRequestId } from '../observability/context';
+import { errorPageResponse } from '../http/errors';
+import { annotate } from '../observability/context';
 import { emit } from '../observability/log';
 import { OAuthError, oauthErrorResponse, reasonOf, unexpectedErrorResponse, type OAuthErrorCode } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
@@ -145,24 +146,6 @@ export function redirectResponse(location: string, status: 302 | 303 = 302): Res
   return new Response(null, { status, headers: { ...AUTHORIZATION_PAGE_HEADERS, Location: location } });
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
-
-/** The request id under an error page's message, so a user's report can be matched to the log line. */
-function requestIdNote(): string {
-  const requestId = currentRequestId();
-  return requestId ? `<p style="color:#555;font-size:0.875rem">Request id: <code>${escapeHtml(requestId)}</code></p>` : '';
-}
-
-/** A small self-contained error page for errors that must not be redirected. */
-export function errorPageResponse(status: number, title: string, message: string, headers: Record<string, string> = {}): Response {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p>${requestIdNote()}</body></html>`;
-  return new Response(html, { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...AUTHORIZATION_PAGE_HEADERS, ...headers } });
-}
-
 /** The q-value `accept` gives `type` (RFC 9110 §12.5.1), through its own range, its major type wildcard, or the full wildcard. */
 function qualityOf(accept: string, type: string): number {
   const [major] = type.split('/');
@@ -200,7 +183,7 @@ function authorizationErrorResponse(error: AuthorizationError, config: Pick<Conf
   if (error.delivery.mode === 'render') {
     // RFC 6749 §5.2 statuses: 401 for invalid_client, 400 for invalid_request.
     if (json) return oauthErrorResponse(error.error);
-    return errorPageResponse(400, 'This authorization request cannot be completed', error.error.description);
+    return errorPageResponse(400, 'This authorization request cannot be completed', error.error.description, { headers: AUTHORIZATION_PAGE_HEADERS });
   }
   return redirectResponse(
     authorizationResponseUrl(error.delivery.redirectUri, { error: error.error.code, error_description: error.error.description, state: error.delivery.state }, config),
@@ -254,7 +237,7 @@ export async function handleAuthorizationRequest(request: Request, services: Ser
     if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config, json);
     emit('authorize', 'server_error', {}, error);
     if (json) return unexpectedErrorResponse();
-    return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.');
+    return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.', { headers: AUTHORIZATION_PAGE_HEADERS });
   }
   emit('authorize', 'validated');
   return redirectResponse(`${CONSENT_PAGE_PATH}${url.search}`, 303);

@@ -9,6 +9,8 @@
  * not by its origin.
  */
 import { mediaTypeOf } from '../http/body';
+import { errorJsonResponse, errorPageResponse } from '../http/errors';
+import { jsonResponse } from '../http/json';
 import { readOAuthBody } from './body';
 import { clientIp } from '../http/clientIp';
 import type { Services } from '../services';
@@ -17,11 +19,10 @@ import {
   authorizationResponseUrl,
   CONSENT_PAGE_PATH,
   consentPageQuery,
-  errorPageResponse,
   redirectResponse,
 } from './authorize';
 import type { Reason } from '../observability/catalogue';
-import { annotate, currentRequestId } from '../observability/context';
+import { annotate } from '../observability/context';
 import { emit, hostOf } from '../observability/log';
 import { OAuthError, reasonOf } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
@@ -112,15 +113,15 @@ function withoutIssued(claims: Claims<'consent'>): Omit<Claims<'consent'>, 'jti'
   return rest;
 }
 
+/** The page's script shows `error` as written, so it carries the message; `request` is the fresh consent token to retry with. */
 function fetchReply(outcome: ConsentOutcome): Response {
-  const headers = { 'Content-Type': 'application/json', ...AUTHORIZATION_PAGE_HEADERS };
   switch (outcome.kind) {
     case 'redirect':
-      return new Response(JSON.stringify({ location: outcome.location }), { status: 200, headers });
+      return jsonResponse({ location: outcome.location }, 200, AUTHORIZATION_PAGE_HEADERS);
     case 'retry':
-      return new Response(JSON.stringify({ error: outcome.message, request: outcome.request, request_id: currentRequestId() }), { status: 400, headers });
+      return errorJsonResponse(400, { error: outcome.message, extra: { request: outcome.request } }, { headers: AUTHORIZATION_PAGE_HEADERS });
     case 'error':
-      return new Response(JSON.stringify({ error: outcome.message, request_id: currentRequestId() }), { status: outcome.status, headers: { ...headers, ...outcome.headers } });
+      return errorJsonResponse(outcome.status, { error: outcome.message }, { headers: { ...AUTHORIZATION_PAGE_HEADERS, ...outcome.headers } });
   }
 }
 
@@ -136,7 +137,7 @@ function formReply(outcome: ConsentOutcome): Response {
       return redirectResponse(`${CONSENT_PAGE_PATH}?${query.toString()}`, 303);
     }
     case 'error':
-      return errorPageResponse(outcome.status, 'Authorization failed', outcome.message, outcome.headers);
+      return errorPageResponse(outcome.status, 'Authorization failed', outcome.message, { headers: { ...AUTHORIZATION_PAGE_HEADERS, ...outcome.headers } });
   }
 }
 

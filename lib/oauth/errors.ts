@@ -3,10 +3,9 @@
  * `reason` is the event's code (`lib/observability/catalogue.ts`); `description` is what the client
  * reads, short and generic.
  */
-import { jsonResponse } from '../http/json';
+import { errorJsonResponse } from '../http/errors';
 import { OUTAGE_RETRY_AFTER_SECONDS } from '../limits/headers';
 import type { Reason } from '../observability/catalogue';
-import { currentRequestId } from '../observability/context';
 import { emit } from '../observability/log';
 
 /** Registered error codes only: RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 8707 §2, RFC 7591 §3.2.2. */
@@ -110,12 +109,7 @@ export function reasonOf(error: OAuthError): Reason {
  * (§5.2 lets responses carry more) so a user's report can be matched to the log line.
  */
 export function oauthErrorResponse(error: OAuthError): Response {
-  const requestId = currentRequestId();
-  return jsonResponse(
-    { error: error.code, error_description: error.description, ...(requestId ? { request_id: requestId } : {}) },
-    error.status,
-    error.headers,
-  );
+  return errorJsonResponse(error.status, { error: error.code, error_description: error.description }, { headers: error.headers });
 }
 
 /** The answer to anything that is not an `OAuthError` (a bug): a bare `server_error`, no internal text. */

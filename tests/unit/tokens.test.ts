@@ -1,6 +1,6 @@
 import { SignJWT, decodeProtectedHeader, decodeJwt, base64url } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createTokenService, TOKEN_TYP, TokenError, type TokenKind } from '@/lib/tokens';
+import { createTokenService, TOKEN_TYP, TokenError, type TokenKind, type TokenService } from '@/lib/tokens';
 
 const SECRET = new Uint8Array(32).fill(1);
 const OTHER = new Uint8Array(32).fill(2);
@@ -95,10 +95,13 @@ describe('createTokenService', () => {
     const mine = await service();
     const theirs = await service({ secret: OTHER });
     const elsewhere = await service({ issuer: 'https://evil.example', resource: 'https://evil.example/mcp' });
-    for (const other of [theirs, elsewhere]) {
-      const { token } = await other.issue('access', SAMPLE.access, 60);
-      expect((await rejection(mine.verify('access', token))).reason).toBe('invalid');
-    }
+    const otherIssuer = await service({ issuer: 'https://evil.example' });
+    const refusal = async (other: TokenService) => rejection(mine.verify('access', (await other.issue('access', SAMPLE.access, 60)).token));
+    // Another secret: nothing in it is ours, not even its subject.
+    expect(await refusal(theirs)).toMatchObject({ reason: 'invalid', verifiedSubject: undefined });
+    // Our secret, another resource (a deployment sharing AUTH_SECRET): its subject is ours to log.
+    expect(await refusal(elsewhere)).toMatchObject({ reason: 'audience', verifiedSubject: FP });
+    expect(await refusal(otherIssuer)).toMatchObject({ reason: 'invalid', verifiedSubject: undefined });
   });
 
   // @req TOK-ROTATION

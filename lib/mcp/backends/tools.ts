@@ -13,7 +13,7 @@ import {
 import { tools as operatorTools } from '../../../tools';
 import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../../http/body';
 import { MCP_CORS_HEADERS } from '../../http/cors';
-import { jsonRpcErrorResponse } from '../../http/json';
+import { jsonRpcErrorResponse } from '../../http/errors';
 import { emit } from '../../observability/log';
 import type { McpBackend } from '../backend';
 import type { Identity } from '../identity';
@@ -108,8 +108,8 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
       try {
         body = await readLimitedText(request, MCP_BODY_LIMIT);
       } catch (error) {
-        if (error instanceof BodyTooLargeError) return bodyTooLargeResponse(MCP_CORS_HEADERS);
-        if (error instanceof BodyEncodingError) return jsonRpcErrorResponse(400, -32700, 'Parse error: body is not valid UTF-8.', MCP_CORS_HEADERS);
+        if (error instanceof BodyTooLargeError) return bodyTooLargeResponse();
+        if (error instanceof BodyEncodingError) return jsonRpcErrorResponse(400, -32700, 'Parse error: body is not valid UTF-8.', { cors: true });
         throw error;
       }
       // The body is already read and size-checked; handing the SDK its parse spares a clone, a
@@ -133,7 +133,7 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
         return withCors(response);
       } catch (error) {
         emit('mcp', 'server_error', { fingerprint: identity.fingerprint }, error);
-        return jsonRpcErrorResponse(500, -32603, 'Internal error.', MCP_CORS_HEADERS);
+        return jsonRpcErrorResponse(500, -32603, 'Internal error.', { cors: true });
       }
     },
   };

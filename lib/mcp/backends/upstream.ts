@@ -18,7 +18,7 @@
 import type { Config, UpstreamSettings } from '../../config';
 import type { KeySource } from '../../keys';
 import { MCP_CORS_HEADERS } from '../../http/cors';
-import { jsonRpcErrorResponse } from '../../http/json';
+import { jsonRpcErrorResponse } from '../../http/errors';
 import { emit } from '../../observability/log';
 import { credentialFailureResponse } from '../authenticate';
 import type { BackendHealth, McpBackend } from '../backend';
@@ -146,8 +146,8 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
   // The /mcp refusal's own event says the token's key is no good; the `upstream` event says who refused it.
   const refusedKey = () =>
     credentialFailureResponse({ kind: 'invalid_token', description: 'The upstream server refused this API key.', credential: 'bearer', reason: 'key_revoked' }, config);
-  const failure = (status: number, message: string) => jsonRpcErrorResponse(status, -32603, message, MCP_CORS_HEADERS);
-  const badHeader = (name: string) => jsonRpcErrorResponse(400, -32600, `Invalid ${name} header: only printable ASCII is allowed.`, MCP_CORS_HEADERS);
+  const failure = (status: number, message: string) => jsonRpcErrorResponse(status, -32603, message, { cors: true });
+  const badHeader = (name: string) => jsonRpcErrorResponse(400, -32600, `Invalid ${name} header: only printable ASCII is allowed.`, { cors: true });
 
   /** The headers sent upstream, or the 400 for a value that must not be forwarded. */
   function forwardedHeaders(incoming: Headers, key: string): Record<string, string> | Response {
@@ -161,7 +161,7 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
     const session = incoming.get('mcp-session-id');
     if (session !== null) {
       // Two copies arrive joined by ", ", which the pattern refuses too.
-      if (!SESSION_ID.test(session)) return jsonRpcErrorResponse(400, -32600, 'Invalid Mcp-Session-Id header: visible ASCII only.', MCP_CORS_HEADERS);
+      if (!SESSION_ID.test(session)) return jsonRpcErrorResponse(400, -32600, 'Invalid Mcp-Session-Id header: visible ASCII only.', { cors: true });
       headers['mcp-session-id'] = session;
     }
     for (const name of FORWARDED_REQUEST_HEADERS) {
@@ -176,7 +176,7 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
   async function serve(request: Request, identity: Identity): Promise<Response> {
     const method = request.method;
     const declared = request.headers.get('content-length');
-    if (declared !== null && Number(declared) > MCP_BODY_LIMIT) return bodyTooLargeResponse(MCP_CORS_HEADERS);
+    if (declared !== null && Number(declared) > MCP_BODY_LIMIT) return bodyTooLargeResponse();
 
     const key = await source.keyFor(identity.fingerprint);
     // The key was removed between authentication and now: the same answer as a revoked token.
@@ -214,7 +214,7 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
       } as RequestInit);
     } catch (error) {
       release();
-      if (tooLarge) return bodyTooLargeResponse(MCP_CORS_HEADERS);
+      if (tooLarge) return bodyTooLargeResponse();
       if (controller.signal.reason === TIMED_OUT) {
         observe(false);
         report(identity, 'upstream_timeout');

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, ConfigError } from '@/lib/config';
 import { credentialFailureResponse } from '@/lib/mcp/authenticate';
-import { jsonRpcErrorResponse } from '@/lib/http/json';
+import { jsonRpcErrorResponse } from '@/lib/http/errors';
 import { toErrorResponse } from '@/lib/oauth/errors';
 import { annotate, observe } from '@/lib/observability/context';
 import { countsReport } from '@/lib/observability/counts';
