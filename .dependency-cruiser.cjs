@@ -6,10 +6,10 @@
 
 /** @type {Layer[]} */
 const LAYERS = [
-  { name: 'foundations', path: '^lib/(crypto|url)/' },
+  { name: 'foundations', path: '^lib/((crypto|url)/|result\\.ts$)' },
   { name: 'observability', path: '^lib/observability/' },
   { name: 'http', path: '^lib/http/' },
-  { name: 'config', path: '^lib/config\\.ts$' },
+  { name: 'config', path: '^lib/config/' },
   { name: 'keys', path: '^lib/keys/' },
   { name: 'tokens', path: '^lib/tokens/' },
   { name: 'redis', path: '^lib/redis\\.ts$' },

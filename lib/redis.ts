@@ -4,7 +4,7 @@
  * - a deadline of `REDIS_TIMEOUT_MS`, enforced twice: each HTTP request carries an abort signal,
  *   and the whole operation (which may be two requests: `EVALSHA`, then `EVAL` on `NOSCRIPT`) races
  *   a timer. The client's retry with backoff is off, so nothing stretches the deadline;
- * - a failure is a value (`UNAVAILABLE`), never a throw, and the client library's error text
+ * - a failure is a value (a `Result` whose reason is `unavailable`), never a throw, and the client library's error text
  *   (which quotes the command) goes nowhere: not to the log, not to a response;
  * - keys are built from keyed hashes only (`createIdHasher`), so Redis never holds a key, a token,
  *   a fingerprint or a client IP, and its contents cannot be matched against fingerprints.
@@ -16,15 +16,13 @@ import { hex } from './crypto/encoding';
 import { hkdf } from './crypto/hkdf';
 import { createMac } from './crypto/mac';
 import { countOnly, emit } from './observability/log';
+import { failure, ok, type Result } from './result';
 
 /** Every Redis operation answers within this or counts as unavailable (the issue allows ≤ 1 s). */
 export const REDIS_TIMEOUT_MS = 800;
 
 /** Every key this app writes starts with this. */
 export const KEY_PREFIX = 'mcpgw';
-
-export const UNAVAILABLE: unique symbol = Symbol('redis unavailable');
-export type Unavailable = typeof UNAVAILABLE;
 
 export type RedisClient = Redis;
 
@@ -84,17 +82,17 @@ function noteOutcome(failed: boolean): void {
 }
 
 /**
- * Runs one Redis operation under the deadline. Resolves with its value, or `UNAVAILABLE` when it
- * failed or did not finish in time; never rejects.
+ * Runs one Redis operation under the deadline. Resolves with its value, or the reason
+ * `unavailable` when it failed or did not finish in time; never rejects.
  */
-export async function withDeadline<T>(operation: () => Promise<T>, timeoutMs: number = REDIS_TIMEOUT_MS): Promise<T | Unavailable> {
+export async function withDeadline<T>(operation: () => Promise<T>, timeoutMs: number = REDIS_TIMEOUT_MS): Promise<Result<T, 'unavailable'>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   try {
     const outcome = await Promise.race([
-      // Started inside a promise chain, so even a synchronous throw becomes UNAVAILABLE.
+      // Started inside a promise chain, so even a synchronous throw becomes `unavailable`.
       Promise.resolve()
         .then(operation)
         .then(
@@ -105,10 +103,10 @@ export async function withDeadline<T>(operation: () => Promise<T>, timeoutMs: nu
     ]);
     if (outcome === 'timeout' || outcome === 'error') {
       noteOutcome(true);
-      return UNAVAILABLE;
+      return failure('unavailable');
     }
     noteOutcome(false);
-    return outcome.value;
+    return ok(outcome.value);
   } finally {
     clearTimeout(timer);
   }

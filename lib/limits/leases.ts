@@ -11,7 +11,7 @@
  * the limit (1 for limits under 40, which makes them exact), so two instances stay within 10% of
  * the configured limit (tested in tests/integration/ratelimit.leases.test.ts).
  */
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from '../redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, withDeadline, type IdHasher, type RedisClient } from '../redis';
 import type { LimitDecision } from './decision';
 
 /** The share of a window's limit one lease takes. */
@@ -79,9 +79,9 @@ export function createLeasedLimiter(options: LeasedLimiterOptions): LeasedLimite
     // that changes it, or tests sharing one Redis) must not spend each other's blocks, whose sizes differ.
     const key = `${KEY_PREFIX}:rl:mcp-lease:${await hashId('rl:mcp', `${limit}\0${id}`)}:${lease.window}`;
     const total = await withDeadline(() => redis.eval<[string, string], number>(LEASE_SCRIPT, [key], [String(block), String(windowMs)]), timeoutMs);
-    if (total === UNAVAILABLE) return 'unavailable';
+    if (!total.ok) return 'unavailable';
     // The block spans counts total - block + 1 … total; only those within the limit are ours.
-    const granted = Math.max(0, Math.min(block, limit - (Number(total) - block)));
+    const granted = Math.max(0, Math.min(block, limit - (Number(total.value) - block)));
     lease.available += granted;
     if (granted < block) lease.exhausted = true;
     return 'granted';

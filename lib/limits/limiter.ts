@@ -9,7 +9,7 @@
  */
 import { Ratelimit } from '@upstash/ratelimit';
 import type { RateLimits } from '../config';
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type IdHasher, type RedisClient } from '../redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, withDeadline, type IdHasher, type RedisClient } from '../redis';
 import { LIMIT_NAMES, type LimitDecision, type LimitName, type RateLimiter } from './decision';
 import { createLeasedLimiter } from './leases';
 
@@ -108,15 +108,17 @@ export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): Ra
       if (name === 'mcp') return mcp.count(id);
       const identifier = await hashId(`rl:${name}`, id);
       const result = await withDeadline(() => limiter(name).limit(identifier), timeoutMs);
-      if (result === UNAVAILABLE) return { outcome: 'unavailable' };
-      return decide(result.limit, result.remaining, result.reset, result.success, Date.now());
+      if (!result.ok) return { outcome: 'unavailable' };
+      const { limit, remaining, reset, success } = result.value;
+      return decide(limit, remaining, reset, success, Date.now());
     },
     async look(name, id) {
       if (name === 'mcp') return mcp.look(id);
       const identifier = await hashId(`rl:${name}`, id);
       const result = await withDeadline(() => limiter(name).getRemaining(identifier), timeoutMs);
-      if (result === UNAVAILABLE) return { outcome: 'unavailable' };
-      return decide(result.limit, result.remaining, result.reset, result.remaining > 0, Date.now());
+      if (!result.ok) return { outcome: 'unavailable' };
+      const { limit, remaining, reset } = result.value;
+      return decide(limit, remaining, reset, remaining > 0, Date.now());
     },
   };
 }

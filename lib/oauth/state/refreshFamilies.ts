@@ -11,7 +11,7 @@
  *
  * Neither a token, a family id nor a generation is stored in the clear (`createIdHasher`).
  */
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type RedisStoreOptions } from '../../redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, withDeadline, type RedisStoreOptions } from '../../redis';
 
 export type SpendRequest = {
   readonly family: string;
@@ -129,8 +129,8 @@ export function createRedisRefreshFamilies(options: RedisStoreOptions): RefreshF
       const keys = await Promise.all([deadKey(family), spentKey(family, generation)]);
       const args = [now, ttlOf(spentTtlSeconds), ttlOf(familyTtlSeconds), Math.max(0, Math.floor(graceSeconds))].map(String);
       const result = await withDeadline(() => spendScript.exec(keys, args), timeoutMs);
-      if (result === UNAVAILABLE || !Array.isArray(result)) return { outcome: 'unavailable' };
-      const [code, spentAt] = result.map(Number);
+      if (!result.ok || !Array.isArray(result.value)) return { outcome: 'unavailable' };
+      const [code, spentAt] = result.value.map(Number);
       if (code === 0 && Number.isInteger(spentAt)) return { outcome: 'first', spentAt: spentAt! };
       if (code === 1 && Number.isInteger(spentAt)) return { outcome: 'twin', spentAt: spentAt! };
       if (code === 2) return { outcome: 'reused' };
@@ -140,7 +140,7 @@ export function createRedisRefreshFamilies(options: RedisStoreOptions): RefreshF
     async kill(family, ttlSeconds, now) {
       const key = await deadKey(family);
       const result = await withDeadline(() => killScript.exec([key], [String(now), String(ttlOf(ttlSeconds))]), timeoutMs);
-      return result === UNAVAILABLE ? 'unavailable' : 'killed';
+      return result.ok ? 'killed' : 'unavailable';
     },
   };
 }

@@ -2,7 +2,7 @@
  * Single-use ids (authorization-code `jti`s): the only state besides rate-limit counters.
  * An id is remembered only until the thing it names would have expired anyway.
  */
-import { KEY_PREFIX, REDIS_TIMEOUT_MS, UNAVAILABLE, withDeadline, type RedisStoreOptions } from '../../redis';
+import { KEY_PREFIX, REDIS_TIMEOUT_MS, withDeadline, type RedisStoreOptions } from '../../redis';
 
 export type ClaimOutcome = 'first' | 'replayed' | 'unavailable';
 
@@ -40,8 +40,8 @@ export function createRedisSingleUseStore(options: RedisStoreOptions): SingleUse
     async claim(id, ttlSeconds) {
       const key = `${KEY_PREFIX}:su:${await hashId('su', id)}`;
       const result = await withDeadline(() => redis.set(key, 1, { nx: true, ex: ttlOf(ttlSeconds) }), timeoutMs);
-      if (result === UNAVAILABLE) return 'unavailable';
-      return result === 'OK' ? 'first' : 'replayed';
+      if (!result.ok) return 'unavailable';
+      return result.value === 'OK' ? 'first' : 'replayed';
     },
   };
 }
