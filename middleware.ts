@@ -13,9 +13,9 @@
  * It also runs for the two React pages, only to give them a request id.
  */
 import { NextResponse, type NextRequest } from 'next/server';
-import { drainWithinLimit } from '@/lib/http/body';
+import { drainWithinLimit } from '@/lib/http/readBody';
 import { mcpGate } from '@/lib/mcp/gate';
-import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/wire';
+import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/transport';
 import { observe, requestIdForPage, requestIdForRoute } from '@/lib/observability/context';
 import { REQUEST_ID_HEADER } from '@/lib/observability/requestId';
 import { getServices } from '@/lib/services';

@@ -18,7 +18,7 @@ import { createMac } from './crypto/mac';
 import { countOnly, emit } from './observability/log';
 import { failure, ok, type Result } from './result';
 
-/** Every Redis operation answers within this or counts as unavailable (the issue allows ≤ 1 s). */
+/** Every Redis operation answers within this or counts as unavailable (at most 1 s: a slow store must not hold a request). */
 export const REDIS_TIMEOUT_MS = 800;
 
 /** Every key this app writes starts with this. */

@@ -7,7 +7,7 @@
  * Example:
  *
  *   import { z } from 'zod';
- *   import { defineTool } from '@/lib/mcp/tools';
+ *   import { defineTool } from '@/lib/mcp/defineTool';
  *
  *   export const tools = [
  *     defineTool({
@@ -23,6 +23,6 @@
  *
  * When `MCP_UPSTREAM_URL` is set, `/mcp` forwards to that server instead and these are not served.
  */
-import type { Tool } from '@/lib/mcp/tools';
+import type { Tool } from '@/lib/mcp/defineTool';
 
 export const tools: readonly Tool[] = [];

@@ -13,7 +13,7 @@ import packageJson from '../../package.json';
 import { randomHex } from '../crypto/random';
 import { logFormatOf, parseLogFormat, type LogFormat } from '../observability/logFormat';
 import { clientSettings, type ClientSettings } from './clients';
-import { developmentKey, keySettings, type KeySettings } from './keys';
+import { developmentKey, keySettings, type KeySettings } from './apiKeys';
 import { lifetimeSettings, rateLimits, type LifetimeSettings, type RateLimits } from './limits';
 import { redisSettings, trustsProxyHeaders, type RedisSettings } from './network';
 import { publicUrlSettings, type Mode, type PublicUrlSettings } from './publicUrl';
@@ -22,7 +22,7 @@ import { ConfigError, trimmed, type Env } from './settings';
 import { upstreamSettings, type UpstreamSettings } from './upstream';
 
 export { ConfigError } from './settings';
-export type { KeySettings } from './keys';
+export type { KeySettings } from './apiKeys';
 export type { RateLimits } from './limits';
 export type { UpstreamSettings } from './upstream';
 

@@ -1,13 +1,13 @@
 /** The forwarder's settings (`MCP_UPSTREAM_*`) and its rules: where it sends, which header carries the key. */
 import { isLoopbackHost } from '../url/loopback';
-import type { KeySettings } from './keys';
+import type { KeySettings } from './apiKeys';
 import { ConfigError, integerSetting, parseOrRefuse, parseUrl, trimmed, type Env } from './settings';
 
 export type UpstreamSettings = {
   /** The exact URL every forwarded request goes to (https, or http to a loopback host). */
   readonly url: string;
   /** Lowercase header name that carries the user's key; `authorization` sends `Bearer <key>`. */
-  readonly keyHeader: string;
+  readonly apiKeyHeader: string;
   /** Time allowed until the upstream's response headers arrive. */
   readonly timeoutMs: number;
 };
@@ -15,7 +15,7 @@ export type UpstreamSettings = {
 /** RFC 9110 §5.1 token characters: what a header name may be. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 /** Headers the forwarder owns or that would change how the request is framed or routed. */
-const RESERVED_KEY_HEADERS = new Set([
+const RESERVED_API_KEY_HEADERS = new Set([
   'host',
   'content-length',
   'content-type',
@@ -58,8 +58,8 @@ export function upstreamSettings(env: Env, keys: KeySettings): UpstreamSettings 
   if (!HEADER_NAME.test(headerRaw)) {
     throw new ConfigError('MCP_UPSTREAM_KEY_HEADER must be a header name such as Authorization or X-API-Key');
   }
-  const keyHeader = headerRaw.toLowerCase();
-  if (RESERVED_KEY_HEADERS.has(keyHeader)) {
+  const apiKeyHeader = headerRaw.toLowerCase();
+  if (RESERVED_API_KEY_HEADERS.has(apiKeyHeader)) {
     throw new ConfigError(`MCP_UPSTREAM_KEY_HEADER cannot be ${headerRaw}: the forwarder sets that header itself`);
   }
   const timeoutMs = parseOrRefuse(
@@ -67,5 +67,5 @@ export function upstreamSettings(env: Env, keys: KeySettings): UpstreamSettings 
     env.MCP_UPSTREAM_TIMEOUT_MS,
     'MCP_UPSTREAM_TIMEOUT_MS is invalid',
   );
-  return { url: url.href, keyHeader, timeoutMs };
+  return { url: url.href, apiKeyHeader, timeoutMs };
 }

@@ -3,7 +3,7 @@
  * The classification looks at the status, `Retry-After` and the RFC 6749 / RFC 6750 error body;
  * it never echoes anything the user typed.
  */
-import { parseRetryAfter } from './wire';
+import { parseRetryAfter } from './answers';
 
 export type Failure =
   /** The token endpoint refused the client secret (RFC 6749 §5.2 `invalid_client`). */

@@ -8,7 +8,7 @@
  * from a 503 from a network error at each step, which needs the raw response anyway.
  */
 import { classifyHttpFailure, cleanDescription, type Failure } from './failures';
-import { decodeAccessTokenClaims, responseFor, rpcMessagesFrom, type RpcMessage } from './wire';
+import { decodeAccessTokenClaims, responseFor, rpcMessagesFrom, type RpcMessage } from './answers';
 
 export const KEY_TEST_STEPS = [
   { id: 'token', label: 'Get an access token', request: 'POST /oauth/token (client_credentials)' },

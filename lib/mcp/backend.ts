@@ -1,7 +1,7 @@
 /**
- * What `/mcp` hands a verified request to. Exactly one backend is chosen from configuration at
- * start (`lib/services.ts`): the in-process tools (`backends/tools.ts`) or, when
- * `MCP_UPSTREAM_URL` is set, the upstream forwarder. The route has already authenticated the
+ * What `/mcp` hands a verified request to. Exactly one backend is chosen from configuration once
+ * per process (`createBackend` in `backends/index.ts`): the in-process tools (`backends/inProcess.ts`)
+ * or, when `MCP_UPSTREAM_URL` is set, the upstream forwarder (`backends/upstream.ts`). The route has already authenticated the
  * request (both walls), applied CORS preflight and the method guard; the body is still unread.
  */
 import type { Identity } from './identity';

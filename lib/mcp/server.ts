@@ -2,7 +2,7 @@
 import { McpServer, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
 import packageJson from '../../package.json';
 import type { Identity } from './identity';
-import type { Tool, ToolContext, ToolWrapper } from './tools';
+import type { Tool, ToolContext, ToolWrapper } from './defineTool';
 
 const SERVER_INFO = { name: 'mcp-oauth-gateway', version: packageJson.version } as const;
 

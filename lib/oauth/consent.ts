@@ -8,10 +8,10 @@
  * (Claude Desktop's WebView) is accepted: the request is bound by the signed token and the key,
  * not by its origin.
  */
-import { mediaTypeOf } from '../http/body';
+import { mediaTypeOf } from '../http/readBody';
 import { errorJsonResponse, errorPageResponse } from '../http/errors';
 import { jsonResponse } from '../http/json';
-import { readOAuthBody } from './body';
+import { readOAuthBody } from './formBody';
 import { clientIp } from '../http/clientIp';
 import type { Services } from '../services';
 import { CODE_TTL_SECONDS, CONSENT_TTL_SECONDS, TokenError, type Claims } from '../tokens';

@@ -10,8 +10,8 @@
  * URIs and VS Code's four fit with room to spare.
  */
 import { z } from 'zod';
-import { mediaTypeOf } from '../http/body';
-import { readOAuthBody } from './body';
+import { mediaTypeOf } from '../http/readBody';
+import { readOAuthBody } from './formBody';
 import { clientIp, UNKNOWN_CLIENT_IP } from '../http/clientIp';
 import { MCP_CORS_HEADERS } from '../http/cors';
 import type { Reason } from '../observability/catalogue';

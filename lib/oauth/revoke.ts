@@ -9,14 +9,14 @@
  * per-credential limit. A token that does not verify, or that was issued to another client, is
  * answered 200 and left alone (RFC 7009 §2.1, §2.2): the answer tells the caller nothing.
  */
-import { mediaTypeOf } from '../http/body';
+import { mediaTypeOf } from '../http/readBody';
 import { clientIp } from '../http/clientIp';
 import { NO_STORE_HEADERS } from '../http/json';
 import { countAgainstLimit } from './rateLimits';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { TokenError, type Claims } from '../tokens';
-import { readOAuthBody } from './body';
+import { readOAuthBody } from './formBody';
 import { authenticateClient } from './clients';
 import { OAuthError, serviceUnavailable } from './errors';
 import { familyOf, familyTtlSeconds } from './grants/refreshToken';

@@ -2,8 +2,8 @@
  * Parsing a token request (RFC 6749 §3.2, §4.1.3, §4.4.2, §6) into a union on `grant_type`.
  * Parsing only: nothing here verifies a credential.
  */
-import { mediaTypeOf } from '../http/body';
-import { readOAuthBody } from './body';
+import { mediaTypeOf } from '../http/readBody';
+import { readOAuthBody } from './formBody';
 import { OAuthError } from './errors';
 
 export const TOKEN_BODY_LIMIT = 64 * 1024;

@@ -16,7 +16,7 @@ export const TOKEN_TYP: Readonly<Record<TokenKind, string>> = {
   consent: 'mcp-consent+jwt',
 };
 
-/** Clock skew accepted between instances (the issue allows at most 30 s). */
+/** Clock skew accepted between instances (at most 30 s: a wider window lengthens every token's life). */
 export const CLOCK_TOLERANCE_SECONDS = 5;
 export const CODE_TTL_SECONDS = 60;
 export const CONSENT_TTL_SECONDS = 600;

@@ -11,7 +11,7 @@ import { base64UrlDecode, base64UrlEncode } from '../crypto/encoding';
 import { verifyCompactHs256, type JwsFailure } from '../crypto/jws';
 import { randomBase64Url } from '../crypto/random';
 import { ClaimSchemas, CLOCK_TOLERANCE_SECONDS, TOKEN_TYP, type Claims, type Issued, type TokenKind } from './claims';
-import { deriveGeneration, type SecretGeneration } from './keys';
+import { deriveGeneration, type SecretGeneration } from './signingKeys';
 
 export * from './claims';
 

@@ -20,7 +20,7 @@ afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
 const url = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/mcp`;
 
 const services = await benchServices();
-const backend = createUpstreamBackend({ url, keyHeader: 'authorization', timeoutMs: 30_000 }, services.keys, services.config);
+const backend = createUpstreamBackend({ url, apiKeyHeader: 'authorization', timeoutMs: 30_000 }, services.keys, services.config);
 const identity: Identity = { fingerprint: (await fingerprintOf(KEY_A)), clientId: 'mcp', scopes: ['mcp'], expiresAt: null, method: 'oauth_bearer' };
 const BODY = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
 const request = () =>

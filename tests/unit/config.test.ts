@@ -169,7 +169,7 @@ describe('loadConfig over arbitrary values', () => {
     const digests = loadConfig(prod({ MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: ` ${'b'.repeat(64)} ,${'c'.repeat(64)}` }));
     expect(digests.keys).toEqual({ kind: 'digests', digests: ['b'.repeat(64), 'c'.repeat(64)] });
     const upstream = loadConfig(prod({ MCP_UPSTREAM_URL: 'http://127.0.0.1:9000/mcp', MCP_UPSTREAM_KEY_HEADER: 'X-WorldMonitor-Key' }));
-    expect(upstream.upstream).toEqual({ url: 'http://127.0.0.1:9000/mcp', keyHeader: 'x-worldmonitor-key', timeoutMs: 30_000 });
+    expect(upstream.upstream).toEqual({ url: 'http://127.0.0.1:9000/mcp', apiKeyHeader: 'x-worldmonitor-key', timeoutMs: 30_000 });
     expect(loadConfig(prod({})).upstream).toBeNull();
   });
 });

@@ -8,7 +8,7 @@ import { loadConfig } from '@/lib/config';
 import { fingerprintOf } from '@/lib/keys';
 import { handleTokenRequest } from '@/lib/oauth/token';
 import { mcpGate } from '@/lib/mcp/gate';
-import { createToolsBackend } from '@/lib/mcp/backends/tools';
+import { createToolsBackend } from '@/lib/mcp/backends/inProcess';
 import { serveMcp } from '@/lib/mcp/endpoint';
 import { createServices, type Services } from '@/lib/services';
 import type { RateLimiter } from '@/lib/limits/decision';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAccessTokenClaims, parseRetryAfter, responseFor, rpcMessagesFrom } from '@/lib/dashboard/wire';
+import { decodeAccessTokenClaims, parseRetryAfter, responseFor, rpcMessagesFrom } from '@/lib/dashboard/answers';
 import { classifyHttpFailure, describeFailure, errorFields, type Failure } from '@/lib/dashboard/failures';
 
 function b64url(value: unknown): string {

@@ -6,7 +6,7 @@ import type { Config } from '../../config';
 import type { KeySource } from '../../keys';
 import { getServices } from '../../services';
 import type { McpBackend } from '../backend';
-import { createToolsBackend } from './tools';
+import { createToolsBackend } from './inProcess';
 import { createUpstreamBackend } from './upstream';
 
 export function createBackend(config: Config, keys: KeySource): McpBackend {

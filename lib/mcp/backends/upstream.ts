@@ -23,7 +23,7 @@ import { emit } from '../../observability/log';
 import { credentialFailureResponse } from '../authenticate';
 import type { BackendHealth, McpBackend } from '../backend';
 import type { Identity } from '../identity';
-import { bodyTooLargeResponse, canonicalAccept, MCP_BODY_LIMIT } from '../wire';
+import { bodyTooLargeResponse, canonicalAccept, MCP_BODY_LIMIT } from '../transport';
 
 type KeyHoldingSource = Extract<KeySource, { readonly holdsKeys: true }>;
 
@@ -135,7 +135,7 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
   const source: KeyHoldingSource = keys;
   const target = new URL(settings.url).href;
   const upstreamHost = new URL(settings.url).host;
-  const bearer = settings.keyHeader === 'authorization';
+  const bearer = settings.apiKeyHeader === 'authorization';
 
   let lastReached: { reached: boolean; at: number } | null = null;
   let probing: Promise<void> | null = null;
@@ -155,7 +155,7 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
       accept: canonicalAccept(incoming.get('accept')) ?? incoming.get('accept')!,
       // Undecoded bytes pass straight through, and an SSE event is never held by a decompressor.
       'accept-encoding': 'identity',
-      [settings.keyHeader]: bearer ? `Bearer ${key}` : key,
+      [settings.apiKeyHeader]: bearer ? `Bearer ${key}` : key,
     };
     if (!FIELD_VALUE.test(headers.accept!)) return badHeader('Accept');
     const session = incoming.get('mcp-session-id');

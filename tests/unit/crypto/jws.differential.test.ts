@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { base64UrlDecode, base64UrlEncode } from '@/lib/crypto/encoding';
 import { MAX_COMPACT_LENGTH, typMatches } from '@/lib/crypto/jws';
 import { ClaimSchemas, CLOCK_TOLERANCE_SECONDS, createTokenService, TOKEN_TYP, TokenError, type TokenKind } from '@/lib/tokens';
-import { deriveGeneration } from '@/lib/tokens/keys';
+import { deriveGeneration } from '@/lib/tokens/signingKeys';
 
 const SECRET = new Uint8Array(32).fill(7);
 const OTHER_SECRET = new Uint8Array(32).fill(8);

@@ -5,8 +5,8 @@ import { loadConfig } from '@/lib/config';
 import { fingerprintOf } from '@/lib/keys';
 import { serveMcp } from '@/lib/mcp/endpoint';
 import { createMcpServer } from '@/lib/mcp/server';
-import { defineTool } from '@/lib/mcp/tools';
-import { createToolsBackend } from '@/lib/mcp/backends/tools';
+import { defineTool } from '@/lib/mcp/defineTool';
+import { createToolsBackend } from '@/lib/mcp/backends/inProcess';
 import { createServices } from '@/lib/services';
 
 const KEY = 'unit_key_0123456789abcdefghijkl';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/config';
 import { createDigestKeySource, createListKeySource, fingerprintOf, sha256Hex, type Fingerprint } from '@/lib/keys';
 import { createBackend } from '@/lib/mcp/backends';
-import { createToolsBackend } from '@/lib/mcp/backends/tools';
+import { createToolsBackend } from '@/lib/mcp/backends/inProcess';
 import { createUpstreamBackend } from '@/lib/mcp/backends/upstream';
 import type { Identity } from '@/lib/mcp/identity';
 import { startFaultyUpstream, type FaultyUpstream } from '../../support/faultyUpstream';
@@ -23,7 +23,7 @@ afterAll(async () => {
   await upstream?.stop();
 });
 
-const settings = () => ({ url: `http://127.0.0.1:${upstream.port}/mcp`, keyHeader: 'x-api-key-upstream', timeoutMs: 2000 });
+const settings = () => ({ url: `http://127.0.0.1:${upstream.port}/mcp`, apiKeyHeader: 'x-api-key-upstream', timeoutMs: 2000 });
 
 function identity(fingerprint: string): Identity {
   return { fingerprint: fingerprint as Fingerprint, clientId: 'mcp', scopes: ['mcp'], expiresAt: null, method: 'oauth_bearer' };

@@ -11,15 +11,15 @@ import {
   type McpHandlerRequestOptions,
 } from '@modelcontextprotocol/server';
 import { tools as operatorTools } from '../../../tools';
-import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../../http/body';
+import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../../http/readBody';
 import { MCP_CORS_HEADERS } from '../../http/cors';
 import { jsonRpcErrorResponse } from '../../http/errors';
 import { emit } from '../../observability/log';
 import type { McpBackend } from '../backend';
 import type { Identity } from '../identity';
 import { createMcpServer } from '../server';
-import { whoami, type Tool } from '../tools';
-import { bodyTooLargeResponse, canonicalAccept, MCP_BODY_LIMIT } from '../wire';
+import { whoami, type Tool } from '../defineTool';
+import { bodyTooLargeResponse, canonicalAccept, MCP_BODY_LIMIT } from '../transport';
 
 /** `{ parsedBody }` exactly when the SDK's own reading would yield one (non-empty, valid JSON). */
 function parsedJson(body: string): { parsedBody?: unknown } {

@@ -1,5 +1,5 @@
 /** Reading an OAuth endpoint's body: one mapping of size and encoding failures to OAuth errors. */
-import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../http/body';
+import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../http/readBody';
 import { OAuthError, type OAuthErrorCode } from './errors';
 
 /**
