@@ -1,6 +1,6 @@
 /**
  * The log line format, read from the environment without throwing: writing a log line must never
- * fail. `lib/config.ts` refuses a `LOG_FORMAT` that names no format at start, with the same rules.
+ * fail. `lib/config/index.ts` refuses a `LOG_FORMAT` that names no format at start, with the same rules.
  */
 export type LogFormat = 'json' | 'pretty';
 
