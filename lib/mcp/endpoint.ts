@@ -8,14 +8,16 @@ import { methodNotAllowed } from '../http/methods';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { authenticateMcpRequest } from './authenticate';
+import { mcpRefusalResponse } from './refusals';
 import type { McpBackend } from './backend';
 
 /** Serves one `/mcp` request of any method. */
 export async function serveMcp(request: Request, services: Services, backend: McpBackend): Promise<Response> {
   const allowed = [...backend.methods, 'OPTIONS'];
   if (request.method === 'OPTIONS') return preflightResponse(request, allowed);
-  const identity = await authenticateMcpRequest(request, services, { countFailures: false });
-  if (identity instanceof Response) return identity;
+  const authentication = await authenticateMcpRequest(request, services, { countFailures: false });
+  if (!authentication.ok) return mcpRefusalResponse(authentication.refusal, services.config);
+  const { identity } = authentication;
   if (!backend.methods.some((method) => method === request.method)) {
     const response = methodNotAllowed(allowed, { cors: true });
     return request.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response;

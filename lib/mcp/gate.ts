@@ -5,16 +5,20 @@
  */
 import { emit } from '../observability/log';
 import type { Services } from '../services';
-import { authenticateMcpRequest, mcpTooManyRequestsResponse } from './authenticate';
+import { authenticateMcpRequest } from './authenticate';
+import { mcpRefusalResponse } from './refusals';
 
 /** `null` lets the request through to the route; a `Response` answers it here. */
 export async function mcpGate(request: Request, services: Services): Promise<Response | null> {
   if (request.method === 'OPTIONS') return null;
-  const identity = await authenticateMcpRequest(request, services, { countFailures: true });
-  if (identity instanceof Response) return identity;
+  const authentication = await authenticateMcpRequest(request, services, { countFailures: true });
+  if (!authentication.ok) return mcpRefusalResponse(authentication.refusal, services.config);
+  const { identity } = authentication;
 
   const decision = await services.limiter.count('mcp', identity.fingerprint);
-  if (decision.outcome === 'limited') return mcpTooManyRequestsResponse(decision, { fingerprint: identity.fingerprint });
+  if (decision.outcome === 'limited') {
+    return mcpRefusalResponse({ kind: 'rate_limited', decision, fingerprint: identity.fingerprint }, services.config);
+  }
   // A verified caller is let through when the limiter cannot answer: counted here; the outage
   // itself is logged by `lib/redis.ts` once per minute.
   if (decision.outcome === 'unavailable') emit('mcp', 'served_without_limit');

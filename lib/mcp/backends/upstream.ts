@@ -20,7 +20,7 @@ import type { KeySource } from '../../keys';
 import { MCP_CORS_HEADERS } from '../../http/cors';
 import { jsonRpcErrorResponse } from '../../http/errors';
 import { emit } from '../../observability/log';
-import { credentialFailureResponse } from '../authenticate';
+import { mcpRefusalResponse } from '../refusals';
 import type { BackendHealth, McpBackend } from '../backend';
 import type { Identity } from '../identity';
 import { bodyTooLargeResponse, canonicalAccept, MCP_BODY_LIMIT } from '../transport';
@@ -145,7 +145,13 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
 
   // The /mcp refusal's own event says the token's key is no good; the `upstream` event says who refused it.
   const refusedKey = () =>
-    credentialFailureResponse({ kind: 'invalid_token', description: 'The upstream server refused this API key.', credential: 'bearer', reason: 'key_revoked' }, config);
+    mcpRefusalResponse(
+      {
+        kind: 'credential',
+        failure: { kind: 'invalid_token', description: 'The upstream server refused this API key.', credential: 'bearer', reason: 'key_revoked' },
+      },
+      config,
+    );
   const failure = (status: number, message: string) => jsonRpcErrorResponse(status, -32603, message, { cors: true });
   const badHeader = (name: string) => jsonRpcErrorResponse(400, -32600, `Invalid ${name} header: only printable ASCII is allowed.`, { cors: true });
 
@@ -180,7 +186,10 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
 
     const key = await source.keyFor(identity.fingerprint);
     // The key was removed between authentication and now: the same answer as a revoked token.
-    if (key === null) return credentialFailureResponse({ kind: 'invalid_token', description: 'The access token was revoked.', credential: 'bearer', reason: 'key_revoked' }, config);
+    if (key === null) {
+      const failure = { kind: 'invalid_token', description: 'The access token was revoked.', credential: 'bearer', reason: 'key_revoked' } as const;
+      return mcpRefusalResponse({ kind: 'credential', failure }, config);
+    }
     const headers = forwardedHeaders(request.headers, key);
     if (headers instanceof Response) return headers;
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, ConfigError } from '@/lib/config';
-import { credentialFailureResponse } from '@/lib/mcp/authenticate';
+import { mcpRefusalResponse } from '@/lib/mcp/refusals';
 import { jsonRpcErrorResponse } from '@/lib/http/errors';
 import { toErrorResponse } from '@/lib/oauth/errors';
 import { annotate, observe } from '@/lib/observability/context';
@@ -62,7 +62,7 @@ describe('emit', () => {
   // @req OBS-SCHEMA
   it('puts the request id in the bodies of the /mcp refusals and JSON-RPC errors', async () => {
     const config = loadConfig({ NODE_ENV: 'development', PUBLIC_URL: 'http://localhost:3000' });
-    const res = await observe(() => credentialFailureResponse({ kind: 'missing', reason: 'credential_missing' }, config))(new Request('http://localhost/mcp', { headers: { 'X-Request-Id': 'unit-3' } }));
+    const res = await observe(() => mcpRefusalResponse({ kind: 'credential', failure: { kind: 'missing', reason: 'credential_missing' } }, config))(new Request('http://localhost/mcp', { headers: { 'X-Request-Id': 'unit-3' } }));
     expect(await res.json()).toMatchObject({ error: 'unauthorized', request_id: 'unit-3' });
     const rpc = await observe(() => jsonRpcErrorResponse(500, -32603, 'Internal error.'))(new Request('http://localhost/mcp', { headers: { 'X-Request-Id': 'unit-4' } }));
     expect(await rpc.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error.', data: { request_id: 'unit-4' } } });
