@@ -3,19 +3,16 @@
  * the only wall: the route authenticates again and takes the identity from its own verification
  * (CVE-2025-29927 showed middleware can be skipped).
  *
- * Node runtime. A body with a `Content-Length` is never touched here: over 1 MiB it is refused by
- * its length, and the route reads the original stream within the limit. Next 15.5's Node
- * middleware tees the body for middleware and does not await the tee's end before the route
- * reads it (`getCloneableBody` in next/dist/server/body-streams.js, `finalize()` not awaited), so
- * a large chunked body could reach the route mid-flow; a body without a length is therefore read
- * to its end here, within the limit, before the route runs.
+ * Node runtime. The gate (`lib/mcp/gate.ts`) also holds the body limit: a body with a
+ * `Content-Length` is never touched here (over 1 MiB it is refused by its length), while one without
+ * is read to its end within the limit. Next 15.5's Node middleware tees the body and does not await
+ * the tee's end before the route reads it (`getCloneableBody` in next/dist/server/body-streams.js,
+ * `finalize()` not awaited), so a large chunked body could otherwise reach the route mid-flow.
  *
  * It also runs for the two React pages, only to give them a request id.
  */
 import { NextResponse, type NextRequest } from 'next/server';
-import { drainWithinLimit } from '@/lib/http/readBody';
 import { mcpGate } from '@/lib/mcp/gate';
-import { bodyTooLargeResponse, MCP_BODY_LIMIT } from '@/lib/mcp/transport';
 import { observe, requestIdForPage, requestIdForRoute } from '@/lib/observability/context';
 import { REQUEST_ID_HEADER } from '@/lib/observability/requestId';
 import { getServices } from '@/lib/services';
@@ -36,10 +33,6 @@ export const middleware = observe(async (request: NextRequest): Promise<Response
   }
   const refused = await mcpGate(request, await getServices());
   if (refused) return refused;
-  const declared = request.headers.get('content-length');
-  if (declared !== null ? Number(declared) > MCP_BODY_LIMIT : !(await drainWithinLimit(request, MCP_BODY_LIMIT))) {
-    return bodyTooLargeResponse();
-  }
   // When this wall logged under an id it made, the route logs under the same one.
   const headers = requestIdForRoute(request);
   return headers ? NextResponse.next({ request: { headers } }) : NextResponse.next();

@@ -5,6 +5,15 @@
  * request (both walls), applied CORS preflight and the method guard; the body is still unread.
  */
 import type { Identity } from './identity';
+import type { McpRefusal } from './refusals';
+
+/** A backend's answer: its response, or a refusal that `endpoint.ts` puts on the wire. */
+export type BackendAnswer =
+  | { readonly ok: true; readonly response: Response }
+  | { readonly ok: false; readonly refusal: McpRefusal };
+
+export const answered = (response: Response): BackendAnswer => ({ ok: true, response });
+export const refused = (refusal: McpRefusal): BackendAnswer => ({ ok: false, refusal });
 
 export type McpMethod = 'POST' | 'GET' | 'DELETE';
 
@@ -26,10 +35,11 @@ export interface McpBackend {
   /** The HTTP methods this backend serves; any other gets 405 with `Allow` before `serve`. */
   readonly methods: readonly McpMethod[];
   /**
-   * Answers one verified request. Never throws for bad input: a malformed body is a JSON-RPC
-   * error response. The identity comes from the route's own verification, never from a header.
+   * Answers one verified request. Never throws for bad input: what it refuses is a refusal value
+   * (a body too large, a malformed header, an upstream that failed); a JSON-RPC error the SDK
+   * writes itself is a response. The identity comes from the route's own verification only.
    */
-  serve(request: Request, identity: Identity): Promise<Response>;
+  serve(request: Request, identity: Identity): Promise<BackendAnswer>;
   /** For `/api/health`; may probe the upstream (at most once per interval), never throws. */
   health(): Promise<BackendHealth>;
 }

@@ -24,7 +24,8 @@ export async function serveMcp(request: Request, services: Services, backend: Mc
   }
   // Counted, never logged (docs/observability.md): a line per tool call would swamp the logs.
   emit('mcp', 'served');
-  const response = await backend.serve(request, identity);
-  // The backend's own refusals (the SDK's 406, 415, parse errors) carry the request id like ours.
-  return response.status >= 400 ? withRequestIdInForeignError(response) : response;
+  const answer = await backend.serve(request, identity);
+  if (!answer.ok) return mcpRefusalResponse(answer.refusal, services.config);
+  // The SDK's own error answers (406, 415, its parse errors) carry the request id like ours.
+  return answer.response.status >= 400 ? withRequestIdInForeignError(answer.response) : answer.response;
 }

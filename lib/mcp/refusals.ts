@@ -2,7 +2,8 @@
  * Every refusal at `/mcp`, as a value, and the one function that puts it on the wire and emits its
  * event: the credential challenge (RFC 6750 §3, RFC 9728 §5.1), 429 with `Retry-After` and
  * `RateLimit-*`, 503 with `Retry-After` when the key source or Redis cannot answer, and the 403 of
- * the DNS-rebinding guard. Both walls and the backends refuse through here.
+ * the DNS-rebinding guard, and the backends' own refusals (413, JSON-RPC parse and request errors,
+ * an upstream that failed, an internal error). Both walls and the backends refuse through here.
  */
 import type { Config } from '../config';
 import { errorJsonResponse, jsonRpcErrorResponse, type ErrorJson } from '../http/errors';
@@ -10,6 +11,7 @@ import type { LimitDecision } from '../limits/decision';
 import { OUTAGE_RETRY_AFTER_SECONDS, rateLimitHeaders } from '../limits/headers';
 import type { Fingerprint } from '../keys/fingerprint';
 import { emit } from '../observability/log';
+import { MCP_BODY_LIMIT } from './transport';
 import type { Reason } from '../observability/catalogue';
 
 /** The scope every `/mcp` request needs; the challenge names it. */
@@ -37,7 +39,15 @@ export type McpRefusal =
       readonly fingerprint?: Fingerprint;
     }
   /** A loopback deployment asked under another `Host` (a DNS-rebinding page). */
-  | { readonly kind: 'host_not_allowed' };
+  | { readonly kind: 'host_not_allowed' }
+  /** A body over `MCP_BODY_LIMIT` (declared or counted). */
+  | { readonly kind: 'body_too_large' }
+  /** JSON-RPC 2.0 §5.1: -32700 a body that does not parse, -32600 a request we refuse to pass on. */
+  | { readonly kind: 'bad_request'; readonly code: -32700 | -32600; readonly message: string }
+  /** The upstream could not be reached (502) or did not answer in time (504); its event is already out. */
+  | { readonly kind: 'upstream_failed'; readonly status: 502 | 504; readonly message: string }
+  /** A bug while serving; its `server_error` event (with the stack) is already out. */
+  | { readonly kind: 'internal' };
 
 function quoted(value: string): string {
   return `"${value.replace(/["\\]/g, '')}"`;
@@ -57,6 +67,14 @@ export function mcpRefusalResponse(refusal: McpRefusal, config: Pick<Config, 're
     case 'host_not_allowed':
       emit('mcp', 'host_not_allowed');
       return errorJsonResponse(403, { error: 'forbidden', error_description: 'Host not allowed.' });
+    case 'body_too_large':
+      return jsonRpcErrorResponse(413, -32600, `Request body exceeds ${MCP_BODY_LIMIT} bytes.`, { cors: true });
+    case 'bad_request':
+      return jsonRpcErrorResponse(400, refusal.code, refusal.message, { cors: true });
+    case 'upstream_failed':
+      return jsonRpcErrorResponse(refusal.status, -32603, refusal.message, { cors: true });
+    case 'internal':
+      return jsonRpcErrorResponse(500, -32603, 'Internal error.', { cors: true });
   }
 }
 

@@ -1,12 +1,8 @@
 /** What both `/mcp` backends share about the wire: the body limit and the `Accept` normalisation. */
-import { jsonRpcErrorResponse } from '../http/errors';
 
 /** Largest request body `/mcp` accepts, whatever the backend. */
 export const MCP_BODY_LIMIT = 1024 * 1024;
 
-export function bodyTooLargeResponse(): Response {
-  return jsonRpcErrorResponse(413, -32600, `Request body exceeds ${MCP_BODY_LIMIT} bytes.`, { cors: true });
-}
 
 /**
  * Streamable HTTP asks clients to accept both JSON and SSE; claude.ai sends a wildcard `Accept` and

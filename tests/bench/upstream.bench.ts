@@ -20,7 +20,7 @@ afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
 const url = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/mcp`;
 
 const services = await benchServices();
-const backend = createUpstreamBackend({ url, apiKeyHeader: 'authorization', timeoutMs: 30_000 }, services.keys, services.config);
+const backend = createUpstreamBackend({ url, apiKeyHeader: 'authorization', timeoutMs: 30_000 }, services.keys);
 const identity: Identity = { fingerprint: (await fingerprintOf(KEY_A)), clientId: 'mcp', scopes: ['mcp'], expiresAt: null, method: 'oauth_bearer' };
 const BODY = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
 const request = () =>
@@ -29,11 +29,17 @@ const request = () =>
     headers: { 'Content-Type': 'application/json', Accept: '*/*', 'Content-Length': String(BODY.length) },
     body: BODY,
   });
-if ((await (await backend.serve(request(), identity)).text()) !== TOOLS) throw new Error('the forwarder changed the answer');
+if ((await relayedText()) !== TOOLS) throw new Error('the forwarder changed the answer');
+
+async function relayedText(): Promise<string> {
+  const answer = await backend.serve(request(), identity);
+  if (!answer.ok) throw new Error(`the forwarder refused: ${answer.refusal.kind}`);
+  return answer.response.text();
+}
 
 describe('one tools/list to a loopback upstream', () => {
   bench('the upstream backend: serve() and read the relayed answer', async () => {
-    await (await backend.serve(request(), identity)).text();
+    await relayedText();
   }, OPTIONS);
   bench('direct: fetch() and read the answer', async () => {
     await (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY_A}` }, body: BODY })).text();

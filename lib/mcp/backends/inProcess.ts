@@ -13,13 +13,12 @@ import {
 import { tools as operatorTools } from '../../../tools';
 import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../../http/readBody';
 import { MCP_CORS_HEADERS } from '../../http/cors';
-import { jsonRpcErrorResponse } from '../../http/errors';
 import { emit } from '../../observability/log';
-import type { McpBackend } from '../backend';
+import { answered, refused, type McpBackend } from '../backend';
 import type { Identity } from '../identity';
 import { createMcpServer } from '../server';
 import { whoami, type Tool } from '../defineTool';
-import { bodyTooLargeResponse, canonicalAccept, MCP_BODY_LIMIT } from '../transport';
+import { canonicalAccept, MCP_BODY_LIMIT } from '../transport';
 
 /** `{ parsedBody }` exactly when the SDK's own reading would yield one (non-empty, valid JSON). */
 function parsedJson(body: string): { parsedBody?: unknown } {
@@ -108,8 +107,10 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
       try {
         body = await readLimitedText(request, MCP_BODY_LIMIT);
       } catch (error) {
-        if (error instanceof BodyTooLargeError) return bodyTooLargeResponse();
-        if (error instanceof BodyEncodingError) return jsonRpcErrorResponse(400, -32700, 'Parse error: body is not valid UTF-8.', { cors: true });
+        if (error instanceof BodyTooLargeError) return refused({ kind: 'body_too_large' });
+        if (error instanceof BodyEncodingError) {
+          return refused({ kind: 'bad_request', code: -32700, message: 'Parse error: body is not valid UTF-8.' });
+        }
         throw error;
       }
       // The body is already read and size-checked; handing the SDK its parse spares a clone, a
@@ -130,10 +131,10 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
           isJsonContentType(forwarded.headers.get('content-type')) &&
           (await isLegacyRequest(forwarded, options.parsedBody, { maxRequestBodySize: MCP_BODY_LIMIT }));
         const response = legacy ? await serveLegacy(forwarded, identity, options) : await modern.fetch(forwarded, options);
-        return withCors(response);
+        return answered(withCors(response));
       } catch (error) {
         emit('mcp', 'server_error', { fingerprint: identity.fingerprint }, error);
-        return jsonRpcErrorResponse(500, -32603, 'Internal error.', { cors: true });
+        return refused({ kind: 'internal' });
       }
     },
   };

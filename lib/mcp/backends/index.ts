@@ -10,7 +10,7 @@ import { createToolsBackend } from './inProcess';
 import { createUpstreamBackend } from './upstream';
 
 export function createBackend(config: Config, keys: KeySource): McpBackend {
-  return config.upstream ? createUpstreamBackend(config.upstream, keys, config) : createToolsBackend();
+  return config.upstream ? createUpstreamBackend(config.upstream, keys) : createToolsBackend();
 }
 
 let backend: Promise<McpBackend> | null = null;

@@ -2,13 +2,14 @@
  * The upstream backend called in-process, against a real node:http upstream on loopback: the
  * choices made at start and the answers that need no gateway around them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assert, afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/config';
 import { createDigestKeySource, createListKeySource, fingerprintOf, sha256Hex, type Fingerprint } from '@/lib/keys';
 import { createBackend } from '@/lib/mcp/backends';
 import { createToolsBackend } from '@/lib/mcp/backends/inProcess';
 import { createUpstreamBackend } from '@/lib/mcp/backends/upstream';
 import type { Identity } from '@/lib/mcp/identity';
+import { mcpRefusalResponse } from '@/lib/mcp/refusals';
 import { startFaultyUpstream, type FaultyUpstream } from '../../support/faultyUpstream';
 
 const KEY = 'unit_key_0123456789abcdefghijkl';
@@ -52,14 +53,16 @@ describe('createBackend', () => {
 describe('createUpstreamBackend', () => {
   it('refuses at start a key source that holds only digests: there would be no key to forward', async () => {
     const digests = await createDigestKeySource([await sha256Hex(KEY)]);
-    expect(() => createUpstreamBackend(settings(), digests, config)).toThrow(TypeError);
+    expect(() => createUpstreamBackend(settings(), digests)).toThrow(TypeError);
   });
 
   // @req UP-OWN-KEY
   it('sends the bare key in a custom header and the canonical Accept', async () => {
     upstream.mode = { kind: 'echo' };
-    const backend = createUpstreamBackend(settings(), await createListKeySource([KEY]), config);
-    const res = await backend.serve(ping(), identity(await fingerprintOf(KEY)));
+    const backend = createUpstreamBackend(settings(), await createListKeySource([KEY]));
+    const answer = await backend.serve(ping(), identity(await fingerprintOf(KEY)));
+    if (!answer.ok) throw new Error(`refused: ${answer.refusal.kind}`);
+    const res = answer.response;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
     const arrived = upstream.arrivals.at(-1)!;
@@ -70,9 +73,17 @@ describe('createUpstreamBackend', () => {
 
   // @req KEY-REVOCATION
   it('answers 401 invalid_token, calling nothing, when the key behind the fingerprint is gone', async () => {
-    const backend = createUpstreamBackend(settings(), await createListKeySource([KEY]), config);
+    const backend = createUpstreamBackend(settings(), await createListKeySource([KEY]));
     const before = upstream.arrivals.length;
-    const res = await backend.serve(ping(), identity('0123456789abcdef'));
+    const answer = await backend.serve(ping(), identity('0123456789abcdef'));
+    expect(answer).toEqual({
+      ok: false,
+      refusal: {
+        kind: 'credential',
+        failure: { kind: 'invalid_token', description: 'The access token was revoked.', credential: 'bearer', reason: 'key_revoked' },
+      },
+    });
+    const res = mcpRefusalResponse(answer.ok ? assert.fail() : answer.refusal, config);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(upstream.arrivals.length).toBe(before);
@@ -80,12 +91,12 @@ describe('createUpstreamBackend', () => {
 
   // @req UP-HEALTH
   it('reports the upstream host only, and whether the probe reached it', async () => {
-    const backend = createUpstreamBackend({ ...settings(), url: `http://127.0.0.1:${upstream.port}/private/mcp?tenant=x` }, await createListKeySource([KEY]), config);
+    const backend = createUpstreamBackend({ ...settings(), url: `http://127.0.0.1:${upstream.port}/private/mcp?tenant=x` }, await createListKeySource([KEY]));
     expect(await backend.health()).toEqual({ backend: 'upstream', upstream: { host: `127.0.0.1:${upstream.port}`, reached: true } });
     expect(upstream.arrivals.at(-1)).toMatchObject({ method: 'HEAD', url: '/private/mcp?tenant=x' });
     expect(upstream.arrivals.at(-1)!.headers['x-api-key-upstream']).toBeUndefined();
 
-    const unreachable = createUpstreamBackend({ ...settings(), url: 'http://127.0.0.1:1/mcp' }, await createListKeySource([KEY]), config);
+    const unreachable = createUpstreamBackend({ ...settings(), url: 'http://127.0.0.1:1/mcp' }, await createListKeySource([KEY]));
     expect(await unreachable.health()).toEqual({ backend: 'upstream', upstream: { host: '127.0.0.1:1', reached: false } });
   });
 });
