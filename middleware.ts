@@ -3,16 +3,18 @@
  * the only wall: the route authenticates again and takes the identity from its own verification
  * (CVE-2025-29927 showed middleware can be skipped).
  *
- * Node runtime. The gate (`lib/mcp/gate.ts`) also holds the body limit: a body with a
- * `Content-Length` is never touched here (over 1 MiB it is refused by its length), while one without
- * is read to its end within the limit. Next 15.5's Node middleware tees the body and does not await
- * the tee's end before the route reads it (`getCloneableBody` in next/dist/server/body-streams.js,
- * `finalize()` not awaited), so a large chunked body could otherwise reach the route mid-flow.
+ * Node runtime. The gate (`lib/mcp/gate.ts`) also holds the body limit: it reads every body to its
+ * end within 1 MiB (one declaring more is refused by its length) before the route sees it. Next
+ * 15.5's Node middleware tees the body and does not await the tee's end before the route reads it
+ * (`getCloneableBody` in next/dist/server/body-streams.js, `finalize()` not awaited), so a large
+ * chunked body could otherwise reach the route mid-flow, and a client gone mid-body would reach it
+ * as a torn stream. That same unawaited `finalize()` is why `quietClientDisconnects` runs here.
  *
  * It also runs for the two React pages, only to give them a request id.
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { mcpGate } from '@/lib/mcp/gate';
+import { quietClientDisconnects } from '@/lib/observability/clientDisconnects';
 import { observe, requestIdForPage, requestIdForRoute } from '@/lib/observability/context';
 import { REQUEST_ID_HEADER } from '@/lib/observability/requestId';
 import { getServices } from '@/lib/services';
@@ -24,6 +26,7 @@ function isPage(pathname: string): boolean {
 }
 
 export const middleware = observe(async (request: NextRequest): Promise<Response> => {
+  quietClientDisconnects();
   // The matcher's pages: React pages have no handler to wrap, so their request id is named here,
   // on the response and for the page's own events (`inPageContext`). Only they skip the gate:
   // every other path the matcher lets in (`/mcp/`, other spellings) is gated as `/mcp`.

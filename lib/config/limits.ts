@@ -6,7 +6,7 @@ const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
 const MAX_REFRESH_REUSE_GRACE_SECONDS = 300;
 
 export type RateLimits = {
-  /** Token requests per credential per minute. */
+  /** Token requests per verified grant per minute (`lib/oauth/grantLimit.ts`). */
   readonly tokenPerMinute: number;
   /** Failed client authentications and consent attempts per client IP per minute. */
   readonly failedAuthPerMinute: number;

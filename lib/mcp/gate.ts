@@ -24,9 +24,11 @@ export async function mcpGate(request: Request, services: Services): Promise<Res
   // A verified caller is let through when the limiter cannot answer: counted here; the outage
   // itself is logged by `lib/redis.ts` once per minute.
   if (decision.outcome === 'unavailable') emit('mcp', 'served_without_limit');
-  // A sized body is left alone (over the limit it is refused unread). An unsized one is read to
-  // its end within the limit: Next 15.5 does not await its body clone before the route reads it.
-  const declared = request.headers.get('content-length');
-  const withinLimit = declared !== null ? Number(declared) <= MCP_BODY_LIMIT : await drainWithinLimit(request, MCP_BODY_LIMIT);
-  return withinLimit ? null : mcpRefusalResponse({ kind: 'body_too_large' }, services.config);
+  // The body is read to its end here, within the limit (a declared length over it is refused
+  // unread): Next 15.5 does not await its body clone before the route reads it, and a client gone
+  // mid-body would otherwise reach the route as Next's own "disturbed or locked" 500.
+  const drained = await drainWithinLimit(request, MCP_BODY_LIMIT);
+  if (drained.ok) return null;
+  // A client gone mid-body is answered here: the route must not read a stream already torn.
+  return mcpRefusalResponse({ kind: drained.reason === 'too_large' ? 'body_too_large' : 'client_aborted' }, services.config);
 }

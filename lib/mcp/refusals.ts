@@ -42,6 +42,8 @@ export type McpRefusal =
   | { readonly kind: 'host_not_allowed' }
   /** A body over `MCP_BODY_LIMIT` (declared or counted). */
   | { readonly kind: 'body_too_large' }
+  /** The client went away mid-body: a routine event, answered with nothing anyone reads. */
+  | { readonly kind: 'client_aborted' }
   /** JSON-RPC 2.0 §5.1: -32700 a body that does not parse, -32600 a request we refuse to pass on. */
   | { readonly kind: 'bad_request'; readonly code: -32700 | -32600; readonly message: string }
   /** The upstream could not be reached (502) or did not answer in time (504); its event is already out. */
@@ -67,6 +69,10 @@ export function mcpRefusalResponse(refusal: McpRefusal, config: Pick<Config, 're
     case 'host_not_allowed':
       emit('mcp', 'host_not_allowed');
       return errorJsonResponse(403, { error: 'forbidden', error_description: 'Host not allowed.' });
+    case 'client_aborted':
+      emit('mcp', 'client_aborted');
+      // 499 (nginx's "client closed request"): there is no client left to read a real answer.
+      return new Response(null, { status: 499 });
     case 'body_too_large':
       return jsonRpcErrorResponse(413, -32600, `Request body exceeds ${MCP_BODY_LIMIT} bytes.`, { cors: true });
     case 'bad_request':

@@ -8,7 +8,10 @@ import { OUTAGE_RETRY_AFTER_SECONDS } from '../limits/headers';
 import type { Reason } from '../observability/catalogue';
 import { emit } from '../observability/log';
 
-/** Registered error codes only: RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 8707 §2, RFC 7591 §3.2.2. */
+/**
+ * RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 8707 §2, RFC 7591 §3.2.2; and `too_many_requests`
+ * for a 429, which no RFC names (see `rateLimits.ts`).
+ */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -24,7 +27,8 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'invalid_target'
   | 'invalid_redirect_uri'
-  | 'invalid_client_metadata';
+  | 'invalid_client_metadata'
+  | 'too_many_requests';
 
 const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -42,6 +46,7 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   invalid_target: 400,
   invalid_redirect_uri: 400,
   invalid_client_metadata: 400,
+  too_many_requests: 429,
 };
 
 export type OAuthErrorOptions = {

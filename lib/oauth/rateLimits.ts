@@ -17,7 +17,10 @@ function refuse(decision: LimitDecision): Record<string, string> {
   // No per-request log line: `lib/redis.ts` logs the outage once per minute.
   if (decision.outcome === 'unavailable') throw serviceUnavailable('redis_unavailable');
   if (decision.outcome === 'limited') {
-    throw new OAuthError('temporarily_unavailable', `Too many requests; retry in ${decision.retryAfterSeconds} s.`, {
+    // `too_many_requests`: RFC 6749 §5.2 names no code for a rate limit; this is the one the MCP
+    // SDK's own authorization server sends with its 429, and its client maps it to an error that
+    // `auth()` rethrows without discarding the tokens (docs/rate-limits.md, "429 at the token endpoint").
+    throw new OAuthError('too_many_requests', `Too many requests; retry in ${decision.retryAfterSeconds} s.`, {
       status: 429,
       headers: rateLimitHeaders(decision),
     });

@@ -6,13 +6,13 @@
  * to mark.
  *
  * Clients authenticate exactly as at the token endpoint (`authenticateClient`), under the same
- * per-credential limit. A token that does not verify, or that was issued to another client, is
+ * per-credential limit, spent only once the token verified (`grantLimit.ts`): a junk revocation
+ * spends nobody's allowance. A token that does not verify, or that was issued to another client, is
  * answered 200 and left alone (RFC 7009 §2.1, §2.2): the answer tells the caller nothing.
  */
 import { mediaTypeOf } from '../http/readBody';
 import { clientIp } from '../http/clientIp';
 import { NO_STORE_HEADERS } from '../http/json';
-import { countAgainstLimit } from './rateLimits';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { TokenError, type Claims } from '../tokens';
@@ -20,7 +20,9 @@ import { readOAuthBody } from './formBody';
 import { authenticateClient } from './clients';
 import { OAuthError, serviceUnavailable } from './errors';
 import { familyOf, familyTtlSeconds } from './grants/refreshToken';
-import { clientEndpointErrorResponse, credentialBucket } from './token';
+import { createGrantMeter, type GrantMeter } from './grantLimit';
+import type { Client } from './clients';
+import { clientEndpointErrorResponse } from './token';
 import { presentedClient, singleValuedFields, TOKEN_BODY_LIMIT, type PresentedClient } from './tokenRequest';
 
 export type RevocationRequest = {
@@ -44,8 +46,9 @@ async function parseRevocationRequest(request: Request): Promise<RevocationReque
   return { client, token };
 }
 
-/** Kills the family of `token` when it is a live refresh token of `clientId`; otherwise does nothing. */
-async function revoke(token: string, clientId: string, services: Services): Promise<void> {
+/** Kills the family of `token` when it is a live refresh token of `client`; otherwise does nothing. */
+async function revoke(token: string, client: Client, services: Services, meter: GrantMeter): Promise<void> {
+  const clientId = client.clientId;
   let claims: Claims<'refresh'>;
   try {
     claims = await services.tokens.verify('refresh', token);
@@ -63,6 +66,7 @@ async function revoke(token: string, clientId: string, services: Services): Prom
     return;
   }
   const { family } = familyOf(claims);
+  await meter.count({ kind: 'family', client, family });
   const outcome = await services.refreshFamilies.kill(family, familyTtlSeconds(claims, services), services.tokens.nowSeconds());
   // RFC 7009 §2.2.1: 503 with Retry-After when the server cannot revoke now.
   if (outcome === 'unavailable') throw serviceUnavailable('redis_unavailable');
@@ -73,10 +77,10 @@ async function revoke(token: string, clientId: string, services: Services): Prom
 export async function handleRevocationRequest(request: Request, services: Services): Promise<Response> {
   try {
     const parsed = await parseRevocationRequest(request);
-    const limitHeaders = await countAgainstLimit(services, 'token', await credentialBucket(parsed.client));
     const client = await authenticateClient(parsed.client, services, clientIp(request, services.config));
-    await revoke(parsed.token, client.clientId, services);
-    return new Response(null, { status: 200, headers: { ...NO_STORE_HEADERS, ...limitHeaders } });
+    const meter = createGrantMeter(services);
+    await revoke(parsed.token, client, services, meter);
+    return new Response(null, { status: 200, headers: { ...NO_STORE_HEADERS, ...meter.headers } });
   } catch (error) {
     return clientEndpointErrorResponse('revoke', request, error);
   }

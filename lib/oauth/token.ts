@@ -1,31 +1,26 @@
 /**
- * The token endpoint (RFC 6749 §3.2): parse, limit per credential, dispatch on `grant_type`.
+ * The token endpoint (RFC 6749 §3.2): parse, dispatch on `grant_type`. Each grant spends the
+ * per-credential limit once what it names has verified (`grantLimit.ts`).
  */
 import { clientIp } from '../http/clientIp';
-import { fingerprintOf } from '../keys';
 import { annotate } from '../observability/context';
 import { emit } from '../observability/log';
 import type { Services } from '../services';
 import { OAuthError, toErrorResponse } from './errors';
-import { countAgainstLimit } from './rateLimits';
+import { createGrantMeter, type GrantMeter } from './grantLimit';
 import { authorizationCodeGrant } from './grants/authorizationCode';
 import { clientCredentialsGrant } from './grants/clientCredentials';
 import { refreshTokenGrant } from './grants/refreshToken';
-import { parseTokenRequest, type PresentedClient, type TokenRequest } from './tokenRequest';
+import { parseTokenRequest, type TokenRequest } from './tokenRequest';
 
-/** The limiter bucket of a credential: a hash, never the secret itself. */
-export async function credentialBucket(client: PresentedClient): Promise<string> {
-  return client.method === 'none' ? `id:${await fingerprintOf(client.clientId)}` : `secret:${await fingerprintOf(client.secret)}`;
-}
-
-async function dispatch(request: TokenRequest, services: Services, ip: string | null): Promise<Response> {
+async function dispatch(request: TokenRequest, services: Services, ip: string | null, meter: GrantMeter): Promise<Response> {
   switch (request.grant_type) {
     case 'client_credentials':
-      return clientCredentialsGrant(request, services, ip);
+      return clientCredentialsGrant(request, services, ip, meter);
     case 'authorization_code':
-      return authorizationCodeGrant(request, services, ip);
+      return authorizationCodeGrant(request, services, ip, meter);
     case 'refresh_token':
-      return refreshTokenGrant(request, services, ip);
+      return refreshTokenGrant(request, services, ip, meter);
   }
 }
 
@@ -34,9 +29,9 @@ export async function handleTokenRequest(request: Request, services: Services): 
   try {
     const parsed = await parseTokenRequest(request);
     annotate({ grant: parsed.grant_type });
-    const limitHeaders = await countAgainstLimit(services, 'token', await credentialBucket(parsed.client));
-    const response = await dispatch(parsed, services, clientIp(request, services.config));
-    for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
+    const meter = createGrantMeter(services);
+    const response = await dispatch(parsed, services, clientIp(request, services.config), meter);
+    for (const [name, value] of Object.entries(meter.headers)) response.headers.set(name, value);
     emit('token', 'issued');
     return response;
   } catch (error) {

@@ -24,6 +24,7 @@ export const REASONS = {
   // Refusals: the request or its credential was wrong.
   invalid_request: { outcome: 'refused', description: 'the request was malformed: missing, repeated or unreadable parameters or body' },
   rate_limited: { outcome: 'refused', description: 'the caller used up its limit (429)' },
+  client_aborted: { outcome: 'refused', description: 'the client went away before its request body arrived (routine: no stack trace)' },
   invalid_redirect_uri: { outcome: 'refused', description: 'a redirect URI offered at registration is not allowed (not https on an allowed host, not loopback)' },
   invalid_client_metadata: { outcome: 'refused', description: 'the registration metadata is invalid' },
   client_unknown: { outcome: 'refused', description: 'the client_id does not verify: never issued here, or AUTH_SECRET rotated since (the client must re-register)' },
@@ -82,14 +83,14 @@ export const REASONS = {
 export type Reason = keyof typeof REASONS;
 
 export const EVENTS = {
-  register: { description: 'POST /oauth/register', reasons: ['registered', 'invalid_redirect_uri', 'invalid_client_metadata', 'rate_limited', 'redis_unavailable', 'server_error'] },
+  register: { description: 'POST /oauth/register', reasons: ['registered', 'invalid_redirect_uri', 'invalid_client_metadata', 'rate_limited', 'client_aborted', 'redis_unavailable', 'server_error'] },
   authorize: {
     description: 'GET /oauth/authorize',
     reasons: ['validated', 'invalid_request', 'client_unknown', 'redirect_uri_unregistered', 'unauthorized_client', 'unsupported_response_type', 'pkce_required', 'invalid_target', 'invalid_scope', 'server_error'],
   },
   consent: {
     description: 'POST /oauth/authorize/submit',
-    reasons: ['granted', 'cancelled', 'wrong_key', 'key_missing', 'consent_expired', 'consent_invalid', 'invalid_request', 'rate_limited', 'redis_unavailable', 'key_source_unavailable', 'server_error'],
+    reasons: ['granted', 'cancelled', 'wrong_key', 'key_missing', 'consent_expired', 'consent_invalid', 'invalid_request', 'client_aborted', 'rate_limited', 'redis_unavailable', 'key_source_unavailable', 'server_error'],
   },
   token: {
     description: 'POST /oauth/token, with `grant` naming the grant type',
@@ -97,7 +98,8 @@ export const EVENTS = {
       'issued', 'invalid_request', 'unsupported_grant_type', 'client_auth_missing', 'client_unknown', 'client_auth_method_mismatch', 'client_secret_mismatch',
       'unauthorized_client', 'api_key_invalid', 'pkce_required', 'pkce_mismatch', 'code_invalid', 'code_expired', 'code_replayed', 'code_client_mismatch',
       'redirect_uri_mismatch', 'resource_mismatch', 'invalid_target', 'invalid_scope', 'key_revoked', 'refresh_invalid', 'refresh_expired',
-      'refresh_client_mismatch', 'reuse_detected', 'family_revoked', 'rate_limited', 'redis_unavailable', 'key_source_unavailable', 'server_error',
+      'refresh_client_mismatch', 'reuse_detected', 'family_revoked', 'rate_limited', 'client_aborted', 'redis_unavailable', 'key_source_unavailable',
+      'server_error',
     ],
   },
   refresh_twin: { description: 'a refresh token presented twice within the grace window', reasons: ['twin_served'] },
@@ -106,14 +108,14 @@ export const EVENTS = {
     description: 'POST /oauth/revoke (RFC 7009; answered 200 whether or not a family died)',
     reasons: [
       'revoked', 'refresh_invalid', 'refresh_expired', 'refresh_client_mismatch', 'invalid_request', 'client_auth_missing', 'client_unknown',
-      'client_auth_method_mismatch', 'client_secret_mismatch', 'rate_limited', 'redis_unavailable', 'server_error',
+      'client_auth_method_mismatch', 'client_secret_mismatch', 'rate_limited', 'client_aborted', 'redis_unavailable', 'server_error',
     ],
   },
   mcp: {
     description: 'a /mcp request at either wall (middleware or route); successes are counted, never logged',
     reasons: [
       'served', 'served_without_limit', 'credential_missing', 'credential_conflict', 'token_invalid', 'token_expired', 'audience_mismatch', 'key_revoked',
-      'api_key_invalid', 'insufficient_scope', 'rate_limited', 'host_not_allowed', 'key_source_unavailable', 'server_error',
+      'api_key_invalid', 'insufficient_scope', 'rate_limited', 'host_not_allowed', 'client_aborted', 'key_source_unavailable', 'server_error',
     ],
   },
   redis: { description: 'the Redis store (logged once per minute per runtime while it fails; every failure counted)', reasons: ['redis_unavailable', 'recovered'] },

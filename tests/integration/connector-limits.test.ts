@@ -26,7 +26,7 @@ describe('limits on the connector endpoints', () => {
     }
     expect(statuses).toEqual([201, 201, 201, 429]);
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await last!.json()) as { error: string }).error).toBe('temporarily_unavailable');
+    expect(((await last!.json()) as { error: string }).error).toBe('too_many_requests');
   });
 
   // @req CONN-LIMITS

@@ -33,6 +33,6 @@ export async function expectOAuthTooManyRequests(res: Response, limit: number): 
   // (docs/observability.md), nothing else.
   expect(Object.keys(body).sort()).toEqual(['error', 'error_description', 'request_id']);
   expect(body.request_id).toBe(res.headers.get('x-request-id'));
-  expect(body.error).toBe('temporarily_unavailable');
+  expect(body.error).toBe('too_many_requests');
   expect(typeof body.error_description).toBe('string');
 }

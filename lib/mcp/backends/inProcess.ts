@@ -11,7 +11,7 @@ import {
   type McpHandlerRequestOptions,
 } from '@modelcontextprotocol/server';
 import { tools as operatorTools } from '../../../tools';
-import { BodyEncodingError, BodyTooLargeError, readLimitedText } from '../../http/readBody';
+import { readLimitedText } from '../../http/readBody';
 import { MCP_CORS_HEADERS } from '../../http/cors';
 import { emit } from '../../observability/log';
 import { answered, refused, type McpBackend } from '../backend';
@@ -103,16 +103,13 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
     methods: ['POST'],
     health: async () => ({ backend: 'tools' }),
     async serve(request, identity) {
-      let body: string;
-      try {
-        body = await readLimitedText(request, MCP_BODY_LIMIT);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) return refused({ kind: 'body_too_large' });
-        if (error instanceof BodyEncodingError) {
-          return refused({ kind: 'bad_request', code: -32700, message: 'Parse error: body is not valid UTF-8.' });
-        }
-        throw error;
+      const read = await readLimitedText(request, MCP_BODY_LIMIT);
+      if (!read.ok) {
+        if (read.reason === 'too_large') return refused({ kind: 'body_too_large' });
+        if (read.reason === 'aborted') return refused({ kind: 'client_aborted' });
+        return refused({ kind: 'bad_request', code: -32700, message: 'Parse error: body is not valid UTF-8.' });
       }
+      const body = read.value;
       // The body is already read and size-checked; handing the SDK its parse spares a clone, a
       // second read and a second parse per request. Only a body the SDK would itself have parsed
       // to a value is passed, so an empty or malformed body still takes the SDK's own error path.

@@ -8,11 +8,12 @@
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
 import { randomBase64Url } from '../../crypto/random';
+import type { GrantMeter } from '../grantLimit';
 import { isKeyActive } from '../keyChecks';
+import { countFailedAuth } from '../rateLimits';
 import { assertClientMayUse, authenticateClient } from '../clients';
 import { OAuthError, serviceUnavailable } from '../errors';
 import { verifyCodeVerifier } from '../pkce';
-import { sameRedirectUri } from '../redirectUri';
 import { assertOurResource } from '../resource';
 import { SUPPORTED_SCOPES, type Scope } from '../scope';
 import type { Reason } from '../../observability/catalogue';
@@ -32,12 +33,14 @@ export function scopesOf(scope: string): Scope[] {
   return SUPPORTED_SCOPES.filter((s) => granted.includes(s));
 }
 
-async function verifyCode(code: string, services: Services): Promise<Claims<'code'>> {
+/** The code's claims; a code that does not verify counts against the address's failed authentications. */
+async function verifyCode(code: string, services: Services, ip: string | null): Promise<Claims<'code'>> {
   try {
     return await services.tokens.verify('code', code);
   } catch (error) {
-    if (error instanceof TokenError) throw invalidGrant(error.reason === 'expired' ? 'code_expired' : 'code_invalid');
-    throw error;
+    if (!(error instanceof TokenError)) throw error;
+    await countFailedAuth(services, ip);
+    throw invalidGrant(error.reason === 'expired' ? 'code_expired' : 'code_invalid');
   }
 }
 
@@ -49,16 +52,25 @@ async function claimCodeOnce(claims: Claims<'code'>, services: Services): Promis
   if (outcome === 'unavailable') throw serviceUnavailable('redis_unavailable');
 }
 
-export async function authorizationCodeGrant(request: AuthorizationCodeRequest, services: Services, ip: string | null): Promise<Response> {
+export async function authorizationCodeGrant(
+  request: AuthorizationCodeRequest,
+  services: Services,
+  ip: string | null,
+  meter: GrantMeter,
+): Promise<Response> {
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'authorization_code');
   if (request.code_verifier === undefined) throw new OAuthError('invalid_request', 'The code_verifier parameter is required (PKCE).', { reason: 'pkce_required' });
   const resource = assertOurResource(request.resource, services.config);
 
-  const claims = await verifyCode(request.code, services);
+  const claims = await verifyCode(request.code, services, ip);
   if (claims.client_id !== client.clientId) throw invalidGrant('code_client_mismatch');
-  // The policy was applied when the code was issued (any client kind); here only sameness counts.
-  if (request.redirect_uri !== undefined && !sameRedirectUri(claims.redirect_uri, request.redirect_uri)) {
+  // Counted once the code verified, before it is spent: a 429 leaves the code usable.
+  await meter.count({ kind: 'grant', client, subject: claims.sub });
+  // RFC 6749 §4.1.3: identical to the authorization request's, port included. The loopback port
+  // freedom of RFC 8252 §7.3 applies to matching the registration (done when the code was issued),
+  // not to the code. A missing one is accepted: see docs/connector.md, "Redirect URI at the token endpoint".
+  if (request.redirect_uri !== undefined && request.redirect_uri !== claims.redirect_uri) {
     throw invalidGrant('redirect_uri_mismatch');
   }
   if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('pkce_mismatch');

@@ -5,6 +5,7 @@
 import { annotate } from '../../observability/context';
 import type { Services } from '../../services';
 import { OAuthError } from '../errors';
+import type { GrantMeter } from '../grantLimit';
 import { countFailedAuth, lookAtFailedAuth } from '../rateLimits';
 import { identifyPresentedKey } from '../keyChecks';
 import { parseScope } from '../scope';
@@ -14,11 +15,18 @@ import { tokenResponse } from '../tokenResponse';
 type ClientCredentialsRequest = Extract<TokenRequest, { grant_type: 'client_credentials' }>;
 
 /** `ip` is the client's bucket for the failed-authentication limit (`lib/http/clientIp.ts`). */
-export async function clientCredentialsGrant(request: ClientCredentialsRequest, services: Services, ip: string | null): Promise<Response> {
+export async function clientCredentialsGrant(
+  request: ClientCredentialsRequest,
+  services: Services,
+  ip: string | null,
+  meter: GrantMeter,
+): Promise<Response> {
   const { client } = request;
   if (client.method === 'none') {
     throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', { reason: 'client_auth_method_mismatch' });
   }
+  // The secret's own bucket: only its holder can spend it, so it is counted before it is checked.
+  await meter.count({ kind: 'secret', secret: client.secret });
   if (client.clientId === services.config.oauthClientId) annotate({ client_kind: 'preregistered' });
   // Refused before the secret is looked at once this address has failed too often.
   await lookAtFailedAuth(services, ip);

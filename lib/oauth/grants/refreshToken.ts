@@ -20,7 +20,9 @@ import { emit } from '../../observability/log';
 import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
 import { assertClientMayUse, authenticateClient } from '../clients';
+import type { GrantMeter } from '../grantLimit';
 import { isKeyActive } from '../keyChecks';
+import { countFailedAuth } from '../rateLimits';
 import { OAuthError, serviceUnavailable } from '../errors';
 import { assertOurResource } from '../resource';
 import { parseScope } from '../scope';
@@ -32,13 +34,14 @@ type RefreshTokenRequest = Extract<TokenRequest, { grant_type: 'refresh_token' }
 
 const DEAD = 'The refresh token is invalid or expired.';
 
-/** Verifies a refresh token; `invalid_grant` when it does not. */
-async function verifyRefreshToken(token: string, services: Services): Promise<Claims<'refresh'>> {
+/** Verifies a refresh token; `invalid_grant`, counted against the address's failed authentications, when it does not. */
+async function verifyRefreshToken(token: string, services: Services, ip: string | null): Promise<Claims<'refresh'>> {
   try {
     return await services.tokens.verify('refresh', token);
   } catch (error) {
-    if (error instanceof TokenError) throw invalidGrant(error.reason === 'expired' ? 'refresh_expired' : 'refresh_invalid', DEAD);
-    throw error;
+    if (!(error instanceof TokenError)) throw error;
+    await countFailedAuth(services, ip);
+    throw invalidGrant(error.reason === 'expired' ? 'refresh_expired' : 'refresh_invalid', DEAD);
   }
 }
 
@@ -60,11 +63,18 @@ export function familyTtlSeconds(claims: Claims<'refresh'>, services: Services):
   return Math.max(services.config.refreshTokenTtlSeconds, left) + CLOCK_TOLERANCE_SECONDS;
 }
 
-export async function refreshTokenGrant(request: RefreshTokenRequest, services: Services, ip: string | null): Promise<Response> {
+export async function refreshTokenGrant(
+  request: RefreshTokenRequest,
+  services: Services,
+  ip: string | null,
+  meter: GrantMeter,
+): Promise<Response> {
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'refresh_token');
-  const claims = await verifyRefreshToken(request.refresh_token, services);
+  const claims = await verifyRefreshToken(request.refresh_token, services, ip);
   if (claims.client_id !== client.clientId) throw invalidGrant('refresh_client_mismatch', DEAD);
+  // Counted once the token verified, before its generation is spent: a 429 leaves it usable.
+  await meter.count({ kind: 'family', client, family: familyOf(claims).family });
   if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key_revoked', DEAD);
   const resource = assertOurResource(request.resource, services.config);
   if (claims.resource !== resource) throw invalidGrant('resource_mismatch', DEAD);

@@ -13,6 +13,8 @@ import { expectSeconds } from '../../support/ratelimitHttp';
 
 const LIMIT = 3;
 const WRONG_KEY = 'key_wrong_0123456789abcdefghijkl';
+/** This suite's own key for `client_credentials`: the token limit counts per secret, and other suites spend KEY_A's on the shared Redis. */
+const OWN_KEY = 'key_guess_0123456789abcdefghijkl';
 
 let a: AppInstance;
 let b: AppInstance;
@@ -21,6 +23,7 @@ beforeAll(async () => {
   const env = {
     UPSTASH_REDIS_REST_URL: inject('redisRestUrl'),
     UPSTASH_REDIS_REST_TOKEN: inject('redisRestToken'),
+    MCP_API_KEYS: `${KEY_A},${OWN_KEY}`,
     TRUST_PROXY_HEADERS: '1',
     RATE_LIMIT_FAILED_AUTH_PER_MINUTE: String(LIMIT),
   };
@@ -78,7 +81,7 @@ describe('wrong X-API-Key attempts at /mcp', () => {
     expectLimited(await withKey(a, WRONG_KEY, ip));
     // The token comes from an address of its own: requests without one share the suite-wide
     // `unknown` bucket, which other suites' wrong keys may have used up this minute.
-    const issued = await postForm(`${a.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: KEY_A }, { 'X-Real-IP': freshIp() });
+    const issued = await postForm(`${a.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: OWN_KEY }, { 'X-Real-IP': freshIp() });
     expect(issued.status).toBe(200);
     const bearer = ((await issued.json()) as { access_token: string }).access_token;
     const res = await postMcp(a.url, INITIALIZE, { Authorization: `Bearer ${bearer}`, 'X-Real-IP': ip });
@@ -94,7 +97,7 @@ describe('wrong X-API-Key attempts at /mcp', () => {
     for (let i = 0; i < LIMIT - 1; i++) expect((await wrongSecret()).status).toBe(401);
     expect((await withKey(a, WRONG_KEY, ip)).status).toBe(401);
     expectLimited(await withKey(a, KEY_A, ip));
-    const refused = await postForm(`${a.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: KEY_A }, { 'X-Real-IP': ip });
+    const refused = await postForm(`${a.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: OWN_KEY }, { 'X-Real-IP': ip });
     expect(refused.status).toBe(429);
     expect(await refused.json()).not.toHaveProperty('access_token');
   });

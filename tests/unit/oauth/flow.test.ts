@@ -10,6 +10,7 @@ import { authenticateClient, resolveClient } from '@/lib/oauth/clients';
 import { AuthorizationError, authorizationResponseUrl, issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';
 import { decideConsent } from '@/lib/oauth/consent';
 import { OAuthError } from '@/lib/oauth/errors';
+import { createGrantMeter } from '@/lib/oauth/grantLimit';
 import { authorizationCodeGrant } from '@/lib/oauth/grants/authorizationCode';
 import { refreshTokenGrant } from '@/lib/oauth/grants/refreshToken';
 import { registerClient } from '@/lib/oauth/register';
@@ -165,7 +166,7 @@ describe('decideConsent', () => {
 
 describe('authorizationCodeGrant', () => {
   const exchange = (services: Services, c: Awaited<ReturnType<typeof codeFor>>) =>
-    authorizationCodeGrant({ grant_type: 'authorization_code', client: c.presented, code: c.code, redirect_uri: CLAUDE_CALLBACK, code_verifier: c.verifier, resource: undefined }, services, 'ip');
+    authorizationCodeGrant({ grant_type: 'authorization_code', client: c.presented, code: c.code, redirect_uri: CLAUDE_CALLBACK, code_verifier: c.verifier, resource: undefined }, services, 'ip', createGrantMeter(services));
 
   // @req CONN-CODE-BINDING
   it('refuses a code older than 60 seconds with invalid_grant', async () => {
@@ -207,10 +208,10 @@ describe('refreshTokenGrant', () => {
     let now = Date.now();
     const services = await withClock(await testServices({ REFRESH_TOKEN_TTL_SECONDS: '120' }), () => now);
     const c = await codeFor(services);
-    const res = await authorizationCodeGrant({ grant_type: 'authorization_code', client: c.presented, code: c.code, redirect_uri: undefined, code_verifier: c.verifier, resource: undefined }, services, 'ip');
+    const res = await authorizationCodeGrant({ grant_type: 'authorization_code', client: c.presented, code: c.code, redirect_uri: undefined, code_verifier: c.verifier, resource: undefined }, services, 'ip', createGrantMeter(services));
     const { refresh_token } = (await res.json()) as { refresh_token: string };
     now += 130_000;
-    const error = await rejection(refreshTokenGrant({ grant_type: 'refresh_token', client: c.presented, refresh_token, scope: undefined, resource: undefined }, services, 'ip'));
+    const error = await rejection(refreshTokenGrant({ grant_type: 'refresh_token', client: c.presented, refresh_token, scope: undefined, resource: undefined }, services, 'ip', createGrantMeter(services)));
     expect(error.code).toBe('invalid_grant');
     expect(error.status).toBe(400);
   });

@@ -10,6 +10,7 @@ import { ISSUER, testServices, withClock } from '../../support/services';
 import { issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';
 import { decideConsent } from '@/lib/oauth/consent';
 import { OAuthError } from '@/lib/oauth/errors';
+import { createGrantMeter } from '@/lib/oauth/grantLimit';
 import { authorizationCodeGrant } from '@/lib/oauth/grants/authorizationCode';
 import { refreshTokenGrant } from '@/lib/oauth/grants/refreshToken';
 import { registerClient } from '@/lib/oauth/register';
@@ -17,6 +18,7 @@ import { handleRevocationRequest } from '@/lib/oauth/revoke';
 import { handleTokenRequest } from '@/lib/oauth/token';
 import type { PresentedClient } from '@/lib/oauth/tokenRequest';
 import type { Services } from '@/lib/services';
+import { createMemoryRateLimiter } from '@/lib/limits/limiter';
 
 type Tokens = { access_token: string; refresh_token: string; expires_in: number; scope: string };
 
@@ -45,12 +47,12 @@ async function connect(services: Services): Promise<{ presented: PresentedClient
   if (consent.kind !== 'redirect') throw new Error('no code');
   const code = new URL(consent.location).searchParams.get('code')!;
   const presented = { method: 'client_secret_post' as const, clientId: client.client_id, secret: client.client_secret };
-  const res = await authorizationCodeGrant({ grant_type: 'authorization_code', client: presented, code, redirect_uri: undefined, code_verifier: verifier, resource: undefined }, services, 'ip');
+  const res = await authorizationCodeGrant({ grant_type: 'authorization_code', client: presented, code, redirect_uri: undefined, code_verifier: verifier, resource: undefined }, services, 'ip', createGrantMeter(services));
   return { presented, tokens: (await res.json()) as Tokens };
 }
 
 function refresh(services: Services, presented: PresentedClient, refreshToken: string, scope?: string): Promise<Response> {
-  return refreshTokenGrant({ grant_type: 'refresh_token', client: presented, refresh_token: refreshToken, scope, resource: undefined }, services, 'ip');
+  return refreshTokenGrant({ grant_type: 'refresh_token', client: presented, refresh_token: refreshToken, scope, resource: undefined }, services, 'ip', createGrantMeter(services));
 }
 
 async function refreshed(services: Services, presented: PresentedClient, refreshToken: string): Promise<{ text: string; tokens: Tokens }> {
@@ -217,20 +219,26 @@ describe('handleRevocationRequest', () => {
   });
 
   // @req REVOKE-CLIENT-AUTH
-  it('counts against the same per-credential limit as the token endpoint: 429 with Retry-After past it', async () => {
+  it("counts against the client's limit only once the token verified: junk revocations spend nothing, 429 past it", async () => {
     const { services } = await clocked({ RATE_LIMIT_TOKEN_PER_MINUTE: '2' });
+    // A confidential client: its own bucket. The code exchange spent 1 of 2.
     const { presented, tokens } = await connect(services);
     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: presented.clientId, client_secret: presented.method === 'none' ? '' : presented.secret });
     const viaToken = await handleTokenRequest(new Request(`${ISSUER}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() }), services);
     expect(viaToken.status).toBe(200);
-    const allowed = await handleRevocationRequest(revocation(presented, 'garbage'), services);
-    expect(allowed.status).toBe(200);
-    expect(allowed.headers.get('ratelimit-remaining')).toBe('0');
-    const limited = await handleRevocationRequest(revocation(presented, tokens.refresh_token), services);
+    expect(viaToken.headers.get('ratelimit-remaining')).toBe('0');
+    const next = ((await viaToken.json()) as Tokens).refresh_token;
+    for (let i = 0; i < 5; i++) {
+      const junk = await handleRevocationRequest(revocation(presented, `garbage-${i}`), services);
+      expect(junk.status).toBe(200);
+      expect(junk.headers.get('ratelimit-remaining')).toBeNull();
+    }
+    const limited = await handleRevocationRequest(revocation(presented, next), services);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(await limited.json()).toMatchObject({ error: 'temporarily_unavailable' });
-    // The limited revocation did nothing: the family lives.
-    expect((await refresh(services, presented, tokens.refresh_token)).status).toBe(200);
+    expect(await limited.json()).toMatchObject({ error: 'too_many_requests' });
+    // The limited revocation did nothing: the family lives (seen with a fresh allowance).
+    const nextMinute: Services = { ...services, limiter: createMemoryRateLimiter(services.config.limits) };
+    expect((await refresh(nextMinute, presented, next)).status).toBe(200);
   });
 });

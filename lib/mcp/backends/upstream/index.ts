@@ -102,7 +102,7 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
         return upstreamFailed(504, 'The upstream MCP server did not answer in time.');
       }
       // Nobody reads this answer: the client went away, and the upstream request with it.
-      if (request.signal.aborted) return answered(new Response(null, { status: 499 }));
+      if (request.signal.aborted) return refused({ kind: 'client_aborted' });
       reachability.observe(false);
       report(identity, 'upstream_unreachable');
       return upstreamFailed(502, 'The upstream MCP server could not be reached.');
