@@ -18,9 +18,10 @@ export type ToolContext = {
    * Reports progress (MCP `notifications/progress`) when the client asked for it with a
    * `progressToken`; otherwise does nothing, so tools may call it unconditionally.
    */
-  progress(progress: number, total?: number, message?: string): Promise<void>;
+  // Properties, not methods: tools destructure the context, and neither uses `this`.
+  readonly progress: (progress: number, total?: number, message?: string) => Promise<void>;
   /** A log message to the client (MCP `notifications/message`), filtered by its chosen level. */
-  log(level: LoggingLevel, data: unknown): Promise<void>;
+  readonly log: (level: LoggingLevel, data: unknown) => Promise<void>;
 };
 
 export type ToolDefinition<S extends z.ZodObject> = {

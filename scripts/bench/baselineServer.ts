@@ -33,7 +33,7 @@ export async function main(): Promise<void> {
   const services = await createServices(loadConfig(env));
   const seed = createSeedTokenStore(env.UPSTASH_REDIS_REST_URL!, env.UPSTASH_REDIS_REST_TOKEN!);
 
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => void (async () => {
     try {
       const body = await readBody(req);
       let authenticated: boolean;
@@ -52,7 +52,7 @@ export async function main(): Promise<void> {
       console.error('[baseline]', error instanceof Error ? error.message : error);
       send(res, 500, { error: 'server_error' });
     }
-  });
+  })());
   server.keepAliveTimeout = 60_000;
   const port = Number(env.BENCH_PORT);
   server.listen(port, '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));

@@ -3,7 +3,7 @@ import { KEY_A } from '../../tests/support/app';
 import { form } from '../../tests/support/http';
 import { tokenServiceFor } from '../../tests/support/mint';
 import { CLAUDE_REGISTRATION } from '../../tests/support/oauth';
-import { fingerprintOf, type Fingerprint } from '@/lib/keys';
+import { fingerprintOf } from '@/lib/keys';
 import { randomBase64Url } from '@/lib/crypto/random';
 
 export type LoadCase = {

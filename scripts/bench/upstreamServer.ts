@@ -19,7 +19,7 @@ const TOOLS = Array.from({ length: 10 }, (_, i) => ({
   inputSchema: { type: 'object', properties: { query: { type: 'string' } } },
 }));
 
-const server = createServer(async (req, res) => {
+const server = createServer((req, res) => void (async () => {
   const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   const body = await readBody(req);
   if (!key || !keys.has(key)) {
@@ -42,7 +42,7 @@ const server = createServer(async (req, res) => {
   const result = message.method === 'tools/list' ? { tools: TOOLS } : {};
   const text = JSON.stringify({ jsonrpc: '2.0', id: message.id ?? null, result });
   res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
-});
+})());
 
 server.keepAliveTimeout = 60_000;
 

@@ -1,7 +1,7 @@
 import { afterAll, bench, describe } from 'vitest';
 import { createServer } from 'node:http';
 import { KEY_A } from '../support/app';
-import { fingerprintOf, type Fingerprint } from '@/lib/keys';
+import { fingerprintOf } from '@/lib/keys';
 import { createUpstreamBackend } from '@/lib/mcp/backends/upstream';
 import type { Identity } from '@/lib/mcp/identity';
 import { benchServices, OPTIONS } from './support';

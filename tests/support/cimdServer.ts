@@ -3,6 +3,7 @@
  * App instances trust the CA through `NODE_EXTRA_CA_CERTS`, so the gateway's production fetch
  * path (node:https, certificate checks included) runs against it.
  */
+import type { Duplex } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -45,7 +46,7 @@ export async function startCimdServer(): Promise<CimdServer> {
   const { key, cert, caFile } = makeCertificates(dir);
   const routes = new Map<string, Route>();
   const hits = new Map<string, number>();
-  const sockets = new Set<import('node:stream').Duplex>();
+  const sockets = new Set<Duplex>();
   const server: Server = createServer({ key, cert }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     hits.set(path, (hits.get(path) ?? 0) + 1);

@@ -86,7 +86,7 @@ function rawPostOnce(url: string, headers: Record<string, string>, body: Buffer,
       }
       if (answered) req.destroy();
       else if (!req.destroyed) req.end();
-    })().catch((error: unknown) => (answered ? undefined : reject(error)));
+    })().catch((error: unknown) => (answered ? undefined : reject(error instanceof Error ? error : new Error(String(error)))));
   });
 }
 

@@ -100,7 +100,7 @@ export async function runConnectorFlow<T>(
     },
     (error: unknown) => error,
   );
-  if (!sdk.isUnauthorized(refused)) throw refused ?? new Error('connected without authorization');
+  if (!sdk.isUnauthorized(refused)) throw refused instanceof Error ? refused : new Error(refused === null ? 'connected without authorization' : 'the connection failed with a non-Error value');
   if (!provider.authorizationUrl) throw new Error('the client never asked to open the authorization URL');
 
   const callback = await consent(provider.authorizationUrl);

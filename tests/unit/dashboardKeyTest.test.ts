@@ -31,7 +31,7 @@ type Seen = { url: string; headers: Headers; body: string };
 /** A `fetch` that hands each request to the handlers the routes call, and records what was sent. */
 function inProcessFetch(tokenServices: Services, mcpServices: Services = tokenServices, seen: Seen[] = []): typeof fetch {
   return async (input, init) => {
-    const url = new URL(String(input), PUBLIC_URL);
+    const url = new URL(input instanceof Request ? input.url : input, PUBLIC_URL);
     const request = new Request(url, init);
     // A browser sends the page's own host; the loopback rebinding guard checks it.
     const headers = new Headers(request.headers);
@@ -190,7 +190,7 @@ describe('runKeyTest', () => {
 
   it('gives up with a timeout when the server does not answer', async () => {
     const hanging: typeof fetch = (_input, init) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error)));
     const result = await runKeyTest({ apiKey: KEY, clientId: 'mcp', tokenUrl: '/oauth/token', mcpUrl: '/mcp', fetch: hanging, timeoutSeconds: 0.05 });
     expect(result).toEqual({ ok: false, step: 'token', failure: { kind: 'timeout', seconds: 0.05 } });
   });

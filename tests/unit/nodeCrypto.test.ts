@@ -6,14 +6,14 @@ const SECRET = new Uint8Array(Array.from({ length: 32 }, (_, i) => i * 7));
 
 /** The modules as a runtime without `process.getBuiltinModule` (the Edge sandbox) loads them. */
 async function withoutNodeCrypto() {
-  const original = process.getBuiltinModule;
+  const original = Object.getOwnPropertyDescriptor(process, 'getBuiltinModule')!;
   (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
   vi.resetModules();
   try {
     const [{ nodeCrypto }, { sha256Hex }, { createMac }] = await Promise.all([import('@/lib/crypto/nodeCrypto'), import('@/lib/crypto/sha256'), import('@/lib/crypto/mac')]);
     return { nodeCrypto, sha256Hex, createMac };
   } finally {
-    process.getBuiltinModule = original;
+    Object.defineProperty(process, 'getBuiltinModule', original);
   }
 }
 

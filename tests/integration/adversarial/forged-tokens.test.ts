@@ -7,7 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { baseEnv, KEY_A, TEST_SECRET } from '../../support/app';
 import { clientCredentialsToken, INITIALIZE, postMcp } from '../../support/http';
 import { tokenServiceFor } from '../../support/mint';
-import { fingerprintOf, type Fingerprint } from '@/lib/keys';
+import { fingerprintOf } from '@/lib/keys';
 import { TOKEN_TYP, type TokenKind } from '@/lib/tokens';
 
 const base = () => inject('appUrl');

@@ -83,7 +83,7 @@ const payloadMutation = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .constantFrom<(aud: string) => unknown>((a) => [a, 'x'], (a) => ['x'], () => 'https://other.example/mcp', () => undefined, (a) => `${a}/`)
+      .constantFrom<(aud: string) => unknown>((a) => [a, 'x'], () => ['x'], () => 'https://other.example/mcp', () => undefined, (a) => `${a}/`)
       .map((f) => (p: Record<string, unknown>) => ({ ...p, aud: f(p.aud as string) })),
   },
   { weight: 1, arbitrary: fc.constantFrom('sub', 'client_id', 'scope', 'jti', 'ru').map((name) => (p: Record<string, unknown>) => ({ ...p, [name]: undefined })) },

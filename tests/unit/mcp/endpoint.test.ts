@@ -89,7 +89,7 @@ describe('the tools backend', () => {
     description: 'Reports progress for each step, then returns an image and structured content.',
     inputSchema: z.object({ count: z.number().int().min(1).max(10) }),
     outputSchema: z.object({ done: z.number() }),
-    async run({ count }, { progress, signal, identity }) {
+    run: async ({ count }, { progress, signal, identity }) => {
       for (let i = 1; i <= count; i++) {
         if (signal.aborted) throw new Error('aborted');
         await progress(i, count, `step ${i}`);
@@ -165,7 +165,7 @@ describe('defineTool', () => {
     standard.jsonSchema = { ...standard.jsonSchema, input: (options: unknown) => (conversions++, original(options)) };
     const backend = createToolsBackend([defineTool({ name: 'search', description: 'd', inputSchema: input, run: () => ({ content: [] }) })]);
     const list = async () =>
-      (await serveMcp(new Request(`${PUBLIC_URL}/mcp`, { method: 'POST', headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json', Accept: '*/*' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' }), await services, backend)).json();
+      ((await serveMcp(new Request(`${PUBLIC_URL}/mcp`, { method: 'POST', headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json', Accept: '*/*' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' }), await services, backend)).json()) as unknown;
     const first = await list();
     const second = await list();
     expect(second).toEqual(first);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/config';
-import { fingerprintOf, type Fingerprint } from '@/lib/keys';
+import { fingerprintOf } from '@/lib/keys';
 import { mcpGate } from '@/lib/mcp/gate';
 import { recordingLimiter } from '../../support/services';
 import { createServices, type Services } from '@/lib/services';

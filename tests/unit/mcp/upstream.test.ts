@@ -52,7 +52,7 @@ describe('createBackend', () => {
 
 describe('createUpstreamBackend', () => {
   it('refuses at start a key source that holds only digests: there would be no key to forward', async () => {
-    const digests = await createDigestKeySource([await sha256Hex(KEY)]);
+    const digests = createDigestKeySource([await sha256Hex(KEY)]);
     expect(() => createUpstreamBackend(settings(), digests)).toThrow(TypeError);
   });
 
