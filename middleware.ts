@@ -25,21 +25,24 @@ function isPage(pathname: string): boolean {
   return PAGES.has(pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname);
 }
 
-export const middleware = observe(async (request: NextRequest): Promise<Response> => {
-  quietClientDisconnects();
-  // The matcher's pages: React pages have no handler to wrap, so their request id is named here,
-  // on the response and for the page's own events (`inPageContext`). Only they skip the gate:
-  // every other path the matcher lets in (`/mcp/`, other spellings) is gated as `/mcp`.
-  if (isPage(request.nextUrl.pathname)) {
-    const { headers, requestId } = requestIdForPage(request);
-    return NextResponse.next({ request: { headers }, headers: { [REQUEST_ID_HEADER]: requestId } });
-  }
-  const refused = await mcpGate(request, await getServices());
-  if (refused) return refused;
-  // When this wall logged under an id it made, the route logs under the same one.
-  const headers = requestIdForRoute(request);
-  return headers ? NextResponse.next({ request: { headers } }) : NextResponse.next();
-}, { middleware: true });
+export const middleware = observe(
+  async (request: NextRequest): Promise<Response> => {
+    quietClientDisconnects();
+    // The matcher's pages: React pages have no handler to wrap, so their request id is named here,
+    // on the response and for the page's own events (`inPageContext`). Only they skip the gate:
+    // every other path the matcher lets in (`/mcp/`, other spellings) is gated as `/mcp`.
+    if (isPage(request.nextUrl.pathname)) {
+      const { headers, requestId } = requestIdForPage(request);
+      return NextResponse.next({ request: { headers }, headers: { [REQUEST_ID_HEADER]: requestId } });
+    }
+    const refused = await mcpGate(request, await getServices());
+    if (refused) return refused;
+    // When this wall logged under an id it made, the route logs under the same one.
+    const headers = requestIdForRoute(request);
+    return headers ? NextResponse.next({ request: { headers } }) : NextResponse.next();
+  },
+  { middleware: true },
+);
 
 export const config = {
   matcher: ['/mcp', '/', '/oauth/authorize/consent'],

@@ -12,7 +12,12 @@ const nextConfig: NextConfig = {
     // The consent page is a React page, so its security headers are set here (Next keeps its own
     // `no-store` Cache-Control on dynamic pages).
     const { 'Cache-Control': _cacheControl, Pragma: _pragma, ...pageHeaders } = AUTHORIZATION_PAGE_HEADERS;
-    return [{ source: '/oauth/authorize/consent', headers: Object.entries(pageHeaders).map(([key, value]) => ({ key, value })) }];
+    return [
+      {
+        source: '/oauth/authorize/consent',
+        headers: Object.entries(pageHeaders).map(([key, value]) => ({ key, value })),
+      },
+    ];
   },
 };
 
@@ -26,7 +31,9 @@ export default function config(phase: string): NextConfig {
     } catch (error) {
       // A ConfigError names the setting. Anything else is a bug in the parser: still one line,
       // without its text, which could quote a value.
-      console.error(`Refusing to start: ${error instanceof ConfigError ? error.message : 'the configuration could not be read (unexpected error)'}`);
+      console.error(
+        `Refusing to start: ${error instanceof ConfigError ? error.message : 'the configuration could not be read (unexpected error)'}`,
+      );
       process.exit(1);
     }
     if (!config.trustProxyHeaders) {

@@ -29,7 +29,12 @@ export default defineConfig({
       {
         resolve: { alias },
         // Run by npm test after the integration and end-to-end suites: it reads their server output.
-        test: { name: 'audit', include: ['tests/audit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 2 } },
+        test: {
+          name: 'audit',
+          include: ['tests/audit/**/*.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 2 },
+        },
       },
     ],
   },

@@ -34,8 +34,8 @@ export default function Home() {
       <header className={styles.header}>
         <h1>MCP OAuth gateway</h1>
         <p className={styles.lede}>
-          Connect claude.ai, Claude Desktop, Claude Code or a script to this MCP server with your API key, and check what a
-          connector will see.
+          Connect claude.ai, Claude Desktop, Claude Code or a script to this MCP server with your API key, and check
+          what a connector will see.
         </p>
       </header>
 
@@ -44,14 +44,15 @@ export default function Home() {
 
         <h3>claude.ai and Claude Desktop</h3>
         <p>
-          In <strong>Settings → Connectors → Add custom connector</strong>, paste this URL. When you connect, a page of this
-          server asks for your API key.
+          In <strong>Settings → Connectors → Add custom connector</strong>, paste this URL. When you connect, a page of
+          this server asks for your API key.
         </p>
         <CopyField value={resource} label="connector URL" />
 
         <h3>Claude Code</h3>
         <p>
-          Run this, then <code>/mcp</code> inside Claude Code and choose to authenticate; your browser opens the same key page.
+          Run this, then <code>/mcp</code> inside Claude Code and choose to authenticate; your browser opens the same
+          key page.
         </p>
         <CopyField value={claudeCode} label="Claude Code command" block />
 
@@ -59,7 +60,8 @@ export default function Home() {
         <p>
           Exchange your API key for an access token (OAuth <code>client_credentials</code>: client id{' '}
           <code>{oauthClientId}</code>, client secret = your key), then call <code>/mcp</code> with it. Put the key in{' '}
-          <code>MCP_API_KEY</code> first, e.g. with <code>read -rs MCP_API_KEY</code> so it stays out of your shell history.
+          <code>MCP_API_KEY</code> first, e.g. with <code>read -rs MCP_API_KEY</code> so it stays out of your shell
+          history.
         </p>
         <CopyField value={curlToken} label="token request" block />
         <CopyField value={curlMcp} label="MCP request" block />
@@ -68,8 +70,8 @@ export default function Home() {
       <section className={styles.card} aria-labelledby="test-key">
         <h2 id="test-key">Test your key</h2>
         <p>
-          Runs the script flow from this page: a token, the MCP handshake, then the list of tools, the same steps a connector
-          takes.
+          Runs the script flow from this page: a token, the MCP handshake, then the list of tools, the same steps a
+          connector takes.
         </p>
         <KeyTester clientId={oauthClientId} />
       </section>
@@ -77,8 +79,8 @@ export default function Home() {
       <section className={styles.card} aria-labelledby="deployment-check">
         <h2 id="deployment-check">Check this deployment</h2>
         <p>
-          Runs from this page the requests claude.ai makes when you add the connector: discovery, registration and the first
-          call to <code>/mcp</code>. No API key needed; each failed step says how to fix it.
+          Runs from this page the requests claude.ai makes when you add the connector: discovery, registration and the
+          first call to <code>/mcp</code>. No API key needed; each failed step says how to fix it.
         </p>
         <DeploymentCheck publicUrl={issuer} />
       </section>

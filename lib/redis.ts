@@ -36,7 +36,10 @@ export type RedisStoreOptions = {
   readonly timeoutMs?: number;
 };
 
-export function createRedisClient(settings: { readonly url: string; readonly token: string }, timeoutMs: number = REDIS_TIMEOUT_MS): RedisClient {
+export function createRedisClient(
+  settings: { readonly url: string; readonly token: string },
+  timeoutMs: number = REDIS_TIMEOUT_MS,
+): RedisClient {
   return new Redis({
     url: settings.url,
     token: settings.token,
@@ -85,7 +88,10 @@ function noteOutcome(failed: boolean): void {
  * Runs one Redis operation under the deadline. Resolves with its value, or the reason
  * `unavailable` when it failed or did not finish in time; never rejects.
  */
-export async function withDeadline<T>(operation: () => Promise<T>, timeoutMs: number = REDIS_TIMEOUT_MS): Promise<Result<T, 'unavailable'>> {
+export async function withDeadline<T>(
+  operation: () => Promise<T>,
+  timeoutMs: number = REDIS_TIMEOUT_MS,
+): Promise<Result<T, 'unavailable'>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -111,7 +117,6 @@ export async function withDeadline<T>(operation: () => Promise<T>, timeoutMs: nu
     clearTimeout(timer);
   }
 }
-
 
 /**
  * HMAC-SHA-256 keyed by a key derived from `AUTH_SECRET` (HKDF, its own salt and info), so ids

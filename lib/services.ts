@@ -10,7 +10,11 @@ import type { RateLimiter } from './limits/decision';
 import { createMemoryRateLimiter, createUpstashRateLimiter } from './limits/limiter';
 import { createIdHasher, createRedisClient } from './redis';
 import { createMemorySingleUseStore, createRedisSingleUseStore, type SingleUseStore } from './oauth/state/singleUse';
-import { createMemoryRefreshFamilies, createRedisRefreshFamilies, type RefreshFamilies } from './oauth/state/refreshFamilies';
+import {
+  createMemoryRefreshFamilies,
+  createRedisRefreshFamilies,
+  type RefreshFamilies,
+} from './oauth/state/refreshFamilies';
 
 export type Services = {
   readonly config: Config;
@@ -24,7 +28,11 @@ export type Services = {
 /** Upstash when configured (limits hold across instances); otherwise memory, one process only. */
 async function createStores(config: Config): Promise<Pick<Services, 'limiter' | 'singleUse' | 'refreshFamilies'>> {
   if (!config.redis) {
-    return { limiter: createMemoryRateLimiter(config.limits), singleUse: createMemorySingleUseStore(), refreshFamilies: createMemoryRefreshFamilies() };
+    return {
+      limiter: createMemoryRateLimiter(config.limits),
+      singleUse: createMemorySingleUseStore(),
+      refreshFamilies: createMemoryRefreshFamilies(),
+    };
   }
   const redis = createRedisClient(config.redis);
   const hashId = await createIdHasher(config.authSecret);

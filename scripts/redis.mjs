@@ -28,7 +28,10 @@ function reachable(port) {
   });
 }
 
-for (const [name, port] of [['REDIS_PORT', redisPort], ['REST_PORT', restPort]]) {
+for (const [name, port] of [
+  ['REDIS_PORT', redisPort],
+  ['REST_PORT', restPort],
+]) {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     console.error(`${name} must be a port number`);
     process.exit(1);
@@ -39,11 +42,17 @@ for (const [name, port] of [['REDIS_PORT', redisPort], ['REST_PORT', restPort]])
   }
 }
 
-const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+const redis = spawn(
+  'redis-server',
+  ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 redis.on('error', (error) => {
-  console.error(`Could not start redis-server (${error.code ?? error.message}); install it (Debian: apt install redis-server).`);
+  console.error(
+    `Could not start redis-server (${error.code ?? error.message}); install it (Debian: apt install redis-server).`,
+  );
   process.exit(1);
 });
 redis.on('exit', (code) => {

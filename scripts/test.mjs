@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// `npm test`: build the production app once, then every suite against it: unit and integration
-// (Vitest), then end to end (Playwright with Debian's Chromium), then the offline `vercel build`
-// check. Stops at the first failing step.
+// `npm test`: lint, format check and layer rules; then build the production app once and run every
+// suite against it: unit and integration (Vitest), end to end (Playwright with Debian's Chromium),
+// the log audit, and the offline `vercel build` check. Stops at the first failing step.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 
 const steps = [
+  // Cheap checks first: a lint, format or layering failure stops the run in seconds.
+  ['eslint', ['.', '--max-warnings', '0']],
+  ['prettier', ['--check', '.']],
+  ['depcruise', ['lib', 'app', 'tools', 'middleware.ts', '--config', '.dependency-cruiser.cjs']],
   ['next', ['build']],
   ['vitest', ['run', '--project', 'unit', '--project', 'integration']],
   ['playwright', ['test']],

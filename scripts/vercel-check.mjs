@@ -12,7 +12,11 @@ const output = join(root, '.vercel', 'output');
 mkdirSync(join(root, '.vercel'), { recursive: true });
 writeFileSync(
   join(root, '.vercel', 'project.json'),
-  JSON.stringify({ projectId: 'prj_offline_build_check', orgId: 'team_offline_build_check', settings: { framework: 'nextjs' } }, null, 2),
+  JSON.stringify(
+    { projectId: 'prj_offline_build_check', orgId: 'team_offline_build_check', settings: { framework: 'nextjs' } },
+    null,
+    2,
+  ),
 );
 rmSync(output, { recursive: true, force: true });
 
@@ -28,7 +32,8 @@ function routes(dir = join(root, 'app')) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) found.push(...routes(path));
-    else if (/^(route\.ts|page\.tsx)$/.test(name)) found.push('/' + relative(join(root, 'app'), dir).split(sep).join('/'));
+    else if (/^(route\.ts|page\.tsx)$/.test(name))
+      found.push('/' + relative(join(root, 'app'), dir).split(sep).join('/'));
   }
   return found;
 }
@@ -39,9 +44,13 @@ let middlewareRuntime = 'missing';
 const config = JSON.parse(readFileSync(join(output, 'config.json'), 'utf8'));
 // Edge middleware is `middleware.func` behind middlewarePath `middleware`; Node middleware is
 // `_middleware.func` behind `/_middleware` (as vercel build 50 writes them).
-const middlewareRoute = config.routes?.find((r) => r.middlewarePath === 'middleware' || r.middlewarePath === '/_middleware');
+const middlewareRoute = config.routes?.find(
+  (r) => r.middlewarePath === 'middleware' || r.middlewarePath === '/_middleware',
+);
 if (!middlewareRoute) problems.push('config.json routes no request through the middleware');
-const middlewareConfig = ['middleware.func', '_middleware.func'].map((dir) => join(output, 'functions', dir, '.vc-config.json')).find((path) => existsSync(path));
+const middlewareConfig = ['middleware.func', '_middleware.func']
+  .map((dir) => join(output, 'functions', dir, '.vc-config.json'))
+  .find((path) => existsSync(path));
 if (!middlewareConfig) problems.push('middleware.func (or _middleware.func) is missing');
 else {
   const vc = JSON.parse(readFileSync(middlewareConfig, 'utf8'));
@@ -51,7 +60,8 @@ else {
   if (!ok) problems.push(`middleware runtime is ${vc.runtime}, expected ${declared}`);
   middlewareRuntime = String(vc.runtime);
 }
-if (middlewareRoute && !new RegExp(middlewareRoute.src).test('/mcp')) problems.push('the middleware route does not match /mcp');
+if (middlewareRoute && !new RegExp(middlewareRoute.src).test('/mcp'))
+  problems.push('the middleware route does not match /mcp');
 for (const route of expected) {
   if (!existsSync(join(output, 'functions', `${route.slice(1)}.func`))) problems.push(`no function for ${route}`);
 }
@@ -60,12 +70,16 @@ for (const route of expected) {
 const mcpConfig = join(output, 'functions', 'mcp.func', '.vc-config.json');
 if (existsSync(mcpConfig)) {
   const vc = JSON.parse(readFileSync(mcpConfig, 'utf8'));
-  if (vc.supportsResponseStreaming !== true) problems.push(`mcp.func does not stream its response (supportsResponseStreaming: ${vc.supportsResponseStreaming})`);
+  if (vc.supportsResponseStreaming !== true)
+    problems.push(`mcp.func does not stream its response (supportsResponseStreaming: ${vc.supportsResponseStreaming})`);
   if (!String(vc.runtime).startsWith('nodejs')) problems.push(`mcp.func runtime is ${vc.runtime}, expected nodejs`);
-  if (vc.maxDuration !== 300) problems.push(`mcp.func maxDuration is ${vc.maxDuration}, expected 300 (app/mcp/route.ts)`);
+  if (vc.maxDuration !== 300)
+    problems.push(`mcp.func maxDuration is ${vc.maxDuration}, expected 300 (app/mcp/route.ts)`);
 }
 if (problems.length > 0) fail(problems.join('\n'));
-console.log(`vercel build output OK: middleware (${middlewareRuntime}), /mcp streaming (maxDuration 300) and ${expected.length} functions: ${expected.join(', ')}`);
+console.log(
+  `vercel build output OK: middleware (${middlewareRuntime}), /mcp streaming (maxDuration 300) and ${expected.length} functions: ${expected.join(', ')}`,
+);
 
 function fail(message) {
   console.error(`Vercel check failed:\n${message}`);

@@ -48,7 +48,13 @@ export function CopyField({ value, label, block = false }: Props) {
         </code>
       )}
       <div className={styles.copyRow}>
-        <button type="button" className={styles.secondaryButton} onClick={() => void copy()} aria-label={`Copy ${label}`} aria-describedby={messageId}>
+        <button
+          type="button"
+          className={styles.secondaryButton}
+          onClick={() => void copy()}
+          aria-label={`Copy ${label}`}
+          aria-describedby={messageId}
+        >
           Copy
         </button>
         <span id={messageId} className={styles.copyMessage} aria-live="polite">

@@ -11,7 +11,12 @@ type Props = {
 
 type Status = 'pending' | 'running' | 'passed' | 'failed';
 
-const STATUS_TEXT: Record<Status, string> = { pending: 'Pending', running: 'Running…', passed: 'Passed', failed: 'Failed' };
+const STATUS_TEXT: Record<Status, string> = {
+  pending: 'Pending',
+  running: 'Running…',
+  passed: 'Passed',
+  failed: 'Failed',
+};
 
 /**
  * "Check this deployment": the discovery and registration requests claude.ai makes, run from this
@@ -25,8 +30,9 @@ export function DeploymentCheck({ publicUrl }: Props) {
     if (running) return;
     setRunning(true);
     setResults({});
-    await checkDeployment({ origin: window.location.origin, publicUrl, fetch: window.fetch.bind(window) }, (id, result) =>
-      setResults((current) => ({ ...current, [id]: result })),
+    await checkDeployment(
+      { origin: window.location.origin, publicUrl, fetch: window.fetch.bind(window) },
+      (id, result) => setResults((current) => ({ ...current, [id]: result })),
     );
     setRunning(false);
   }
@@ -51,7 +57,12 @@ export function DeploymentCheck({ publicUrl }: Props) {
               const status = statusOf(step.id);
               const result = results[step.id];
               return (
-                <li key={step.id} className={styles.step} data-status={status === 'passed' ? 'done' : status} data-check={step.id}>
+                <li
+                  key={step.id}
+                  className={styles.step}
+                  data-status={status === 'passed' ? 'done' : status}
+                  data-check={step.id}
+                >
                   <span className={styles.stepBadge}>{STATUS_TEXT[status]}</span>
                   <span className={styles.stepText}>
                     {step.label} <span className={styles.muted}>· {step.request}</span>
@@ -65,7 +76,9 @@ export function DeploymentCheck({ publicUrl }: Props) {
         ) : null}
         {finished ? (
           failures === 0 ? (
-            <p className={styles.successText}>Every check passed: claude.ai will find and register with this deployment.</p>
+            <p className={styles.successText}>
+              Every check passed: claude.ai will find and register with this deployment.
+            </p>
           ) : (
             <p className={styles.failureText}>
               {failures} check{failures === 1 ? '' : 's'} failed. Each one names its fix.

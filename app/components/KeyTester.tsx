@@ -23,7 +23,9 @@ const STATUS_TEXT: Record<StepStatus, string> = {
 };
 
 function formatExpiry(expiresAt: number, now: number): string {
-  const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' }).format(new Date(expiresAt));
+  const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' }).format(
+    new Date(expiresAt),
+  );
   const minutes = Math.round((expiresAt - now) / 60_000);
   return minutes >= 1 ? `${when} (in ${minutes} minute${minutes === 1 ? '' : 's'})` : when;
 }
@@ -100,8 +102,8 @@ export function KeyTester({ clientId }: Props) {
           </button>
         </div>
         <p id={hintId} className={styles.hint}>
-          Your browser sends the key once, to this server&apos;s token endpoint, exactly as a script would. It is not stored
-          anywhere and is never shown back.
+          Your browser sends the key once, to this server&apos;s token endpoint, exactly as a script would. It is not
+          stored anywhere and is never shown back.
         </p>
       </form>
 
@@ -120,12 +122,14 @@ export function KeyTester({ clientId }: Props) {
         ) : null}
         {outcome?.ok ? (
           <p className={styles.successText}>
-            Your key works: this server issued a token and listed {outcome.tools.length} tool{outcome.tools.length === 1 ? '' : 's'}.
+            Your key works: this server issued a token and listed {outcome.tools.length} tool
+            {outcome.tools.length === 1 ? '' : 's'}.
           </p>
         ) : null}
         {outcome && !outcome.ok ? (
           <p className={styles.failureText}>
-            <strong>{failedStep ? `${failedStep.label} failed.` : 'The test failed.'}</strong> {describeFailure(outcome.failure)}
+            <strong>{failedStep ? `${failedStep.label} failed.` : 'The test failed.'}</strong>{' '}
+            {describeFailure(outcome.failure)}
           </p>
         ) : null}
       </div>
@@ -137,11 +141,16 @@ export function KeyTester({ clientId }: Props) {
             <dt>Key fingerprint</dt>
             <dd>
               <code data-testid="fingerprint">{outcome.fingerprint}</code>
-              <span className={styles.muted}> (first 16 hex characters of the key&apos;s SHA-256; logs and tokens carry this, never the key)</span>
+              <span className={styles.muted}>
+                {' '}
+                (first 16 hex characters of the key&apos;s SHA-256; logs and tokens carry this, never the key)
+              </span>
             </dd>
             <dt>Token expires</dt>
             <dd>
-              <time dateTime={new Date(outcome.expiresAt).toISOString()}>{formatExpiry(outcome.expiresAt, result.finishedAt)}</time>
+              <time dateTime={new Date(outcome.expiresAt).toISOString()}>
+                {formatExpiry(outcome.expiresAt, result.finishedAt)}
+              </time>
             </dd>
             <dt>Scope</dt>
             <dd>{outcome.scope ?? '(none)'}</dd>

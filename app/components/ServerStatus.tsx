@@ -20,7 +20,12 @@ type State = { phase: 'loading' } | { phase: 'ok'; health: Health } | { phase: '
 function isHealth(value: unknown): value is Health {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.status === 'string' && typeof v.version === 'string' && (v.limiter === 'upstash' || v.limiter === 'memory') && typeof v.issuer === 'string';
+  return (
+    typeof v.status === 'string' &&
+    typeof v.version === 'string' &&
+    (v.limiter === 'upstash' || v.limiter === 'memory') &&
+    typeof v.issuer === 'string'
+  );
 }
 
 function isEventCounts(value: unknown): value is EventCounts {
@@ -32,21 +37,27 @@ function isEventCounts(value: unknown): value is EventCounts {
 /** Event, reason and count rows, most frequent first. */
 function countRows(events: EventCounts): Array<{ event: string; reason: string; count: number }> {
   const rows = Object.entries(events.counts).flatMap(([event, reasons]) =>
-    Object.entries(reasons).filter(([, count]) => typeof count === 'number').map(([reason, count]) => ({ event, reason, count })),
+    Object.entries(reasons)
+      .filter(([, count]) => typeof count === 'number')
+      .map(([reason, count]) => ({ event, reason, count })),
   );
   return rows.sort((a, b) => b.count - a.count || a.event.localeCompare(b.event) || a.reason.localeCompare(b.reason));
 }
 
 function EventCountsTable({ events }: { events: EventCounts }) {
   const rows = countRows(events);
-  const since = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(events.since));
+  const since = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(
+    new Date(events.since),
+  );
   return (
     <>
       <h3>Authentication events on this instance</h3>
       <p className={styles.muted}>
         Since {since}
-        {events.sources.includes('middleware') ? ', including the /mcp gate (middleware)' : '; the /mcp gate (middleware) has counted nothing here (where it runs apart, as on Vercel, its refusals are in the log)'}. Each
-        code is explained in docs/observability.md.
+        {events.sources.includes('middleware')
+          ? ', including the /mcp gate (middleware)'
+          : '; the /mcp gate (middleware) has counted nothing here (where it runs apart, as on Vercel, its refusals are in the log)'}
+        . Each code is explained in docs/observability.md.
       </p>
       {rows.length === 0 ? (
         <p className={styles.muted}>No events yet.</p>
@@ -95,7 +106,10 @@ export function ServerStatus() {
       })
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;
-        setState({ phase: 'error', message: error instanceof Error && error.message.startsWith('HTTP') ? error.message : 'no answer' });
+        setState({
+          phase: 'error',
+          message: error instanceof Error && error.message.startsWith('HTTP') ? error.message : 'no answer',
+        });
       });
     return () => controller.abort();
   }, []);
@@ -115,13 +129,19 @@ export function ServerStatus() {
         <dt>Status</dt>
         <dd>{health.status}</dd>
         <dt>Rate limiter</dt>
-        <dd>{health.limiter === 'upstash' ? 'Upstash Redis (shared by all instances)' : 'In-memory (this process only)'}</dd>
+        <dd>
+          {health.limiter === 'upstash' ? 'Upstash Redis (shared by all instances)' : 'In-memory (this process only)'}
+        </dd>
         <dt>Serves /mcp</dt>
         <dd>
           {health.backend === 'upstream' && health.upstream ? (
             <>
               Upstream MCP server <code className={styles.wrap}>{health.upstream.host}</code>
-              {health.upstream.reached === false ? ' (not reached at the last check)' : health.upstream.reached ? ' (reached)' : ''}
+              {health.upstream.reached === false
+                ? ' (not reached at the last check)'
+                : health.upstream.reached
+                  ? ' (reached)'
+                  : ''}
             </>
           ) : (
             'In-process tools'
@@ -136,14 +156,16 @@ export function ServerStatus() {
       </dl>
       {health.limiter === 'memory' ? (
         <p className={styles.warning}>
-          <strong>In-memory rate limiting is for local runs.</strong> Each instance counts on its own, so on Vercel or behind
-          several instances the limits do not hold. Set <code>UPSTASH_REDIS_REST_URL</code> and <code>UPSTASH_REDIS_REST_TOKEN</code>.
+          <strong>In-memory rate limiting is for local runs.</strong> Each instance counts on its own, so on Vercel or
+          behind several instances the limits do not hold. Set <code>UPSTASH_REDIS_REST_URL</code> and{' '}
+          <code>UPSTASH_REDIS_REST_TOKEN</code>.
         </p>
       ) : null}
       {pageOrigin !== null && pageOrigin !== health.issuer ? (
         <p className={styles.warning}>
           You opened this page at <code className={styles.wrap}>{pageOrigin}</code>, but connectors use{' '}
-          <code className={styles.wrap}>{health.issuer}</code> (<code>PUBLIC_URL</code>). Test from that address to see what they see.
+          <code className={styles.wrap}>{health.issuer}</code> (<code>PUBLIC_URL</code>). Test from that address to see
+          what they see.
         </p>
       ) : null}
       {isEventCounts(health.events) ? <EventCountsTable events={health.events} /> : null}

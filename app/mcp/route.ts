@@ -11,6 +11,8 @@ export const dynamic = 'force-dynamic';
  */
 export const maxDuration = 300;
 
-const handle = observe(async (request: Request): Promise<Response> => serveMcp(request, await getServices(), await getBackend()));
+const handle = observe(async (request: Request): Promise<Response> =>
+  serveMcp(request, await getServices(), await getBackend()),
+);
 
 export { handle as POST, handle as GET, handle as DELETE, handle as HEAD, handle as OPTIONS };

@@ -14,7 +14,9 @@ function digestList(raw: string | undefined): string[] {
   if (digests.length > MAX_KEYS) throw new ConfigError(`MCP_API_KEY_HASHES lists more than ${MAX_KEYS} digests`);
   digests.forEach((digest, i) => {
     if (!/^[0-9a-f]{64}$/.test(digest)) {
-      throw new ConfigError(`MCP_API_KEY_HASHES entry #${i + 1} is not a lowercase hex SHA-256 digest (64 characters 0-9a-f)`);
+      throw new ConfigError(
+        `MCP_API_KEY_HASHES entry #${i + 1} is not a lowercase hex SHA-256 digest (64 characters 0-9a-f)`,
+      );
     }
   });
   return [...new Set(digests)];
@@ -27,7 +29,8 @@ function apiKeyList(raw: string | undefined): string[] {
     if (key.length < MIN_API_KEY_LENGTH) {
       throw new ConfigError(`MCP_API_KEYS entry #${i + 1} is shorter than ${MIN_API_KEY_LENGTH} characters`);
     }
-    if (!/^[\x21-\x7e]+$/.test(key)) throw new ConfigError(`MCP_API_KEYS entry #${i + 1} must be printable ASCII without spaces`);
+    if (!/^[\x21-\x7e]+$/.test(key))
+      throw new ConfigError(`MCP_API_KEYS entry #${i + 1} must be printable ASCII without spaces`);
   });
   return [...new Set(keys)];
 }
@@ -36,10 +39,12 @@ function apiKeyList(raw: string | undefined): string[] {
 export function keySettings(env: Env): KeySettings {
   const keysRaw = trimmed(env.MCP_API_KEYS);
   const hashesRaw = trimmed(env.MCP_API_KEY_HASHES);
-  if (keysRaw && hashesRaw) throw new ConfigError('MCP_API_KEYS and MCP_API_KEY_HASHES are both set: set exactly one key source');
+  if (keysRaw && hashesRaw)
+    throw new ConfigError('MCP_API_KEYS and MCP_API_KEY_HASHES are both set: set exactly one key source');
   if (hashesRaw) {
     const digests = digestList(hashesRaw);
-    if (digests.length === 0) throw new ConfigError('MCP_API_KEY_HASHES is empty: list at least one SHA-256 digest (comma-separated)');
+    if (digests.length === 0)
+      throw new ConfigError('MCP_API_KEY_HASHES is empty: list at least one SHA-256 digest (comma-separated)');
     return { kind: 'digests', digests };
   }
   const apiKeys = apiKeyList(keysRaw);

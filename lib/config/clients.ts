@@ -26,7 +26,8 @@ const DNS_HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 
 export function clientSettings(env: Env): ClientSettings {
   const oauthClientId = trimmed(env.OAUTH_CLIENT_ID) ?? 'mcp';
-  if (!/^[\x21-\x7e]{1,64}$/.test(oauthClientId)) throw new ConfigError('OAUTH_CLIENT_ID must be 1 to 64 printable ASCII characters');
+  if (!/^[\x21-\x7e]{1,64}$/.test(oauthClientId))
+    throw new ConfigError('OAUTH_CLIENT_ID must be 1 to 64 printable ASCII characters');
 
   // Added to the built-in known clients, never replacing them (lib/oauth/knownClients.ts).
   const redirectHosts = listSetting()
@@ -45,7 +46,11 @@ export function clientSettings(env: Env): ClientSettings {
       );
     }
   });
-  const allowPrivate = parseOrRefuse(flagSetting('CIMD_ALLOW_PRIVATE_HOSTS'), env.CIMD_ALLOW_PRIVATE_HOSTS, 'CIMD_ALLOW_PRIVATE_HOSTS is invalid');
+  const allowPrivate = parseOrRefuse(
+    flagSetting('CIMD_ALLOW_PRIVATE_HOSTS'),
+    env.CIMD_ALLOW_PRIVATE_HOSTS,
+    'CIMD_ALLOW_PRIVATE_HOSTS is invalid',
+  );
   return {
     oauthClientId,
     redirectHosts,

@@ -34,14 +34,12 @@ const RateLimitEnv = z
     RATE_LIMIT_REGISTER_PER_MINUTE: integerSetting('RATE_LIMIT_REGISTER_PER_MINUTE', 120),
     RATE_LIMIT_MCP_PER_MINUTE: integerSetting('RATE_LIMIT_MCP_PER_MINUTE', 120),
   })
-  .transform(
-    (n): RateLimits => ({
-      tokenPerMinute: n.RATE_LIMIT_TOKEN_PER_MINUTE,
-      failedAuthPerMinute: n.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,
-      registrationPerMinute: n.RATE_LIMIT_REGISTER_PER_MINUTE,
-      mcpPerMinute: n.RATE_LIMIT_MCP_PER_MINUTE,
-    }),
-  );
+  .transform((n): RateLimits => ({
+    tokenPerMinute: n.RATE_LIMIT_TOKEN_PER_MINUTE,
+    failedAuthPerMinute: n.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,
+    registrationPerMinute: n.RATE_LIMIT_REGISTER_PER_MINUTE,
+    mcpPerMinute: n.RATE_LIMIT_MCP_PER_MINUTE,
+  }));
 
 const LifetimeEnv = z
   .object({
@@ -50,13 +48,11 @@ const LifetimeEnv = z
     // 0 turns twins off; at most 5 minutes, well inside any access token's life.
     REFRESH_REUSE_GRACE_SECONDS: integerSetting('REFRESH_REUSE_GRACE_SECONDS', 60, MAX_REFRESH_REUSE_GRACE_SECONDS, 0),
   })
-  .transform(
-    (n): LifetimeSettings => ({
-      accessTokenTtlSeconds: n.ACCESS_TOKEN_TTL_SECONDS,
-      refreshTokenTtlSeconds: n.REFRESH_TOKEN_TTL_SECONDS,
-      refreshReuseGraceSeconds: n.REFRESH_REUSE_GRACE_SECONDS,
-    }),
-  );
+  .transform((n): LifetimeSettings => ({
+    accessTokenTtlSeconds: n.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: n.REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseGraceSeconds: n.REFRESH_REUSE_GRACE_SECONDS,
+  }));
 
 export function rateLimits(env: Env): RateLimits {
   return parseOrRefuse(RateLimitEnv, env, 'invalid numeric setting');

@@ -7,7 +7,8 @@ export type RedisSettings = { readonly url: string; readonly token: string };
 export function redisSettings(env: Env): RedisSettings | null {
   const url = trimmed(env.UPSTASH_REDIS_REST_URL ?? env.KV_REST_API_URL);
   const token = trimmed(env.UPSTASH_REDIS_REST_TOKEN ?? env.KV_REST_API_TOKEN);
-  if (Boolean(url) !== Boolean(token)) throw new ConfigError('UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together');
+  if (Boolean(url) !== Boolean(token))
+    throw new ConfigError('UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together');
   if (!url || !token) return null;
   const parsed = parseUrl(url);
   // The REST URL (https://…upstash.io), not a redis:// connection string.
@@ -22,6 +23,10 @@ export function redisSettings(env: Env): RedisSettings | null {
  * `TRUST_PROXY_HEADERS` says the operator's own proxy sets them (see `lib/http/clientIp.ts`).
  */
 export function trustsProxyHeaders(env: Env): boolean {
-  const flag = parseOrRefuse(flagSetting('TRUST_PROXY_HEADERS'), env.TRUST_PROXY_HEADERS, 'TRUST_PROXY_HEADERS is invalid');
+  const flag = parseOrRefuse(
+    flagSetting('TRUST_PROXY_HEADERS'),
+    env.TRUST_PROXY_HEADERS,
+    'TRUST_PROXY_HEADERS is invalid',
+  );
   return flag ?? Boolean(env.VERCEL);
 }

@@ -25,7 +25,8 @@ function publicOrigin(env: Env, mode: Mode): string {
     if (host) raw = `https://${host}`;
   }
   if (!raw) {
-    if (mode === 'production') throw new ConfigError('PUBLIC_URL is required in production (e.g. https://mcp.example.com)');
+    if (mode === 'production')
+      throw new ConfigError('PUBLIC_URL is required in production (e.g. https://mcp.example.com)');
     raw = `http://localhost:${trimmed(env.PORT) ?? '3000'}`;
   }
   const url = parseUrl(raw);

@@ -21,7 +21,9 @@ function decodeBase64(value: string): Uint8Array | null {
 
 function decodeSecret(name: string, value: string): Uint8Array {
   if (value.length > MAX_SECRET_CHARS) {
-    throw new ConfigError(`${name} is longer than ${MAX_SECRET_CHARS} characters: use 32 to 64 random bytes, hex or base64`);
+    throw new ConfigError(
+      `${name} is longer than ${MAX_SECRET_CHARS} characters: use 32 to 64 random bytes, hex or base64`,
+    );
   }
   const bytes = /^(?:[0-9a-fA-F]{2})+$/.test(value)
     ? Uint8Array.from(value.match(/../g)!, (h) => parseInt(h, 16))
@@ -37,7 +39,8 @@ export type SecretSettings = { readonly authSecret: Uint8Array; readonly authSec
 
 export function secretSettings(env: Env): SecretSettings {
   const current = trimmed(env.AUTH_SECRET);
-  if (!current) throw new ConfigError(`AUTH_SECRET is required: at least ${MIN_SECRET_BYTES} random bytes, hex or base64`);
+  if (!current)
+    throw new ConfigError(`AUTH_SECRET is required: at least ${MIN_SECRET_BYTES} random bytes, hex or base64`);
   const previous = trimmed(env.AUTH_SECRET_PREVIOUS);
   return {
     authSecret: decodeSecret('AUTH_SECRET', current),

@@ -43,7 +43,9 @@ export function typMatches(presented: unknown, expected: string): boolean {
 function decodeJsonSegment(segment: string, decoder: TextDecoder): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(decoder.decode(base64UrlDecode(segment)));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

@@ -25,7 +25,10 @@ export async function createMac(raw: Uint8Array): Promise<Mac> {
       },
     };
   }
-  const key = await crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  const key = await crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
   return {
     sign: async (data) => new Uint8Array(await crypto.subtle.sign('HMAC', key, data as BufferSource)),
     // Web Crypto's verify compares in constant time.

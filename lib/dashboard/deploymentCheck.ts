@@ -14,7 +14,8 @@ export const CLAUDE_REGISTRATION = {
   client_name: 'Claude',
 } as const;
 
-export type CheckId = 'prm-root' | 'prm-path' | 'as-metadata' | 'issuer' | 'resource' | 'cimd' | 'registration' | 'challenge' | 'cors';
+export type CheckId =
+  'prm-root' | 'prm-path' | 'as-metadata' | 'issuer' | 'resource' | 'cimd' | 'registration' | 'challenge' | 'cors';
 
 export type CheckResult = { readonly ok: boolean; readonly detail: string; readonly fix?: string };
 
@@ -22,11 +23,19 @@ export type CheckStep = { readonly id: CheckId; readonly label: string; readonly
 
 export const CHECK_STEPS: readonly CheckStep[] = [
   { id: 'prm-root', label: 'Protected-resource metadata', request: 'GET /.well-known/oauth-protected-resource' },
-  { id: 'prm-path', label: 'Protected-resource metadata for /mcp', request: 'GET /.well-known/oauth-protected-resource/mcp' },
+  {
+    id: 'prm-path',
+    label: 'Protected-resource metadata for /mcp',
+    request: 'GET /.well-known/oauth-protected-resource/mcp',
+  },
   { id: 'as-metadata', label: 'Authorization-server metadata', request: 'GET /.well-known/oauth-authorization-server' },
   { id: 'issuer', label: 'Issuer matches this address and PUBLIC_URL', request: 'issuer, authorization_servers' },
   { id: 'resource', label: 'Resource is the connector URL', request: 'resource' },
-  { id: 'cimd', label: 'Client ID Metadata Documents and public clients', request: 'client_id_metadata_document_supported, token_endpoint_auth_methods_supported' },
+  {
+    id: 'cimd',
+    label: 'Client ID Metadata Documents and public clients',
+    request: 'client_id_metadata_document_supported, token_endpoint_auth_methods_supported',
+  },
   { id: 'registration', label: "Registration with claude.ai's request", request: 'POST /oauth/register' },
   { id: 'challenge', label: '/mcp without a token asks for one', request: 'POST /mcp' },
   { id: 'cors', label: 'CORS for browser-based clients', request: 'OPTIONS /mcp and response headers' },
@@ -51,7 +60,12 @@ function isRecord(value: unknown): value is Json {
 async function fetchJson(input: CheckInput, path: string, init?: RequestInit): Promise<Fetched> {
   let response: Response;
   try {
-    response = await input.fetch(`${input.origin}${path}`, { cache: 'no-store', credentials: 'omit', redirect: 'manual', ...init });
+    response = await input.fetch(`${input.origin}${path}`, {
+      cache: 'no-store',
+      credentials: 'omit',
+      redirect: 'manual',
+      ...init,
+    });
   } catch {
     return { response: null, body: null, failure: 'no answer (network error)' };
   }
@@ -73,7 +87,8 @@ function statusFailure(f: Fetched, expected: number): string {
   return f.response === null ? f.failure! : `HTTP ${f.response.status} (expected ${expected})`;
 }
 
-const UPGRADE = 'Redeploy this gateway from a version that serves the discovery documents (the routes under app/.well-known/), then check again.';
+const UPGRADE =
+  'Redeploy this gateway from a version that serves the discovery documents (the routes under app/.well-known/), then check again.';
 
 function judgePrm(f: Fetched): CheckResult {
   if (f.response?.status !== 200 || f.body === null) return { ok: false, detail: statusFailure(f, 200), fix: UPGRADE };
@@ -84,7 +99,10 @@ function judgePrm(f: Fetched): CheckResult {
 }
 
 /** Runs every step in order, reporting each result as it arrives. */
-export async function checkDeployment(input: CheckInput, onResult: (id: CheckId, result: CheckResult) => void): Promise<Record<CheckId, CheckResult>> {
+export async function checkDeployment(
+  input: CheckInput,
+  onResult: (id: CheckId, result: CheckResult) => void,
+): Promise<Record<CheckId, CheckResult>> {
   const results = {} as Record<CheckId, CheckResult>;
   const report = (id: CheckId, result: CheckResult) => {
     results[id] = result;
@@ -102,9 +120,12 @@ export async function checkDeployment(input: CheckInput, onResult: (id: CheckId,
   const asBody = as.response?.status === 200 ? as.body : null;
   if (asBody === null) report('as-metadata', { ok: false, detail: statusFailure(as, 200), fix: UPGRADE });
   else {
-    const missing = ['issuer', 'authorization_endpoint', 'token_endpoint', 'registration_endpoint'].filter((k) => typeof asBody[k] !== 'string');
+    const missing = ['issuer', 'authorization_endpoint', 'token_endpoint', 'registration_endpoint'].filter(
+      (k) => typeof asBody[k] !== 'string',
+    );
     if (missing.length > 0) report('as-metadata', { ok: false, detail: `missing ${missing.join(', ')}`, fix: UPGRADE });
-    else if (!listIncludes(asBody.code_challenge_methods_supported, 'S256')) report('as-metadata', { ok: false, detail: 'S256 PKCE not listed', fix: UPGRADE });
+    else if (!listIncludes(asBody.code_challenge_methods_supported, 'S256'))
+      report('as-metadata', { ok: false, detail: 'S256 PKCE not listed', fix: UPGRADE });
     else report('as-metadata', { ok: true, detail: `issuer ${String(asBody.issuer)}` });
   }
 
@@ -124,7 +145,8 @@ export async function checkDeployment(input: CheckInput, onResult: (id: CheckId,
 
   // Resource: RFC 9728 §3.3, the document must name the URL the connector was added with.
   const resource = prmPath.body?.resource;
-  if (typeof resource !== 'string') report('resource', { ok: false, detail: 'no resource in the metadata', fix: UPGRADE });
+  if (typeof resource !== 'string')
+    report('resource', { ok: false, detail: 'no resource in the metadata', fix: UPGRADE });
   else if (resource !== connectorUrl || resource !== `${openedAt}/mcp`) {
     report('resource', {
       ok: false,
@@ -139,11 +161,17 @@ export async function checkDeployment(input: CheckInput, onResult: (id: CheckId,
   else {
     const cimd = asBody.client_id_metadata_document_supported === true;
     const none = listIncludes(asBody.token_endpoint_auth_methods_supported, 'none');
-    if (cimd && none) report('cimd', { ok: true, detail: 'client_id_metadata_document_supported and auth method none listed' });
+    if (cimd && none)
+      report('cimd', { ok: true, detail: 'client_id_metadata_document_supported and auth method none listed' });
     else {
       report('cimd', {
         ok: false,
-        detail: [cimd ? null : 'client_id_metadata_document_supported is not true', none ? null : '"none" is not among token_endpoint_auth_methods_supported'].filter(Boolean).join('; '),
+        detail: [
+          cimd ? null : 'client_id_metadata_document_supported is not true',
+          none ? null : '"none" is not among token_endpoint_auth_methods_supported',
+        ]
+          .filter(Boolean)
+          .join('; '),
         fix: 'Upgrade to a gateway version that supports Client ID Metadata Documents; until then claude.ai and Claude Code fall back to registration, which the next step checks.',
       });
     }
@@ -169,8 +197,16 @@ export async function checkDeployment(input: CheckInput, onResult: (id: CheckId,
               ? 'Redis is unreachable: check UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN.'
               : 'Check the server log for the register event of this request (docs/observability.md).',
     });
-  } else if (reg.token_endpoint_auth_method !== 'client_secret_post' || typeof reg.client_secret !== 'string' || !listIncludes(reg.redirect_uris, CLAUDE_REGISTRATION.redirect_uris[0])) {
-    report('registration', { ok: false, detail: 'the registration does not echo client_secret_post, a client_secret and the callback', fix: UPGRADE });
+  } else if (
+    reg.token_endpoint_auth_method !== 'client_secret_post' ||
+    typeof reg.client_secret !== 'string' ||
+    !listIncludes(reg.redirect_uris, CLAUDE_REGISTRATION.redirect_uris[0])
+  ) {
+    report('registration', {
+      ok: false,
+      detail: 'the registration does not echo client_secret_post, a client_secret and the callback',
+      fix: UPGRADE,
+    });
   } else report('registration', { ok: true, detail: '201 with client_secret_post and a client secret' });
 
   // The first request of every connection: 401 and where to find the metadata (RFC 9728 §5.1).
@@ -182,22 +218,52 @@ export async function checkDeployment(input: CheckInput, onResult: (id: CheckId,
       cache: 'no-store',
       credentials: 'omit',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'deployment-check', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'deployment-check', version: '1' },
+        },
+      }),
     });
   } catch {
     challenge = null;
   }
   const wwwAuthenticate = challenge?.headers.get('www-authenticate') ?? '';
   const metadataParam = /resource_metadata="([^"]*)"/.exec(wwwAuthenticate)?.[1];
-  if (challenge === null) report('challenge', { ok: false, detail: 'no answer (network error)', fix: 'Check that the deployment is up and /mcp is routed to this app.' });
+  if (challenge === null)
+    report('challenge', {
+      ok: false,
+      detail: 'no answer (network error)',
+      fix: 'Check that the deployment is up and /mcp is routed to this app.',
+    });
   else if (challenge.status === 403) {
-    report('challenge', { ok: false, detail: 'HTTP 403: this Host is refused (DNS-rebinding guard for a loopback PUBLIC_URL)', fix: `Open this page at ${input.publicUrl}, the address PUBLIC_URL names.` });
+    report('challenge', {
+      ok: false,
+      detail: 'HTTP 403: this Host is refused (DNS-rebinding guard for a loopback PUBLIC_URL)',
+      fix: `Open this page at ${input.publicUrl}, the address PUBLIC_URL names.`,
+    });
   } else if (challenge.status !== 401) {
-    report('challenge', { ok: false, detail: `HTTP ${challenge.status} (expected 401)`, fix: 'Something in front of the app answers /mcp (a firewall or protection layer): let /mcp through unauthenticated.' });
+    report('challenge', {
+      ok: false,
+      detail: `HTTP ${challenge.status} (expected 401)`,
+      fix: 'Something in front of the app answers /mcp (a firewall or protection layer): let /mcp through unauthenticated.',
+    });
   } else if (metadataParam === undefined) {
-    report('challenge', { ok: false, detail: '401 without resource_metadata in WWW-Authenticate', fix: 'A proxy rewrites WWW-Authenticate: let it through unchanged.' });
+    report('challenge', {
+      ok: false,
+      detail: '401 without resource_metadata in WWW-Authenticate',
+      fix: 'A proxy rewrites WWW-Authenticate: let it through unchanged.',
+    });
   } else if (metadataParam !== expectedMetadata) {
-    report('challenge', { ok: false, detail: `resource_metadata is ${metadataParam}`, fix: `Set PUBLIC_URL so that resource_metadata is ${openedAt}/.well-known/oauth-protected-resource/mcp.` });
+    report('challenge', {
+      ok: false,
+      detail: `resource_metadata is ${metadataParam}`,
+      fix: `Set PUBLIC_URL so that resource_metadata is ${openedAt}/.well-known/oauth-protected-resource/mcp.`,
+    });
   } else report('challenge', { ok: true, detail: `401, resource_metadata="${metadataParam}"` });
 
   // A browser-based client reads these cross-origin; the page itself is same-origin, so it checks
@@ -210,24 +276,40 @@ export async function checkDeployment(input: CheckInput, onResult: (id: CheckId,
     preflight = null;
   }
   const allowOrigin = (r: Response | null) => r?.headers.get('access-control-allow-origin');
-  if (preflight === null || preflight.status >= 300) problems.push(`OPTIONS /mcp answered ${preflight ? `HTTP ${preflight.status}` : 'nothing'}`);
+  if (preflight === null || preflight.status >= 300)
+    problems.push(`OPTIONS /mcp answered ${preflight ? `HTTP ${preflight.status}` : 'nothing'}`);
   else {
     if (allowOrigin(preflight) !== '*') problems.push('OPTIONS /mcp lacks Access-Control-Allow-Origin: *');
     const methods = (preflight.headers.get('access-control-allow-methods') ?? '').toUpperCase();
     if (!methods.includes('POST')) problems.push('OPTIONS /mcp does not allow POST');
     const headers = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase();
-    for (const h of ['authorization', 'content-type', 'mcp-protocol-version']) if (!headers.includes(h)) problems.push(`OPTIONS /mcp does not allow the ${h} header`);
+    for (const h of ['authorization', 'content-type', 'mcp-protocol-version'])
+      if (!headers.includes(h)) problems.push(`OPTIONS /mcp does not allow the ${h} header`);
   }
   if (challenge !== null && challenge.status === 401) {
     if (allowOrigin(challenge) !== '*') problems.push('the 401 from /mcp lacks Access-Control-Allow-Origin');
-    if (!(challenge.headers.get('access-control-expose-headers') ?? '').toLowerCase().includes('www-authenticate')) problems.push('the 401 does not expose WWW-Authenticate');
+    if (!(challenge.headers.get('access-control-expose-headers') ?? '').toLowerCase().includes('www-authenticate'))
+      problems.push('the 401 does not expose WWW-Authenticate');
   }
-  for (const [name, f] of [['protected-resource metadata', prmPath], ['authorization-server metadata', as], ['registration', registration]] as const) {
-    if (f.response !== null && allowOrigin(f.response) !== '*') problems.push(`the ${name} lacks Access-Control-Allow-Origin`);
+  for (const [name, f] of [
+    ['protected-resource metadata', prmPath],
+    ['authorization-server metadata', as],
+    ['registration', registration],
+  ] as const) {
+    if (f.response !== null && allowOrigin(f.response) !== '*')
+      problems.push(`the ${name} lacks Access-Control-Allow-Origin`);
   }
   if (problems.length > 0) {
-    report('cors', { ok: false, detail: problems.join('; '), fix: 'A proxy or the hosting platform strips CORS headers: let the app’s own Access-Control-* headers through.' });
-  } else report('cors', { ok: true, detail: 'Access-Control-Allow-Origin * on discovery, registration and /mcp; WWW-Authenticate exposed' });
+    report('cors', {
+      ok: false,
+      detail: problems.join('; '),
+      fix: 'A proxy or the hosting platform strips CORS headers: let the app’s own Access-Control-* headers through.',
+    });
+  } else
+    report('cors', {
+      ok: true,
+      detail: 'Access-Control-Allow-Origin * on discovery, registration and /mcp; WWW-Authenticate exposed',
+    });
 
   return results;
 }

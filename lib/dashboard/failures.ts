@@ -94,7 +94,7 @@ export function describeFailure(failure: Failure): string {
     case 'unavailable':
       return `The server is misconfigured or cannot reach its rate-limit store (HTTP ${failure.status}). Try again in ${wait(failure.retryAfterSeconds)}; if it keeps happening, the operator should check the server's logs and its Redis (Upstash) settings.`;
     case 'wrong_host':
-      return 'The MCP endpoint refuses requests sent to the address this page was opened at. Open the page at the server\'s PUBLIC_URL (see Server status below) and test again.';
+      return "The MCP endpoint refuses requests sent to the address this page was opened at. Open the page at the server's PUBLIC_URL (see Server status below) and test again.";
     case 'token_rejected':
       return `The MCP endpoint refused the token this server had just issued (${failure.description}). PUBLIC_URL or AUTH_SECRET probably differ between the server's instances.`;
     case 'network':

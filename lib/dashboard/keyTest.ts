@@ -76,7 +76,11 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
   const report = options.onStep ?? (() => {});
   const timeoutSeconds = options.timeoutSeconds ?? REQUEST_TIMEOUT_SECONDS;
 
-  async function send(endpoint: 'token' | 'mcp', url: string, init: RequestInit): Promise<{ response: Response; body: string }> {
+  async function send(
+    endpoint: 'token' | 'mcp',
+    url: string,
+    init: RequestInit,
+  ): Promise<{ response: Response; body: string }> {
     let response: Response;
     let body: string;
     try {
@@ -95,24 +99,41 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
       }
       throw new StepFailed({ kind: 'network' });
     }
-    if (!response.ok) throw new StepFailed(classifyHttpFailure(endpoint, response.status, response.headers, body, now()));
+    if (!response.ok)
+      throw new StepFailed(classifyHttpFailure(endpoint, response.status, response.headers, body, now()));
     return { response, body };
   }
 
   /** The session a session-ful server (an upstream behind the gateway) opened at `initialize`. */
   let session: Record<string, string> = {};
 
-  async function rpc(id: number, method: string, params: Record<string, unknown>, headers: Record<string, string>): Promise<Record<string, unknown>> {
+  async function rpc(
+    id: number,
+    method: string,
+    params: Record<string, unknown>,
+    headers: Record<string, string>,
+  ): Promise<Record<string, unknown>> {
     const { response, body } = await send('mcp', options.mcpUrl, {
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers, ...session },
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        ...headers,
+        ...session,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
     });
     const sessionId = response.headers.get('mcp-session-id');
     if (method === 'initialize' && sessionId) session = { 'Mcp-Session-Id': sessionId };
-    const message: RpcMessage | undefined = responseFor(rpcMessagesFrom(response.headers.get('content-type'), body), id);
+    const message: RpcMessage | undefined = responseFor(
+      rpcMessagesFrom(response.headers.get('content-type'), body),
+      id,
+    );
     if (!message) throw unexpected(`no JSON-RPC answer to ${method}`, response.status);
     if (isRecord(message.error)) {
-      throw unexpected(`${method} failed: ${cleanDescription(message.error.message) ?? 'JSON-RPC error'}`, response.status);
+      throw unexpected(
+        `${method} failed: ${cleanDescription(message.error.message) ?? 'JSON-RPC error'}`,
+        response.status,
+      );
     }
     if (!isRecord(message.result)) throw unexpected(`${method} returned no result`, response.status);
     return message.result;
@@ -127,7 +148,12 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
     begin('token');
     const { response: tokenResponse, body: tokenBody } = await send('token', options.tokenUrl, {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: options.clientId, client_secret: options.apiKey, scope: 'mcp' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: options.clientId,
+        client_secret: options.apiKey,
+        scope: 'mcp',
+      }).toString(),
     });
     let token: unknown;
     try {
@@ -135,7 +161,12 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
     } catch {
       throw unexpected('the token response is not JSON', tokenResponse.status);
     }
-    if (!isRecord(token) || typeof token.access_token !== 'string' || typeof token.token_type !== 'string' || token.token_type.toLowerCase() !== 'bearer') {
+    if (
+      !isRecord(token) ||
+      typeof token.access_token !== 'string' ||
+      typeof token.token_type !== 'string' ||
+      token.token_type.toLowerCase() !== 'bearer'
+    ) {
       throw unexpected('the token response has no bearer access_token', tokenResponse.status);
     }
     const accessToken = token.access_token;
@@ -151,17 +182,27 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
     const init = await rpc(
       1,
       'initialize',
-      { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: options.clientInfo ?? { name: 'dashboard', version: '1.0.0' } },
+      {
+        protocolVersion: PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: options.clientInfo ?? { name: 'dashboard', version: '1.0.0' },
+      },
       auth,
     );
     const protocolVersion = typeof init.protocolVersion === 'string' ? init.protocolVersion : PROTOCOL_VERSION;
-    const serverName = isRecord(init.serverInfo) && typeof init.serverInfo.name === 'string' ? init.serverInfo.name : null;
+    const serverName =
+      isRecord(init.serverInfo) && typeof init.serverInfo.name === 'string' ? init.serverInfo.name : null;
     const versioned = { ...auth, 'MCP-Protocol-Version': protocolVersion };
     // A session-ful server (an upstream behind the gateway) waits for the handshake's last leg
     // before serving the session; a stateless one has no session and needs nothing more.
     if (session['Mcp-Session-Id']) {
       await send('mcp', options.mcpUrl, {
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...versioned, ...session },
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          ...versioned,
+          ...session,
+        },
         body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
       });
     }
@@ -186,11 +227,15 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
     }
     report('tools', 'done');
     // MCP Streamable HTTP §Session Management: end the session this test opened (best effort).
-    if (session['Mcp-Session-Id']) await send('mcp', options.mcpUrl, { method: 'DELETE', headers: { ...versioned, ...session } }).catch(() => {});
+    if (session['Mcp-Session-Id'])
+      await send('mcp', options.mcpUrl, { method: 'DELETE', headers: { ...versioned, ...session } }).catch(() => {});
 
     return { ok: true, fingerprint: claims.sub, expiresAt, scope: claims.scope, protocolVersion, serverName, tools };
   } catch (error) {
-    const failure: Failure = error instanceof StepFailed ? error.failure : { kind: 'unexpected', status: null, description: 'the page could not read the answer' };
+    const failure: Failure =
+      error instanceof StepFailed
+        ? error.failure
+        : { kind: 'unexpected', status: null, description: 'the page could not read the answer' };
     report(step, 'failed');
     return { ok: false, step, failure };
   }

@@ -5,7 +5,8 @@
 
 export const MCP_CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id',
+  'Access-Control-Expose-Headers':
+    'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id',
 } as const;
 
 const MAX_AGE = '86400';
@@ -18,7 +19,10 @@ export function preflightResponse(request: Request, methods: readonly string[]):
     headers: {
       ...MCP_CORS_HEADERS,
       'Access-Control-Allow-Methods': methods.join(', '),
-      'Access-Control-Allow-Headers': asked && /^[\w\-, ]{1,1024}$/.test(asked) ? asked : 'Authorization, Content-Type, X-API-Key, Mcp-Protocol-Version',
+      'Access-Control-Allow-Headers':
+        asked && /^[\w\-, ]{1,1024}$/.test(asked)
+          ? asked
+          : 'Authorization, Content-Type, X-API-Key, Mcp-Protocol-Version',
       'Access-Control-Max-Age': MAX_AGE,
       Allow: methods.join(', '),
     },

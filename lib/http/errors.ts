@@ -45,7 +45,12 @@ export function errorJsonResponse(status: number, body: ErrorJson, options: Erro
  * JSON-RPC 2.0 §5.1 error object with a null id (the request could not be attributed); the
  * request id rides in `error.data`.
  */
-export function jsonRpcErrorResponse(status: number, code: number, message: string, options: ErrorResponseOptions = {}): Response {
+export function jsonRpcErrorResponse(
+  status: number,
+  code: number,
+  message: string,
+  options: ErrorResponseOptions = {},
+): Response {
   const data = requestIdMember();
   const error = data.request_id === undefined ? { code, message } : { code, message, data };
   return jsonResponse({ jsonrpc: '2.0', id: null, error }, status, headersOf(options));
@@ -61,7 +66,12 @@ const PAGE_STYLE = 'font-family:system-ui,sans-serif;max-width:36rem;margin:3rem
 const NOTE_STYLE = 'color:#555;font-size:0.875rem';
 
 /** A small self-contained error page, for errors shown to a person that must not be redirected. */
-export function errorPageResponse(status: number, title: string, message: string, options: ErrorResponseOptions = {}): Response {
+export function errorPageResponse(
+  status: number,
+  title: string,
+  message: string,
+  options: ErrorResponseOptions = {},
+): Response {
   const requestId = currentRequestId();
   const note = requestId ? `<p style="${NOTE_STYLE}">Request id: <code>${escapeHtml(requestId)}</code></p>` : '';
   const html =

@@ -9,7 +9,11 @@ import { failure, ok, type Result } from '../result';
 export type BodyFailure = 'too_large' | 'encoding' | 'aborted';
 
 /** Reads `request`'s body to its end, handing each chunk to `onChunk`; stops past `limit` bytes. */
-async function readWithin(request: Request, limit: number, onChunk: (chunk: Uint8Array) => void): Promise<Result<number, 'too_large' | 'aborted'>> {
+async function readWithin(
+  request: Request,
+  limit: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<Result<number, 'too_large' | 'aborted'>> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) return failure('too_large');
   if (!request.body) return ok(0);
@@ -63,7 +67,10 @@ export async function readLimitedText(request: Request, limit: number): Promise<
 }
 
 /** Reads a body to its end without keeping it, within `limit` bytes. */
-export async function drainWithinLimit(request: Request, limit: number): Promise<Result<null, 'too_large' | 'aborted'>> {
+export async function drainWithinLimit(
+  request: Request,
+  limit: number,
+): Promise<Result<null, 'too_large' | 'aborted'>> {
   const read = await readWithin(request, limit, () => {});
   return read.ok ? ok(null) : read;
 }

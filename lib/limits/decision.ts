@@ -5,7 +5,13 @@ export const LIMIT_NAMES: readonly LimitName[] = ['token', 'failedAuth', 'regist
 
 export type LimitDecision =
   | { readonly outcome: 'allowed'; readonly limit: number; readonly remaining: number; readonly resetAt: number }
-  | { readonly outcome: 'limited'; readonly limit: number; readonly remaining: 0; readonly resetAt: number; readonly retryAfterSeconds: number }
+  | {
+      readonly outcome: 'limited';
+      readonly limit: number;
+      readonly remaining: 0;
+      readonly resetAt: number;
+      readonly retryAfterSeconds: number;
+    }
   /** The backing store could not answer in time; the caller decides (503, or let through). */
   | { readonly outcome: 'unavailable' };
 

@@ -78,7 +78,10 @@ export function createLeasedLimiter(options: LeasedLimiterOptions): LeasedLimite
     // The limit is part of the hashed name: instances configured with different limits (a rollout
     // that changes it, or tests sharing one Redis) must not spend each other's blocks, whose sizes differ.
     const key = `${KEY_PREFIX}:rl:mcp-lease:${await hashId('rl:mcp', `${limit}\0${id}`)}:${lease.window}`;
-    const total = await withDeadline(() => redis.eval<[string, string], number>(LEASE_SCRIPT, [key], [String(block), String(windowMs)]), timeoutMs);
+    const total = await withDeadline(
+      () => redis.eval<[string, string], number>(LEASE_SCRIPT, [key], [String(block), String(windowMs)]),
+      timeoutMs,
+    );
     if (!total.ok) return 'unavailable';
     // The block spans counts total - block + 1 … total; only those within the limit are ours.
     const granted = Math.max(0, Math.min(block, limit - (Number(total.value) - block)));
@@ -90,7 +93,13 @@ export function createLeasedLimiter(options: LeasedLimiterOptions): LeasedLimite
   const decision = (allowed: boolean, lease: Lease, t: number): LimitDecision => {
     const resetAt = (lease.window + 1) * windowMs;
     if (allowed) return { outcome: 'allowed', limit, remaining: lease.available, resetAt };
-    return { outcome: 'limited', limit, remaining: 0, resetAt, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - t) / 1000)) };
+    return {
+      outcome: 'limited',
+      limit,
+      remaining: 0,
+      resetAt,
+      retryAfterSeconds: Math.max(1, Math.ceil((resetAt - t) / 1000)),
+    };
   };
 
   return {

@@ -14,7 +14,8 @@ import { asFingerprint } from '../keys/fingerprint';
 import type { Identity } from './identity';
 import { REQUIRED_SCOPE, type CredentialFailure, type McpRefusal } from './refusals';
 
-export type Verdict = { readonly ok: true; readonly identity: Identity } | { readonly ok: false; readonly failure: CredentialFailure };
+export type Verdict =
+  { readonly ok: true; readonly identity: Identity } | { readonly ok: false; readonly failure: CredentialFailure };
 
 const refused = (failure: CredentialFailure): Verdict => ({ ok: false, failure });
 
@@ -29,7 +30,12 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
   const apiKey = headers.get('x-api-key');
   const bearer = authorization === null ? null : /^bearer[ \t]+(.*)$/i.exec(authorization.trim());
 
-  if (bearer && apiKey !== null) return refused({ kind: 'invalid_request', reason: 'credential_conflict', description: 'Send either a bearer token or X-API-Key, not both.' });
+  if (bearer && apiKey !== null)
+    return refused({
+      kind: 'invalid_request',
+      reason: 'credential_conflict',
+      description: 'Send either a bearer token or X-API-Key, not both.',
+    });
   if (bearer) {
     let claims;
     try {
@@ -37,24 +43,70 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       const description = error.reason === 'expired' ? 'The access token expired.' : 'The access token is invalid.';
-      const reason = error.reason === 'expired' ? 'token_expired' : error.reason === 'audience' ? 'audience_mismatch' : 'token_invalid';
+      const reason =
+        error.reason === 'expired'
+          ? 'token_expired'
+          : error.reason === 'audience'
+            ? 'audience_mismatch'
+            : 'token_invalid';
       const fingerprint = asFingerprint(error.verifiedSubject);
-      return refused({ kind: 'invalid_token', reason, description, credential: 'bearer', ...(fingerprint && { fingerprint }) });
+      return refused({
+        kind: 'invalid_token',
+        reason,
+        description,
+        credential: 'bearer',
+        ...(fingerprint && { fingerprint }),
+      });
     }
     const activity = await services.keys.isActive(claims.sub);
     if (activity === 'unavailable') return refused({ kind: 'unavailable', reason: 'key_source_unavailable' });
     if (activity === 'inactive') {
-      return refused({ kind: 'invalid_token', reason: 'key_revoked', description: 'The access token was revoked.', credential: 'bearer', fingerprint: claims.sub });
+      return refused({
+        kind: 'invalid_token',
+        reason: 'key_revoked',
+        description: 'The access token was revoked.',
+        credential: 'bearer',
+        fingerprint: claims.sub,
+      });
     }
     const scopes = claims.scope.split(' ').filter(Boolean);
-    if (!scopes.includes(REQUIRED_SCOPE)) return refused({ kind: 'insufficient_scope', reason: 'insufficient_scope', description: 'The access token lacks the mcp scope.' });
-    return { ok: true, identity: { fingerprint: claims.sub, clientId: claims.client_id, scopes, expiresAt: claims.exp, method: 'oauth_bearer' } };
+    if (!scopes.includes(REQUIRED_SCOPE))
+      return refused({
+        kind: 'insufficient_scope',
+        reason: 'insufficient_scope',
+        description: 'The access token lacks the mcp scope.',
+      });
+    return {
+      ok: true,
+      identity: {
+        fingerprint: claims.sub,
+        clientId: claims.client_id,
+        scopes,
+        expiresAt: claims.exp,
+        method: 'oauth_bearer',
+      },
+    };
   }
   if (apiKey !== null) {
     const answer = await services.keys.identify(apiKey.trim());
     if (answer.outcome === 'unavailable') return refused({ kind: 'unavailable', reason: 'key_source_unavailable' });
-    if (answer.outcome === 'unknown') return refused({ kind: 'invalid_token', reason: 'api_key_invalid', description: 'The API key is not valid.', credential: 'api_key' });
-    return { ok: true, identity: { fingerprint: answer.fingerprint, clientId: 'api-key', scopes: [REQUIRED_SCOPE], expiresAt: null, method: 'api_key' } };
+    if (answer.outcome === 'unknown')
+      return refused({
+        kind: 'invalid_token',
+        reason: 'api_key_invalid',
+        description: 'The API key is not valid.',
+        credential: 'api_key',
+      });
+    return {
+      ok: true,
+      identity: {
+        fingerprint: answer.fingerprint,
+        clientId: 'api-key',
+        scopes: [REQUIRED_SCOPE],
+        expiresAt: null,
+        method: 'api_key',
+      },
+    };
   }
   return refused({ kind: 'missing', reason: 'credential_missing' });
 }

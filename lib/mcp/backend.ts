@@ -9,8 +9,7 @@ import type { McpRefusal } from './refusals';
 
 /** A backend's answer: its response, or a refusal that `endpoint.ts` puts on the wire. */
 export type BackendAnswer =
-  | { readonly ok: true; readonly response: Response }
-  | { readonly ok: false; readonly refusal: McpRefusal };
+  { readonly ok: true; readonly response: Response } | { readonly ok: false; readonly refusal: McpRefusal };
 
 export const answered = (response: Response): BackendAnswer => ({ ok: true, response });
 export const refused = (refusal: McpRefusal): BackendAnswer => ({ ok: false, refusal });

@@ -6,7 +6,13 @@
  *
  * Operators add tools in `tools/index.ts` at the repository root, not here.
  */
-import type { CallToolResult, LoggingLevel, McpServer, ServerContext, StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import type {
+  CallToolResult,
+  LoggingLevel,
+  McpServer,
+  ServerContext,
+  StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Identity } from './identity';
 
@@ -40,7 +46,11 @@ export type Tool = {
   register(server: McpServer, wrap: ToolWrapper): void;
 };
 
-export type ToolWrapper = (name: string, call: (context: ToolContext) => CallToolResult | Promise<CallToolResult>, sdk: ServerContext) => Promise<CallToolResult>;
+export type ToolWrapper = (
+  name: string,
+  call: (context: ToolContext) => CallToolResult | Promise<CallToolResult>,
+  sdk: ServerContext,
+) => Promise<CallToolResult>;
 
 type JsonSchemaOptions = Parameters<StandardSchemaWithJSON['~standard']['jsonSchema']['input']>[0];
 

@@ -20,7 +20,9 @@ export async function serveMcp(request: Request, services: Services, backend: Mc
   const { identity } = authentication;
   if (!backend.methods.some((method) => method === request.method)) {
     const response = methodNotAllowed(allowed, { cors: true });
-    return request.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response;
+    return request.method === 'HEAD'
+      ? new Response(null, { status: response.status, headers: response.headers })
+      : response;
   }
   // Counted, never logged (docs/observability.md): a line per tool call would swamp the logs.
   emit('mcp', 'served');

@@ -30,5 +30,8 @@ export async function mcpGate(request: Request, services: Services): Promise<Res
   const drained = await drainWithinLimit(request, MCP_BODY_LIMIT);
   if (drained.ok) return null;
   // A client gone mid-body is answered here: the route must not read a stream already torn.
-  return mcpRefusalResponse({ kind: drained.reason === 'too_large' ? 'body_too_large' : 'client_aborted' }, services.config);
+  return mcpRefusalResponse(
+    { kind: drained.reason === 'too_large' ? 'body_too_large' : 'client_aborted' },
+    services.config,
+  );
 }

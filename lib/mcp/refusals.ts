@@ -21,15 +21,16 @@ export const REQUIRED_SCOPE = 'mcp';
  * `reason` is the event's code (`lib/observability/catalogue.ts`); never sent. `fingerprint` names
  * whose token was refused, when its signature held (expired, another audience, a removed key).
  */
-export type CredentialFailure = { readonly reason: Reason; readonly fingerprint?: Fingerprint } & (
+export type CredentialFailure = { readonly reason: Reason; readonly fingerprint?: Fingerprint } &
   /** No credential at all (RFC 6750 §3.1: no error code). */
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'invalid_request'; readonly description: string }
-  | { readonly kind: 'invalid_token'; readonly description: string; readonly credential: 'bearer' | 'api_key' }
-  | { readonly kind: 'insufficient_scope'; readonly description: string }
-  /** The key source could not answer: 503, never a 401, never a counted failure. */
-  | { readonly kind: 'unavailable' }
-);
+  (
+    | { readonly kind: 'missing' }
+    | { readonly kind: 'invalid_request'; readonly description: string }
+    | { readonly kind: 'invalid_token'; readonly description: string; readonly credential: 'bearer' | 'api_key' }
+    | { readonly kind: 'insufficient_scope'; readonly description: string }
+    /** The key source could not answer: 503, never a 401, never a counted failure. */
+    | { readonly kind: 'unavailable' }
+  );
 
 export type McpRefusal =
   | { readonly kind: 'credential'; readonly failure: CredentialFailure }
@@ -62,10 +63,15 @@ export function mcpRefusalResponse(refusal: McpRefusal, config: Pick<Config, 're
       return credentialFailureResponse(refusal.failure, config);
     case 'rate_limited':
       emit('mcp', 'rate_limited', refusal.fingerprint ? { fingerprint: refusal.fingerprint } : {});
-      return jsonRpcErrorResponse(429, -32000, `Rate limit exceeded; retry in ${refusal.decision.retryAfterSeconds} s.`, {
-        headers: rateLimitHeaders(refusal.decision),
-        cors: true,
-      });
+      return jsonRpcErrorResponse(
+        429,
+        -32000,
+        `Rate limit exceeded; retry in ${refusal.decision.retryAfterSeconds} s.`,
+        {
+          headers: rateLimitHeaders(refusal.decision),
+          cors: true,
+        },
+      );
     case 'host_not_allowed':
       emit('mcp', 'host_not_allowed');
       return errorJsonResponse(403, { error: 'forbidden', error_description: 'Host not allowed.' });

@@ -18,7 +18,10 @@ function toolContext(identity: Identity, sdk: ServerContext): ToolContext {
     signal: sdk.mcpReq.signal,
     async progress(progress, total, message) {
       if (progressToken === undefined) return;
-      await sdk.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total, message } });
+      await sdk.mcpReq.notify({
+        method: 'notifications/progress',
+        params: { progressToken, progress, total, message },
+      });
     },
     log: (level, data) => sdk.mcpReq.log(level, data),
   };
@@ -34,7 +37,10 @@ export function createMcpServer(identity: Identity, tools: readonly Tool[]): Mcp
       return await call(toolContext(identity, sdk));
     } catch (error) {
       // The detail stays in the server log; the client learns only that the tool failed.
-      console.error(`[mcp] tool ${name} failed for ${identity.fingerprint}:`, error instanceof Error ? (error.stack ?? error.message) : error);
+      console.error(
+        `[mcp] tool ${name} failed for ${identity.fingerprint}:`,
+        error instanceof Error ? (error.stack ?? error.message) : error,
+      );
       return TOOL_FAILED;
     }
   };

@@ -24,7 +24,9 @@ export const CONSENT_PAGE_PATH = '/oauth/authorize/consent';
 export const CONSENT_SUBMIT_PATH = '/oauth/authorize/submit';
 
 /** How an authorization error reaches the user: rendered until client and redirect URI verify. */
-export type ErrorDelivery = { readonly mode: 'redirect'; readonly redirectUri: string; readonly state: string | undefined } | { readonly mode: 'render' };
+export type ErrorDelivery =
+  | { readonly mode: 'redirect'; readonly redirectUri: string; readonly state: string | undefined }
+  | { readonly mode: 'render' };
 
 export class AuthorizationError extends Error {
   override name = 'AuthorizationError';
@@ -47,7 +49,16 @@ export type AuthorizationRequest = {
   readonly resource: string;
 };
 
-const SINGLE_VALUED = ['client_id', 'redirect_uri', 'response_type', 'code_challenge', 'code_challenge_method', 'scope', 'resource', 'state'] as const;
+const SINGLE_VALUED = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'code_challenge',
+  'code_challenge_method',
+  'scope',
+  'resource',
+  'state',
+] as const;
 
 function hostOf(url: string): string | undefined {
   try {
@@ -57,7 +68,11 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-function render(description: string, reason?: Reason, code: Extract<OAuthErrorCode, 'invalid_request' | 'invalid_client'> = 'invalid_request'): AuthorizationError {
+function render(
+  description: string,
+  reason?: Reason,
+  code: Extract<OAuthErrorCode, 'invalid_request' | 'invalid_client'> = 'invalid_request',
+): AuthorizationError {
   return new AuthorizationError({ mode: 'render' }, new OAuthError(code, description, { reason }));
 }
 
@@ -66,7 +81,10 @@ function render(description: string, reason?: Reason, code: Extract<OAuthErrorCo
  * error may be redirected. Does not look at the user or any API key.
  * @see RFC 6749 §4.1.1, §4.1.2.1; RFC 7636 §4.3; RFC 8707 §2
  */
-export async function validateAuthorizationRequest(params: URLSearchParams, services: Services): Promise<AuthorizationRequest> {
+export async function validateAuthorizationRequest(
+  params: URLSearchParams,
+  services: Services,
+): Promise<AuthorizationRequest> {
   const repeated = SINGLE_VALUED.filter((name) => params.getAll(name).length > 1);
   const value = (name: (typeof SINGLE_VALUED)[number]) => params.get(name) || undefined;
 
@@ -95,22 +113,37 @@ export async function validateAuthorizationRequest(params: URLSearchParams, serv
 
   // From here on the client and its redirect URI are verified: errors go back to the client.
   const rawState = value('state');
-  const state = rawState !== undefined && rawState.length <= MAX_STATE_LENGTH && !repeated.includes('state') ? rawState : undefined;
+  const state =
+    rawState !== undefined && rawState.length <= MAX_STATE_LENGTH && !repeated.includes('state') ? rawState : undefined;
   const fail = (error: OAuthError) => new AuthorizationError({ mode: 'redirect', redirectUri, state }, error);
 
-  if (rawState !== undefined && state === undefined) throw fail(new OAuthError('invalid_request', 'The state parameter is repeated or too long.'));
+  if (rawState !== undefined && state === undefined)
+    throw fail(new OAuthError('invalid_request', 'The state parameter is repeated or too long.'));
   if (repeated.length > 0) throw fail(new OAuthError('invalid_request', `The ${repeated[0]} parameter is repeated.`));
 
   const responseType = value('response_type');
-  if (responseType === undefined) throw fail(new OAuthError('invalid_request', 'The response_type parameter is missing.'));
-  if (responseType !== 'code') throw fail(new OAuthError('unsupported_response_type', 'Only response_type=code is supported.'));
+  if (responseType === undefined)
+    throw fail(new OAuthError('invalid_request', 'The response_type parameter is missing.'));
+  if (responseType !== 'code')
+    throw fail(new OAuthError('unsupported_response_type', 'Only response_type=code is supported.'));
 
   const method = value('code_challenge_method');
   const codeChallenge = value('code_challenge');
-  if (codeChallenge === undefined) throw fail(new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.', { reason: 'pkce_required' }));
+  if (codeChallenge === undefined)
+    throw fail(
+      new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.', {
+        reason: 'pkce_required',
+      }),
+    );
   // RFC 7636 §4.3 defaults a missing method to `plain`, which OAuth 2.1 forbids here.
-  if (method !== 'S256') throw fail(new OAuthError('invalid_request', 'code_challenge_method must be S256.', { reason: 'pkce_required' }));
-  if (!isS256Challenge(codeChallenge)) throw fail(new OAuthError('invalid_request', 'code_challenge must be a 43-character base64url S256 value.', { reason: 'pkce_required' }));
+  if (method !== 'S256')
+    throw fail(new OAuthError('invalid_request', 'code_challenge_method must be S256.', { reason: 'pkce_required' }));
+  if (!isS256Challenge(codeChallenge))
+    throw fail(
+      new OAuthError('invalid_request', 'code_challenge must be a 43-character base64url S256 value.', {
+        reason: 'pkce_required',
+      }),
+    );
 
   let resource: string;
   let scopes: Scope[];
@@ -124,7 +157,9 @@ export async function validateAuthorizationRequest(params: URLSearchParams, serv
   }
   if (!scopes.includes('mcp')) throw fail(new OAuthError('invalid_scope', 'The mcp scope is required.'));
   if (scopes.includes('offline_access') && !client.grantTypes.includes('refresh_token')) {
-    throw fail(new OAuthError('invalid_scope', 'offline_access needs a client registered for the refresh_token grant.'));
+    throw fail(
+      new OAuthError('invalid_scope', 'offline_access needs a client registered for the refresh_token grant.'),
+    );
   }
   return { client, redirectUri, state, codeChallenge, scopes, resource };
 }
@@ -133,7 +168,11 @@ export async function validateAuthorizationRequest(params: URLSearchParams, serv
  * `redirectUri` with `params` and `iss` appended to its query (RFC 9207 §2), keeping the query the
  * client registered as it is.
  */
-export function authorizationResponseUrl(redirectUri: string, params: Record<string, string | undefined>, config: Pick<Config, 'issuer'>): string {
+export function authorizationResponseUrl(
+  redirectUri: string,
+  params: Record<string, string | undefined>,
+  config: Pick<Config, 'issuer'>,
+): string {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, value);
   query.set('iss', config.issuer);
@@ -183,10 +222,16 @@ function authorizationErrorResponse(error: AuthorizationError, config: Pick<Conf
   if (error.delivery.mode === 'render') {
     // RFC 6749 §5.2 statuses: 401 for invalid_client, 400 for invalid_request.
     if (json) return oauthErrorResponse(error.error);
-    return errorPageResponse(400, 'This authorization request cannot be completed', error.error.description, { headers: AUTHORIZATION_PAGE_HEADERS });
+    return errorPageResponse(400, 'This authorization request cannot be completed', error.error.description, {
+      headers: AUTHORIZATION_PAGE_HEADERS,
+    });
   }
   return redirectResponse(
-    authorizationResponseUrl(error.delivery.redirectUri, { error: error.error.code, error_description: error.error.description, state: error.delivery.state }, config),
+    authorizationResponseUrl(
+      error.delivery.redirectUri,
+      { error: error.error.code, error_description: error.error.description, state: error.delivery.state },
+      config,
+    ),
   );
 }
 
@@ -237,7 +282,12 @@ export async function handleAuthorizationRequest(request: Request, services: Ser
     if (error instanceof AuthorizationError) return authorizationErrorResponse(error, services.config, json);
     emit('authorize', 'server_error', {}, error);
     if (json) return unexpectedErrorResponse();
-    return errorPageResponse(500, 'Something went wrong', 'The server could not complete the request. Try again from your application.', { headers: AUTHORIZATION_PAGE_HEADERS });
+    return errorPageResponse(
+      500,
+      'Something went wrong',
+      'The server could not complete the request. Try again from your application.',
+      { headers: AUTHORIZATION_PAGE_HEADERS },
+    );
   }
   emit('authorize', 'validated');
   return redirectResponse(`${CONSENT_PAGE_PATH}${url.search}`, 303);

@@ -62,7 +62,15 @@ export type ClientLookup = { readonly client: Client } | { readonly client: null
 export async function resolveClient(clientId: string, services: Services): Promise<ClientLookup> {
   if (clientId === services.config.oauthClientId) {
     annotate({ client_kind: 'preregistered' });
-    return { client: { kind: 'preregistered', clientId, name: undefined, authMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'] } };
+    return {
+      client: {
+        kind: 'preregistered',
+        clientId,
+        name: undefined,
+        authMethod: 'none',
+        grantTypes: ['authorization_code', 'refresh_token'],
+      },
+    };
   }
   if (clientId.startsWith('https://')) {
     annotate({ client_kind: 'cimd' });
@@ -72,15 +80,34 @@ export async function resolveClient(clientId: string, services: Services): Promi
     if (!resolved.ok) return { client: null, reason: 'client_unknown' };
     const { document } = resolved;
     annotate({ client_name: document.name });
-    return { client: { kind: 'cimd', clientId, name: document.name, redirectUris: document.redirectUris, authMethod: 'none', grantTypes: document.grantTypes } };
+    return {
+      client: {
+        kind: 'cimd',
+        clientId,
+        name: document.name,
+        redirectUris: document.redirectUris,
+        authMethod: 'none',
+        grantTypes: document.grantTypes,
+      },
+    };
   }
-  if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId)) return { client: null, reason: 'client_unknown' };
+  if (clientId.length > MAX_CLIENT_ID_LENGTH || !JWS_SHAPE.test(clientId))
+    return { client: null, reason: 'client_unknown' };
   try {
     const claims = await services.tokens.verify('client', clientId);
     const redirectUris = claims.ru.map(expandRedirectUri);
     if (redirectUris.some((uri) => uri === null)) return { client: null, reason: 'client_unknown' };
     annotate({ client_kind: 'registered', client_name: claims.cn });
-    return { client: { kind: 'registered', clientId, name: claims.cn, redirectUris: redirectUris as string[], authMethod: claims.am, grantTypes: claims.gt } };
+    return {
+      client: {
+        kind: 'registered',
+        clientId,
+        name: claims.cn,
+        redirectUris: redirectUris as string[],
+        authMethod: claims.am,
+        grantTypes: claims.gt,
+      },
+    };
   } catch (error) {
     if (error instanceof TokenError) return { client: null, reason: 'client_unknown' };
     throw error;
@@ -105,7 +132,10 @@ export function resolveRedirectUri(client: Client, presented: string | undefined
   }
   if (client.kind === 'cimd') {
     // MCP 2026-07-28: the requested URI must be one the document lists; loopback ports are free.
-    return classifyCimdRedirectUri(presented) !== null && client.redirectUris.some((listed) => sameRedirectUri(listed, presented)) ? presented : null;
+    return classifyCimdRedirectUri(presented) !== null &&
+      client.redirectUris.some((listed) => sameRedirectUri(listed, presented))
+      ? presented
+      : null;
   }
   return client.redirectUris.some((registered) => redirectUriMatches(registered, presented, config)) ? presented : null;
 }
@@ -122,7 +152,11 @@ function clientAuthFailed(reason: Reason): OAuthError {
  * each failure against it. Does not check which grant the client may use.
  * @see RFC 6749 §2.3.1, §3.2.1; RFC 7591 §2
  */
-export async function authenticateClient(presented: PresentedClient, services: Services, ip: string | null): Promise<Client> {
+export async function authenticateClient(
+  presented: PresentedClient,
+  services: Services,
+  ip: string | null,
+): Promise<Client> {
   const lookup = await resolveClient(presented.clientId, services);
   if (lookup.client === null) {
     await countFailedAuth(services, ip);

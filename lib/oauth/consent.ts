@@ -15,12 +15,7 @@ import { readOAuthBody } from './formBody';
 import { clientIp } from '../http/clientIp';
 import type { Services } from '../services';
 import { CODE_TTL_SECONDS, CONSENT_TTL_SECONDS, TokenError, type Claims } from '../tokens';
-import {
-  authorizationResponseUrl,
-  CONSENT_PAGE_PATH,
-  consentPageQuery,
-  redirectResponse,
-} from './authorize';
+import { authorizationResponseUrl, CONSENT_PAGE_PATH, consentPageQuery, redirectResponse } from './authorize';
 import type { Reason } from '../observability/catalogue';
 import { annotate } from '../observability/context';
 import { emit, hostOf } from '../observability/log';
@@ -36,10 +31,20 @@ export const WRONG_KEY_MESSAGE = 'That API key is not valid. Check it and try ag
 export type ConsentOutcome = (
   | { readonly kind: 'redirect'; readonly location: string }
   | { readonly kind: 'retry'; readonly message: string; readonly claims: Claims<'consent'>; readonly request: string }
-  | { readonly kind: 'error'; readonly status: number; readonly message: string; readonly headers: Record<string, string> }
+  | {
+      readonly kind: 'error';
+      readonly status: number;
+      readonly message: string;
+      readonly headers: Record<string, string>;
+    }
 ) & { readonly reason: Reason };
 
-type Submission = { readonly request: string | undefined; readonly apiKey: string | undefined; readonly action: string | undefined; readonly viaFetch: boolean };
+type Submission = {
+  readonly request: string | undefined;
+  readonly apiKey: string | undefined;
+  readonly action: string | undefined;
+  readonly viaFetch: boolean;
+};
 
 async function readSubmission(request: Request): Promise<Submission> {
   if (mediaTypeOf(request) !== 'application/x-www-form-urlencoded') {
@@ -48,7 +53,12 @@ async function readSubmission(request: Request): Promise<Submission> {
   const body = await readOAuthBody(request, CONSENT_BODY_LIMIT, 'invalid_request');
   const fields = new URLSearchParams(body);
   const one = (name: string) => (fields.getAll(name).length === 1 ? fields.get(name)! : undefined);
-  return { request: one('request'), apiKey: one('api_key'), action: one('action'), viaFetch: fields.get('via') === 'fetch' };
+  return {
+    request: one('request'),
+    apiKey: one('api_key'),
+    action: one('action'),
+    viaFetch: fields.get('via') === 'fetch',
+  };
 }
 
 /**
@@ -57,7 +67,11 @@ async function readSubmission(request: Request): Promise<Submission> {
  * the per-IP failed-attempt limit, which is checked before the key is looked at.
  * @see RFC 6749 §4.1.2, §4.1.2.1; RFC 9207 §2
  */
-export async function decideConsent(submission: Submission, services: Services, ip: string | null): Promise<ConsentOutcome> {
+export async function decideConsent(
+  submission: Submission,
+  services: Services,
+  ip: string | null,
+): Promise<ConsentOutcome> {
   const { config, tokens } = services;
   let claims: Claims<'consent'>;
   try {
@@ -68,7 +82,10 @@ export async function decideConsent(submission: Submission, services: Services, 
       kind: 'error',
       reason: error.reason === 'expired' ? 'consent_expired' : 'consent_invalid',
       status: 400,
-      message: error.reason === 'expired' ? 'This authorization request expired. Start again from your application.' : 'This authorization request is not valid. Start again from your application.',
+      message:
+        error.reason === 'expired'
+          ? 'This authorization request expired. Start again from your application.'
+          : 'This authorization request is not valid. Start again from your application.',
       headers: {},
     };
   }
@@ -77,12 +94,24 @@ export async function decideConsent(submission: Submission, services: Services, 
     client_name: claims.client_name,
     redirect_host: hostOf(claims.redirect_uri),
   });
-  const respond = (params: Record<string, string | undefined>) => authorizationResponseUrl(claims.redirect_uri, { ...params, state: claims.state }, config);
+  const respond = (params: Record<string, string | undefined>) =>
+    authorizationResponseUrl(claims.redirect_uri, { ...params, state: claims.state }, config);
 
   if (submission.action === 'cancel') {
-    return { kind: 'redirect', reason: 'cancelled', location: respond({ error: 'access_denied', error_description: 'The user declined the request.' }) };
+    return {
+      kind: 'redirect',
+      reason: 'cancelled',
+      location: respond({ error: 'access_denied', error_description: 'The user declined the request.' }),
+    };
   }
-  if (submission.action !== 'authorize') return { kind: 'error', reason: 'invalid_request', status: 400, message: 'Choose Authorize or Cancel.', headers: {} };
+  if (submission.action !== 'authorize')
+    return {
+      kind: 'error',
+      reason: 'invalid_request',
+      status: 400,
+      message: 'Choose Authorize or Cancel.',
+      headers: {},
+    };
 
   await lookAtFailedAuth(services, ip);
   const fingerprint = submission.apiKey ? await identifyPresentedKey(services, submission.apiKey) : null;
@@ -90,7 +119,13 @@ export async function decideConsent(submission: Submission, services: Services, 
     await countFailedAuth(services, ip);
     // A fresh token with the full lifetime again: the user is still at the page.
     const { token } = await tokens.issue('consent', withoutIssued(claims), CONSENT_TTL_SECONDS);
-    return { kind: 'retry', reason: submission.apiKey ? 'wrong_key' : 'key_missing', message: submission.apiKey ? WRONG_KEY_MESSAGE : 'Enter your API key.', claims, request: token };
+    return {
+      kind: 'retry',
+      reason: submission.apiKey ? 'wrong_key' : 'key_missing',
+      message: submission.apiKey ? WRONG_KEY_MESSAGE : 'Enter your API key.',
+      claims,
+      request: token,
+    };
   }
   const code = await tokens.issue(
     'code',
@@ -119,9 +154,17 @@ function fetchReply(outcome: ConsentOutcome): Response {
     case 'redirect':
       return jsonResponse({ location: outcome.location }, 200, AUTHORIZATION_PAGE_HEADERS);
     case 'retry':
-      return errorJsonResponse(400, { error: outcome.message, extra: { request: outcome.request } }, { headers: AUTHORIZATION_PAGE_HEADERS });
+      return errorJsonResponse(
+        400,
+        { error: outcome.message, extra: { request: outcome.request } },
+        { headers: AUTHORIZATION_PAGE_HEADERS },
+      );
     case 'error':
-      return errorJsonResponse(outcome.status, { error: outcome.message }, { headers: { ...AUTHORIZATION_PAGE_HEADERS, ...outcome.headers } });
+      return errorJsonResponse(
+        outcome.status,
+        { error: outcome.message },
+        { headers: { ...AUTHORIZATION_PAGE_HEADERS, ...outcome.headers } },
+      );
   }
 }
 
@@ -137,7 +180,9 @@ function formReply(outcome: ConsentOutcome): Response {
       return redirectResponse(`${CONSENT_PAGE_PATH}?${query.toString()}`, 303);
     }
     case 'error':
-      return errorPageResponse(outcome.status, 'Authorization failed', outcome.message, { headers: { ...AUTHORIZATION_PAGE_HEADERS, ...outcome.headers } });
+      return errorPageResponse(outcome.status, 'Authorization failed', outcome.message, {
+        headers: { ...AUTHORIZATION_PAGE_HEADERS, ...outcome.headers },
+      });
   }
 }
 
@@ -152,9 +197,21 @@ export async function handleConsentSubmission(request: Request, services: Servic
   } catch (error) {
     if (!(error instanceof OAuthError)) {
       unexpected = error;
-      outcome = { kind: 'error', reason: 'server_error', status: 500, message: 'The server could not complete the request. Try again.', headers: {} };
+      outcome = {
+        kind: 'error',
+        reason: 'server_error',
+        status: 500,
+        message: 'The server could not complete the request. Try again.',
+        headers: {},
+      };
     } else {
-      outcome = { kind: 'error', reason: reasonOf(error), status: error.status, message: error.description, headers: error.headers };
+      outcome = {
+        kind: 'error',
+        reason: reasonOf(error),
+        status: error.status,
+        message: error.description,
+        headers: error.headers,
+      };
     }
   }
   emit('consent', outcome.reason, {}, unexpected);

@@ -114,7 +114,11 @@ export function reasonOf(error: OAuthError): Reason {
  * (§5.2 lets responses carry more) so a user's report can be matched to the log line.
  */
 export function oauthErrorResponse(error: OAuthError): Response {
-  return errorJsonResponse(error.status, { error: error.code, error_description: error.description }, { headers: error.headers });
+  return errorJsonResponse(
+    error.status,
+    { error: error.code, error_description: error.description },
+    { headers: error.headers },
+  );
 }
 
 /** The answer to anything that is not an `OAuthError` (a bug): a bare `server_error`, no internal text. */

@@ -21,7 +21,10 @@ export const KNOWN_CLIENTS: readonly KnownClient[] = [
       { alias: 'claude.com', uri: 'https://claude.com/api/mcp/auth_callback' },
     ],
   },
-  { name: 'ChatGPT', redirectUris: [{ alias: 'chatgpt', uri: 'https://chatgpt.com/connector_platform_oauth_redirect' }] },
+  {
+    name: 'ChatGPT',
+    redirectUris: [{ alias: 'chatgpt', uri: 'https://chatgpt.com/connector_platform_oauth_redirect' }],
+  },
   {
     name: 'Cursor',
     redirectUris: [

@@ -29,7 +29,11 @@ function refuse(decision: LimitDecision): Record<string, string> {
 }
 
 /** Counts one request against `name` for `id`; throws the 429/503 `OAuthError`, else returns `RateLimit-*` headers. */
-export async function countAgainstLimit(services: Services, name: LimitName, id: string): Promise<Record<string, string>> {
+export async function countAgainstLimit(
+  services: Services,
+  name: LimitName,
+  id: string,
+): Promise<Record<string, string>> {
   return refuse(await services.limiter.count(name, id));
 }
 

@@ -105,7 +105,8 @@ async function readRegistrationBody(request: Request): Promise<unknown> {
  * @see RFC 7591 §2, §3.2.1
  */
 export async function registerClient(body: unknown, services: Services): Promise<Record<string, unknown>> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw metadataError('The body must be a JSON object.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw metadataError('The body must be a JSON object.');
   const redirectUris = parseRedirectUris((body as Record<string, unknown>).redirect_uris, services);
   const parsed = RegistrationRequestSchema.safeParse(body);
   if (!parsed.success) throw metadataError(describeIssue(parsed.error.issues[0]?.path ?? []));
@@ -127,7 +128,9 @@ export async function registerClient(body: unknown, services: Services): Promise
     null,
   );
   if (clientId.length > MAX_CLIENT_ID_LENGTH) {
-    throw metadataError(`The redirect URIs and client_name are too long to fit a ${MAX_CLIENT_ID_LENGTH}-character client_id; register fewer or shorter ones.`);
+    throw metadataError(
+      `The redirect URIs and client_name are too long to fit a ${MAX_CLIENT_ID_LENGTH}-character client_id; register fewer or shorter ones.`,
+    );
   }
   const { iat } = await tokens.verify('client', clientId);
 
@@ -156,9 +159,16 @@ function hostsOf(uris: readonly string[]): string {
 /** `POST /oauth/register`: limit per IP, parse, register; 201 or an RFC 7591 §3.2.2 error. */
 export async function handleRegistrationRequest(request: Request, services: Services): Promise<Response> {
   try {
-    const limitHeaders = await countAgainstLimit(services, 'register', clientIp(request, services.config) ?? UNKNOWN_CLIENT_IP);
+    const limitHeaders = await countAgainstLimit(
+      services,
+      'register',
+      clientIp(request, services.config) ?? UNKNOWN_CLIENT_IP,
+    );
     const registration = await registerClient(await readRegistrationBody(request), services);
-    emit('register', 'registered', { client_name: registration.client_name as string | undefined, redirect_host: hostsOf(registration.redirect_uris as string[]) });
+    emit('register', 'registered', {
+      client_name: registration.client_name as string | undefined,
+      redirect_host: hostsOf(registration.redirect_uris as string[]),
+    });
     return jsonResponse(registration, 201, { ...MCP_CORS_HEADERS, ...limitHeaders });
   } catch (error) {
     const response = toErrorResponse('register', error);

@@ -9,5 +9,7 @@ import { OAuthError } from './errors';
  */
 export function assertOurResource(raw: string | undefined, config: Pick<Config, 'resource'>): string {
   if (raw === undefined || raw === config.resource || raw === `${config.resource}/`) return config.resource;
-  throw new OAuthError('invalid_target', `The only resource served here is ${config.resource}.`, { reason: 'invalid_target' });
+  throw new OAuthError('invalid_target', `The only resource served here is ${config.resource}.`, {
+    reason: 'invalid_target',
+  });
 }

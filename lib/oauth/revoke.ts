@@ -67,7 +67,11 @@ async function revoke(token: string, client: Client, services: Services, meter: 
   }
   const { family } = familyOf(claims);
   await meter.count({ kind: 'family', client, family });
-  const outcome = await services.refreshFamilies.kill(family, familyTtlSeconds(claims, services), services.tokens.nowSeconds());
+  const outcome = await services.refreshFamilies.kill(
+    family,
+    familyTtlSeconds(claims, services),
+    services.tokens.nowSeconds(),
+  );
   // RFC 7009 §2.2.1: 503 with Retry-After when the server cannot revoke now.
   if (outcome === 'unavailable') throw serviceUnavailable('redis_unavailable');
   emit('revoke', 'revoked', { fingerprint: claims.sub });

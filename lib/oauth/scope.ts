@@ -13,9 +13,11 @@ const KNOWN: ReadonlySet<string> = new Set(SUPPORTED_SCOPES);
 export function parseScope(raw: string | undefined, fallback: readonly Scope[] = ['mcp']): Scope[] {
   if (raw === undefined) return [...fallback];
   const requested = raw.split(' ').filter(Boolean);
-  if (requested.length === 0 || requested.length > 16) throw new OAuthError('invalid_scope', 'The scope parameter is empty or too long.');
+  if (requested.length === 0 || requested.length > 16)
+    throw new OAuthError('invalid_scope', 'The scope parameter is empty or too long.');
   for (const s of requested) {
-    if (!KNOWN.has(s)) throw new OAuthError('invalid_scope', `Unknown scope. Supported: ${SUPPORTED_SCOPES.join(', ')}.`);
+    if (!KNOWN.has(s))
+      throw new OAuthError('invalid_scope', `Unknown scope. Supported: ${SUPPORTED_SCOPES.join(', ')}.`);
   }
   return SUPPORTED_SCOPES.filter((s) => requested.includes(s));
 }

@@ -13,7 +13,12 @@ import { clientCredentialsGrant } from './grants/clientCredentials';
 import { refreshTokenGrant } from './grants/refreshToken';
 import { parseTokenRequest, type TokenRequest } from './tokenRequest';
 
-async function dispatch(request: TokenRequest, services: Services, ip: string | null, meter: GrantMeter): Promise<Response> {
+async function dispatch(
+  request: TokenRequest,
+  services: Services,
+  ip: string | null,
+  meter: GrantMeter,
+): Promise<Response> {
   switch (request.grant_type) {
     case 'client_credentials':
       return clientCredentialsGrant(request, services, ip, meter);
@@ -41,7 +46,11 @@ export async function handleTokenRequest(request: Request, services: Services): 
 
 /** The error response of an endpoint where clients authenticate (token, revocation). */
 export function clientEndpointErrorResponse(where: 'token' | 'revoke', request: Request, error: unknown): Response {
-  if (error instanceof OAuthError && error.code === 'invalid_client' && /^\s*basic\b/i.test(request.headers.get('authorization') ?? '')) {
+  if (
+    error instanceof OAuthError &&
+    error.code === 'invalid_client' &&
+    /^\s*basic\b/i.test(request.headers.get('authorization') ?? '')
+  ) {
     // RFC 6749 §5.2: a client that authenticated with Basic gets a Basic challenge.
     error.headers['WWW-Authenticate'] = 'Basic realm="oauth", charset="UTF-8"';
   }

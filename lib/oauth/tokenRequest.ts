@@ -10,7 +10,11 @@ export const TOKEN_BODY_LIMIT = 64 * 1024;
 
 /** How the client presented itself (RFC 6749 §2.3.1), before any verification. */
 export type PresentedClient =
-  | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly clientId: string; readonly secret: string }
+  | {
+      readonly method: 'client_secret_basic' | 'client_secret_post';
+      readonly clientId: string;
+      readonly secret: string;
+    }
   | { readonly method: 'none'; readonly clientId: string };
 
 export type TokenRequest =
@@ -33,7 +37,11 @@ export type TokenRequest =
 
 export type GrantType = TokenRequest['grant_type'];
 
-const KNOWN_GRANTS: ReadonlySet<string> = new Set<GrantType>(['client_credentials', 'authorization_code', 'refresh_token']);
+const KNOWN_GRANTS: ReadonlySet<string> = new Set<GrantType>([
+  'client_credentials',
+  'authorization_code',
+  'refresh_token',
+]);
 
 /** Form-urlencoding (RFC 6749 Appendix B): `+` is a space, then percent-decoding. */
 function formDecode(value: string): string {
@@ -45,7 +53,9 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
   if (!match) return null;
   let decoded: string;
   try {
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0)));
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(
+      Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0)),
+    );
   } catch {
     return null;
   }
@@ -85,8 +95,10 @@ export function presentedClient(request: Request, fields: Map<string, string>): 
       });
     }
     // RFC 6749 §2.3: a client must not use more than one authentication method per request.
-    if (bodySecret !== undefined) throw new OAuthError('invalid_request', 'Use either HTTP Basic or client_secret in the body, not both.');
-    if (bodyId !== undefined && bodyId !== basic.clientId) throw new OAuthError('invalid_request', 'client_id differs from the Basic credentials.');
+    if (bodySecret !== undefined)
+      throw new OAuthError('invalid_request', 'Use either HTTP Basic or client_secret in the body, not both.');
+    if (bodyId !== undefined && bodyId !== basic.clientId)
+      throw new OAuthError('invalid_request', 'client_id differs from the Basic credentials.');
     return { method: 'client_secret_basic', clientId: basic.clientId, secret: basic.secret };
   }
   if (bodyId === undefined) {
@@ -115,7 +127,10 @@ export async function parseTokenRequest(request: Request): Promise<TokenRequest>
   const fields = singleValuedFields(body);
   const grantType = required(fields, 'grant_type');
   if (!KNOWN_GRANTS.has(grantType)) {
-    throw new OAuthError('unsupported_grant_type', 'Supported grant types: authorization_code, refresh_token, client_credentials.');
+    throw new OAuthError(
+      'unsupported_grant_type',
+      'Supported grant types: authorization_code, refresh_token, client_credentials.',
+    );
   }
   const client = presentedClient(request, fields);
   switch (grantType as GrantType) {

@@ -34,12 +34,26 @@ export async function tokenResponse(services: Services, grant: Grant): Promise<R
   const scope = formatScope(grant.scopes);
   const ttl = config.accessTokenTtlSeconds;
   const accessClaims = { sub: grant.fingerprint, client_id: grant.clientId, scope };
-  const access = grant.derived ? await tokens.issueDerived('access', accessClaims, ttl, grant.derived) : await tokens.issue('access', accessClaims, ttl);
+  const access = grant.derived
+    ? await tokens.issueDerived('access', accessClaims, ttl, grant.derived)
+    : await tokens.issue('access', accessClaims, ttl);
   // `expires_in` is the configured lifetime, not what is left of it, so a twin's body is identical too.
-  const body: Record<string, string | number> = { access_token: access.token, token_type: 'Bearer', expires_in: ttl, scope };
+  const body: Record<string, string | number> = {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: ttl,
+    scope,
+  };
   if (grant.refresh !== undefined) {
     const { resource, scopes, family, generation } = grant.refresh;
-    const refreshClaims = { sub: grant.fingerprint, client_id: grant.clientId, scope: formatScope(scopes), resource, fid: family, gen: generation };
+    const refreshClaims = {
+      sub: grant.fingerprint,
+      client_id: grant.clientId,
+      scope: formatScope(scopes),
+      resource,
+      fid: family,
+      gen: generation,
+    };
     const refreshTtl = config.refreshTokenTtlSeconds;
     const refresh = grant.derived
       ? await tokens.issueDerived('refresh', refreshClaims, refreshTtl, grant.derived)

@@ -13,7 +13,9 @@ type RejectionListener = (reason: unknown, promise: Promise<unknown>) => void;
 
 /** Node's error for a request whose connection closed before its end. */
 export function isClientDisconnect(reason: unknown): boolean {
-  return reason instanceof Error && reason.message === 'aborted' && (reason as NodeJS.ErrnoException).code === 'ECONNRESET';
+  return (
+    reason instanceof Error && reason.message === 'aborted' && (reason as NodeJS.ErrnoException).code === 'ECONNRESET'
+  );
 }
 
 let installed = false;

@@ -62,7 +62,14 @@ function stamped(response: Response, requestId: string): Response {
 /** A new request's context, under the incoming id when it is well-formed. */
 function freshContext(incoming: string | null, middleware: boolean): RequestContext {
   const requestId = requestIdFrom(incoming);
-  return { requestId, generated: requestId !== incoming, startedAt: performance.now(), middleware, fields: {}, emitted: false };
+  return {
+    requestId,
+    generated: requestId !== incoming,
+    startedAt: performance.now(),
+    middleware,
+    fields: {},
+    emitted: false,
+  };
 }
 
 /**

@@ -18,7 +18,11 @@ export type Runtime = 'edge' | 'node';
 /** Which wall counted: the `/mcp` middleware, or a route handler. */
 export type CountSource = 'routes' | 'middleware';
 
-type Store = { readonly since: string; readonly counts: Record<string, number>; readonly sources: Record<string, true> };
+type Store = {
+  readonly since: string;
+  readonly counts: Record<string, number>;
+  readonly sources: Record<string, true>;
+};
 
 export type CountsReport = {
   /** ISO time the store was created (process start, near enough). */
@@ -35,7 +39,10 @@ export const RUNTIME: Runtime = typeof EdgeRuntime === 'string' ? 'edge' : 'node
 const STORE_KEY = Symbol.for('mcp-oauth-gateway.observability.counts');
 
 function store(): Store {
-  const host = (typeof performance === 'object' ? performance : globalThis) as unknown as Record<symbol, Store | undefined>;
+  const host = (typeof performance === 'object' ? performance : globalThis) as unknown as Record<
+    symbol,
+    Store | undefined
+  >;
   // Plain objects, not a Map: the Edge sandbox and Node are separate realms.
   return (host[STORE_KEY] ??= { since: new Date().toISOString(), counts: {}, sources: {} });
 }

@@ -63,7 +63,11 @@ export function formatPretty(e: AuthEvent): string {
     e.redirect_host && `redirect=${e.redirect_host}`,
     e.fingerprint && `fp=${e.fingerprint}`,
   ].filter(Boolean);
-  const tail = [`rid=${e.request_id ?? '-'}`, e.duration_ms === null ? null : `${e.duration_ms} ms`, e.runtime === 'edge' ? 'edge' : null].filter(Boolean);
+  const tail = [
+    `rid=${e.request_id ?? '-'}`,
+    e.duration_ms === null ? null : `${e.duration_ms} ms`,
+    e.runtime === 'edge' ? 'edge' : null,
+  ].filter(Boolean);
   return `[${e.event}] ${e.outcome} ${e.reason}${who.length ? ` ${who.join(' ')}` : ''} (${tail.join(', ')})${e.error ? `\n${e.error}` : ''}`;
 }
 

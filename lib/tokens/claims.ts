@@ -32,7 +32,14 @@ const fingerprint = z.string().min(1).max(128) as unknown as z.ZodType<Fingerpri
 
 /** Claims per kind, as verified. Field names of wire-visible claims keep RFC spelling. */
 export const ClaimSchemas = {
-  access: z.object({ sub: fingerprint, client_id: z.string(), scope: scopeString, jti: z.string(), iat: z.number(), exp: z.number() }),
+  access: z.object({
+    sub: fingerprint,
+    client_id: z.string(),
+    scope: scopeString,
+    jti: z.string(),
+    iat: z.number(),
+    exp: z.number(),
+  }),
   // `fid`/`gen`: the refresh family and generation (`lib/oauth/state/refreshFamilies.ts`). Tokens minted before
   // families existed lack them; the refresh grant treats each such token as its own family.
   refresh: z.object({
@@ -61,7 +68,10 @@ export const ClaimSchemas = {
     ru: z.array(z.string()).min(1),
     am: z.enum(['none', 'client_secret_post', 'client_secret_basic']),
     // Omitted when both (the usual registration): ids must fit Cursor's and VS Code's payloads.
-    gt: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code', 'refresh_token']),
+    gt: z
+      .array(z.enum(['authorization_code', 'refresh_token']))
+      .min(1)
+      .default(['authorization_code', 'refresh_token']),
     cn: z.string().optional(),
     iat: z.number(),
   }),
@@ -80,4 +90,3 @@ export const ClaimSchemas = {
 
 export type Claims<K extends TokenKind> = z.infer<(typeof ClaimSchemas)[K]>;
 export type Issued<K extends TokenKind> = Omit<z.input<(typeof ClaimSchemas)[K]>, 'iat' | 'exp' | 'jti'>;
-

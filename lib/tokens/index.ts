@@ -62,7 +62,13 @@ export async function createTokenService(options: TokenServiceOptions) {
 
   const audienceOf = (kind: TokenKind) => (kind === 'access' ? options.resource : options.issuer);
 
-  async function sign<K extends TokenKind>(kind: K, claims: Issued<K>, iat: number, jti: string, ttlSeconds: number | null) {
+  async function sign<K extends TokenKind>(
+    kind: K,
+    claims: Issued<K>,
+    iat: number,
+    jti: string,
+    ttlSeconds: number | null,
+  ) {
     const payload: JWTPayload = { ...(claims as JWTPayload), iat, jti };
     const jwt = new SignJWT(payload)
       .setProtectedHeader({ alg: 'HS256', typ: TOKEN_TYP[kind], kid: current.kid })
@@ -73,7 +79,11 @@ export async function createTokenService(options: TokenServiceOptions) {
     return { token: await jwt.sign(current.keys[kind]), expiresAt, jti };
   }
 
-  async function issue<K extends TokenKind>(kind: K, claims: Issued<K>, ttlSeconds: number | null): Promise<{ token: string; expiresAt: number | null; jti: string }> {
+  async function issue<K extends TokenKind>(
+    kind: K,
+    claims: Issued<K>,
+    ttlSeconds: number | null,
+  ): Promise<{ token: string; expiresAt: number | null; jti: string }> {
     // A client id's jti is 64 bits, to stay ≤ 512 chars: it makes every registration its own
     // client (and secret), even for the same metadata in the same second (RFC 7591 §3.2.1).
     return sign(kind, claims, nowSeconds(), randomBase64Url(kind === 'client' ? 8 : 16), ttlSeconds);
@@ -85,7 +95,12 @@ export async function createTokenService(options: TokenServiceOptions) {
    * TTL under the same `AUTH_SECRET` give the same bytes. The refresh grant answers a twin request
    * this way (`lib/oauth/grants/refreshToken.ts`).
    */
-  async function issueDerived<K extends 'access' | 'refresh'>(kind: K, claims: Issued<K>, ttlSeconds: number, at: { readonly iat: number; readonly seed: string }) {
+  async function issueDerived<K extends 'access' | 'refresh'>(
+    kind: K,
+    claims: Issued<K>,
+    ttlSeconds: number,
+    at: { readonly iat: number; readonly seed: string },
+  ) {
     const mac = await current.macs.jti.sign(new TextEncoder().encode(`${kind}\0${at.seed}`));
     return sign(kind, claims, at.iat, base64UrlEncode(mac.subarray(0, 16)), ttlSeconds);
   }
@@ -121,13 +136,17 @@ export async function createTokenService(options: TokenServiceOptions) {
     }
     for (const claim of ['exp', 'nbf', 'iat'] as const) {
       // Finite too, unlike jose: `1e400` parses as Infinity, a token that never expires.
-      if (claim in payload && !Number.isFinite(payload[claim])) throw new TokenError('invalid', `${kind}: ${claim} is not a finite number`);
+      if (claim in payload && !Number.isFinite(payload[claim]))
+        throw new TokenError('invalid', `${kind}: ${claim} is not a finite number`);
     }
     const { exp, nbf, iat } = payload as { exp?: number; nbf?: number; iat?: number };
-    if (exp !== undefined && exp <= t - CLOCK_TOLERANCE_SECONDS) throw new TokenError('expired', `${kind} token expired`, subject);
-    if (nbf !== undefined && nbf > t + CLOCK_TOLERANCE_SECONDS) throw new TokenError('invalid', `${kind}: not yet valid`);
+    if (exp !== undefined && exp <= t - CLOCK_TOLERANCE_SECONDS)
+      throw new TokenError('expired', `${kind} token expired`, subject);
+    if (nbf !== undefined && nbf > t + CLOCK_TOLERANCE_SECONDS)
+      throw new TokenError('invalid', `${kind}: not yet valid`);
     // RFC 7519 leaves `iat` unchecked; a token from the future means a forged or skewed issuer.
-    if (iat !== undefined && iat > t + CLOCK_TOLERANCE_SECONDS) throw new TokenError('invalid', `${kind}: issued in the future`);
+    if (iat !== undefined && iat > t + CLOCK_TOLERANCE_SECONDS)
+      throw new TokenError('invalid', `${kind}: issued in the future`);
     const parsed = ClaimSchemas[kind].safeParse(payload);
     if (!parsed.success) throw new TokenError('invalid', `${kind}: claims do not match the kind`);
     return parsed.data as Claims<K>;

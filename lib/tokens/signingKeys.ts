@@ -19,7 +19,10 @@ export async function deriveGeneration(secret: Uint8Array): Promise<SecretGenera
   const entries = await Promise.all(
     kinds.map(async (kind) => {
       const raw = await hkdf(secret, HKDF_SALT, `key:${kind}`, 32);
-      const key = await crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+      const key = await crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+        'verify',
+      ]);
       return [kind, key, await createMac(raw)] as const;
     }),
   );
@@ -31,4 +34,3 @@ export async function deriveGeneration(secret: Uint8Array): Promise<SecretGenera
     macs: Object.fromEntries(entries.map(([kind, , mac]) => [kind, mac])) as SecretGeneration['macs'],
   };
 }
-

@@ -14,7 +14,22 @@ const MAX_REDIRECT_URI_LENGTH = 2000;
 const SAFE_CHARACTERS = /^[\x21\x24-\x26\x28\x29\x2b-\x5b\x5d-\x7e]+$/;
 
 /** Schemes the browser handles itself (RFC 9700 §4.1; OAuth 2.1 §7.12.2) or that are not redirects. */
-const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:', 'filesystem:', 'ws:', 'wss:', 'ftp:', 'mailto:', 'view-source:', 'chrome:', 'intent:']);
+const FORBIDDEN_SCHEMES = new Set([
+  'javascript:',
+  'data:',
+  'file:',
+  'vbscript:',
+  'blob:',
+  'about:',
+  'filesystem:',
+  'ws:',
+  'wss:',
+  'ftp:',
+  'mailto:',
+  'view-source:',
+  'chrome:',
+  'intent:',
+]);
 
 /**
  * The parsed URI when its syntax is acceptable for a redirect at all: absolute, safe characters,
@@ -47,4 +62,3 @@ export function parseSafeRedirectUri(raw: string): URL | null {
   }
   return url;
 }
-

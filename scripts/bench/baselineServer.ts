@@ -18,7 +18,11 @@ import { readBody } from '../../tests/support/nodeHttp';
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -33,26 +37,30 @@ export async function main(): Promise<void> {
   const services = await createServices(loadConfig(env));
   const seed = createSeedTokenStore(env.UPSTASH_REDIS_REST_URL!, env.UPSTASH_REDIS_REST_TOKEN!);
 
-  const server = createServer((req, res) => void (async () => {
-    try {
-      const body = await readBody(req);
-      let authenticated: boolean;
-      if (req.url === '/stateless') {
-        authenticated = (await verifyMcpCredential(headersOf(req), services)).ok;
-      } else if (req.url === '/seed') {
-        authenticated = (await seed.authenticate(req.headers.authorization ?? null, services.keys)) !== null;
-      } else {
-        return send(res, 404, { error: 'not_found' });
-      }
-      if (!authenticated) return send(res, 401, { error: 'invalid_token' });
-      const message = JSON.parse(body) as { id?: unknown; method?: unknown };
-      if (message.method !== 'ping') return send(res, 400, { jsonrpc: '2.0', id: null, error: { code: -32601, message: 'ping only' } });
-      send(res, 200, { result: {}, jsonrpc: '2.0', id: message.id });
-    } catch (error) {
-      console.error('[baseline]', error instanceof Error ? error.message : error);
-      send(res, 500, { error: 'server_error' });
-    }
-  })());
+  const server = createServer(
+    (req, res) =>
+      void (async () => {
+        try {
+          const body = await readBody(req);
+          let authenticated: boolean;
+          if (req.url === '/stateless') {
+            authenticated = (await verifyMcpCredential(headersOf(req), services)).ok;
+          } else if (req.url === '/seed') {
+            authenticated = (await seed.authenticate(req.headers.authorization ?? null, services.keys)) !== null;
+          } else {
+            return send(res, 404, { error: 'not_found' });
+          }
+          if (!authenticated) return send(res, 401, { error: 'invalid_token' });
+          const message = JSON.parse(body) as { id?: unknown; method?: unknown };
+          if (message.method !== 'ping')
+            return send(res, 400, { jsonrpc: '2.0', id: null, error: { code: -32601, message: 'ping only' } });
+          send(res, 200, { result: {}, jsonrpc: '2.0', id: message.id });
+        } catch (error) {
+          console.error('[baseline]', error instanceof Error ? error.message : error);
+          send(res, 500, { error: 'server_error' });
+        }
+      })(),
+  );
   server.keepAliveTimeout = 60_000;
   const port = Number(env.BENCH_PORT);
   server.listen(port, '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));

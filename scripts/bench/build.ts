@@ -6,7 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SOURCES = ['app', 'lib', 'tools', 'middleware.ts', 'next.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const SOURCES = [
+  'app',
+  'lib',
+  'tools',
+  'middleware.ts',
+  'next.config.ts',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+];
 
 const COMPLETE_BUILD_MARKERS = ['prerender-manifest.json', 'routes-manifest.json', 'required-server-files.json'];
 
@@ -36,7 +45,11 @@ export const TWO_PASS_DIR = join('scripts', 'bench', 'two-pass');
 const TWO_PASS_SOURCES = ['app', 'middleware.js', 'next.config.mjs'];
 
 /** Builds the product (`root`) or, with `app: 'two-pass'`, the bench's two-pass floor app. */
-export function buildIfNeeded(root: string, log: (line: string) => void, app: 'product' | 'two-pass' = 'product'): void {
+export function buildIfNeeded(
+  root: string,
+  log: (line: string) => void,
+  app: 'product' | 'two-pass' = 'product',
+): void {
   const dir = app === 'product' ? root : join(root, TWO_PASS_DIR);
   const reason = staleBuildReason(dir, app === 'product' ? SOURCES : TWO_PASS_SOURCES);
   if (!reason) {

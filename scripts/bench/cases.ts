@@ -23,7 +23,12 @@ export function loadCase(which: string, token: string): LoadCase {
   const cases: Record<string, LoadCase> = {
     floor: { path: '/.well-known/oauth-authorization-server', method: 'GET' },
     ping: { path: '/mcp', method: 'POST', headers: { ...MCP, Authorization: `Bearer ${token}` }, body: PING },
-    tools: { path: '/mcp', method: 'POST', headers: { ...MCP, Authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' },
+    tools: {
+      path: '/mcp',
+      method: 'POST',
+      headers: { ...MCP, Authorization: `Bearer ${token}` },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    },
     apikey: { path: '/mcp', method: 'POST', headers: { ...MCP, 'X-API-Key': KEY_A }, body: PING },
   };
   const chosen = cases[which];
@@ -38,16 +43,27 @@ export function loadCase(which: string, token: string): LoadCase {
  * own secret (`env`); past them the case repeats them, and those answers are counted as unexpected.
  */
 export async function refreshCase(baseUrl: string, env: Record<string, string>, count: number): Promise<LoadCase> {
-  const res = await fetch(`${baseUrl}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(CLAUDE_REGISTRATION) });
+  const res = await fetch(`${baseUrl}/oauth/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(CLAUDE_REGISTRATION),
+  });
   if (res.status !== 201) throw new Error(`registration failed: ${res.status}`);
   const client = (await res.json()) as { client_id: string; client_secret: string };
   const tokens = await tokenServiceFor(env);
-  const sub = (await fingerprintOf(KEY_A));
+  const sub = await fingerprintOf(KEY_A);
   const claims = { sub, client_id: client.client_id, scope: 'mcp offline_access', resource: tokens.resource };
   const bodies: string[] = [];
   for (let i = 0; i < count; i++) {
     const { token } = await tokens.issue('refresh', { ...claims, fid: randomBase64Url(16), gen: 0 }, 3600);
-    bodies.push(form({ grant_type: 'refresh_token', refresh_token: token, client_id: client.client_id, client_secret: client.client_secret }));
+    bodies.push(
+      form({
+        grant_type: 'refresh_token',
+        refresh_token: token,
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+      }),
+    );
   }
   let next = 0;
   return {

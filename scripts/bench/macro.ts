@@ -29,7 +29,13 @@ export type MacroOptions = {
 };
 
 /** The cases the round's ratio targets compare, measured again in interleaved rounds. */
-export const INTERLEAVED_CASES = ['floor', 'two-pass-floor', 'ping-bearer', 'tools-list-bearer', 'ping-api-key'] as const;
+export const INTERLEAVED_CASES = [
+  'floor',
+  'two-pass-floor',
+  'ping-bearer',
+  'tools-list-bearer',
+  'ping-api-key',
+] as const;
 
 /** One interleaved round: req/s per case id, and answers that were not the expected status. */
 export type InterleavedRound = { readonly rates: Record<string, number>; readonly unexpected: number };
@@ -89,7 +95,12 @@ const MCP_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/j
 const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 const TOOLS_LIST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 
-async function drive(baseUrl: string, c: Case, connections: number, durationSeconds: number): Promise<AutocannonResult> {
+async function drive(
+  baseUrl: string,
+  c: Case,
+  connections: number,
+  durationSeconds: number,
+): Promise<AutocannonResult> {
   return autocannon({
     url: `${baseUrl}${c.path}`,
     connections,
@@ -102,7 +113,9 @@ async function drive(baseUrl: string, c: Case, connections: number, durationSeco
 }
 
 function summarize(c: Case, r: AutocannonResult, rssAfterBytes: number | null, redisCalls: number): CaseResult {
-  const statusCounts = Object.fromEntries(Object.entries(r.statusCodeStats).map(([status, { count }]) => [status, count]));
+  const statusCounts = Object.fromEntries(
+    Object.entries(r.statusCodeStats).map(([status, { count }]) => [status, count]),
+  );
   const total = Object.values(statusCounts).reduce((a, b) => a + b, 0);
   const expected = statusCounts[String(c.expectedStatus)] ?? 0;
   return {
@@ -127,28 +140,41 @@ function summarize(c: Case, r: AutocannonResult, rssAfterBytes: number | null, r
 
 /** One request of the case, checked before it is driven, so a broken case fails loudly. */
 async function probe(baseUrl: string, c: Case): Promise<void> {
-  const res = await fetch(`${baseUrl}${c.path}`, { method: c.method, headers: c.headers, body: c.nextBody ? c.nextBody() : c.body });
+  const res = await fetch(`${baseUrl}${c.path}`, {
+    method: c.method,
+    headers: c.headers,
+    body: c.nextBody ? c.nextBody() : c.body,
+  });
   const text = await res.text();
-  if (res.status !== c.expectedStatus) throw new Error(`${c.label}: expected ${c.expectedStatus}, got ${res.status}: ${text.slice(0, 300)}`);
+  if (res.status !== c.expectedStatus)
+    throw new Error(`${c.label}: expected ${c.expectedStatus}, got ${res.status}: ${text.slice(0, 300)}`);
 }
 
 async function startBaseline(app: AppInstance, redis: RedisStack): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/baselineServer.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ...app.env,
-      NODE_ENV: 'production',
-      BENCH_PORT: String(port),
-      UPSTASH_REDIS_REST_URL: redis.restUrl,
-      UPSTASH_REDIS_REST_TOKEN: redis.restToken,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/baselineServer.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...app.env,
+        NODE_ENV: 'production',
+        BENCH_PORT: String(port),
+        UPSTASH_REDIS_REST_URL: redis.restUrl,
+        UPSTASH_REDIS_REST_TOKEN: redis.restToken,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/none`, { method: 'POST', body: '{}' })).status === 404, 30_000, 'baseline server');
+  await waitFor(
+    async () => (await fetch(`${url}/none`, { method: 'POST', body: '{}' })).status === 404,
+    30_000,
+    'baseline server',
+  );
   return {
     url,
     stop: () => stopProcess(child),
@@ -168,15 +194,37 @@ async function redisCommandCount(redis: RedisStack): Promise<number> {
 async function startTwoPass(): Promise<{ url: string; stop(): Promise<void> }> {
   const runtimeOf = (file: string) => /runtime:\s*'(\w+)'/.exec(readFileSync(join(ROOT, file), 'utf8'))?.[1] ?? 'edge';
   const [product, twoPass] = [runtimeOf('middleware.ts'), runtimeOf(join(TWO_PASS_DIR, 'middleware.js'))];
-  if (product !== twoPass) throw new Error(`the two-pass floor's middleware runs on ${twoPass}, the product's on ${product}: make them match`);
+  if (product !== twoPass)
+    throw new Error(`the two-pass floor's middleware runs on ${twoPass}, the product's on ${product}: make them match`);
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/next/dist/bin/next'), 'start', join(ROOT, TWO_PASS_DIR), '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/next/dist/bin/next'),
+      'start',
+      join(ROOT, TWO_PASS_DIR),
+      '-p',
+      String(port),
+      '-H',
+      '127.0.0.1',
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        NODE_ENV: 'production',
+        NEXT_TELEMETRY_DISABLED: '1',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/floor`, { method: 'POST', body: '{}' })).status === 200, 30_000, 'two-pass floor');
+  await waitFor(
+    async () => (await fetch(`${url}/floor`, { method: 'POST', body: '{}' })).status === 200,
+    30_000,
+    'two-pass floor',
+  );
   return {
     url,
     stop: () => stopProcess(child),
@@ -189,7 +237,11 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
   let baseline: Awaited<ReturnType<typeof startBaseline>> | undefined;
   let twoPass: Awaited<ReturnType<typeof startTwoPass>> | undefined;
   try {
-    app = await startApp({ UPSTASH_REDIS_REST_URL: redis.restUrl, UPSTASH_REDIS_REST_TOKEN: redis.restToken, ...RAISED_LIMITS });
+    app = await startApp({
+      UPSTASH_REDIS_REST_URL: redis.restUrl,
+      UPSTASH_REDIS_REST_TOKEN: redis.restToken,
+      ...RAISED_LIMITS,
+    });
     const pid = pidListeningOn(app.port);
     const rssStart = rssBytes(pid);
     log(`server pid ${pid} (${processName(pid)}), RSS at start ${mb(rssStart)}`);
@@ -201,14 +253,64 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
     twoPass = await startTwoPass();
 
     const bearer = { ...MCP_HEADERS, Authorization: `Bearer ${token}` };
-    const floor: Omit<Case, 'id' | 'label'> = { target: 'app', path: '/.well-known/oauth-authorization-server', method: 'GET', expectedStatus: 200 };
+    const floor: Omit<Case, 'id' | 'label'> = {
+      target: 'app',
+      path: '/.well-known/oauth-authorization-server',
+      method: 'GET',
+      expectedStatus: 200,
+    };
     const appCases: Case[] = [
       { id: 'floor', label: 'floor: GET AS metadata (no auth, no Redis)', ...floor },
-      { id: 'two-pass-floor', label: 'two-pass floor: pass-through middleware, constant route', target: 'two-pass', path: '/floor', method: 'POST', headers: bearer, body: PING, expectedStatus: 200 },
-      { id: 'ping-bearer', label: '/mcp ping, Bearer JWT', target: 'app', path: '/mcp', method: 'POST', headers: bearer, body: PING, expectedStatus: 200 },
-      { id: 'tools-list-bearer', label: '/mcp tools/list, Bearer JWT', target: 'app', path: '/mcp', method: 'POST', headers: bearer, body: TOOLS_LIST, expectedStatus: 200 },
-      { id: 'ping-api-key', label: '/mcp ping, X-API-Key', target: 'app', path: '/mcp', method: 'POST', headers: { ...MCP_HEADERS, 'X-API-Key': KEY_A }, body: PING, expectedStatus: 200 },
-      { id: 'unauthenticated', label: '/mcp ping, no credentials (401 expected)', target: 'app', path: '/mcp', method: 'POST', headers: MCP_HEADERS, body: PING, expectedStatus: 401 },
+      {
+        id: 'two-pass-floor',
+        label: 'two-pass floor: pass-through middleware, constant route',
+        target: 'two-pass',
+        path: '/floor',
+        method: 'POST',
+        headers: bearer,
+        body: PING,
+        expectedStatus: 200,
+      },
+      {
+        id: 'ping-bearer',
+        label: '/mcp ping, Bearer JWT',
+        target: 'app',
+        path: '/mcp',
+        method: 'POST',
+        headers: bearer,
+        body: PING,
+        expectedStatus: 200,
+      },
+      {
+        id: 'tools-list-bearer',
+        label: '/mcp tools/list, Bearer JWT',
+        target: 'app',
+        path: '/mcp',
+        method: 'POST',
+        headers: bearer,
+        body: TOOLS_LIST,
+        expectedStatus: 200,
+      },
+      {
+        id: 'ping-api-key',
+        label: '/mcp ping, X-API-Key',
+        target: 'app',
+        path: '/mcp',
+        method: 'POST',
+        headers: { ...MCP_HEADERS, 'X-API-Key': KEY_A },
+        body: PING,
+        expectedStatus: 200,
+      },
+      {
+        id: 'unauthenticated',
+        label: '/mcp ping, no credentials (401 expected)',
+        target: 'app',
+        path: '/mcp',
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: PING,
+        expectedStatus: 401,
+      },
       {
         id: 'token',
         label: 'POST /oauth/token client_credentials',
@@ -229,11 +331,20 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
       },
     ];
     const baselineCases: Case[] = [
-      { id: 'baseline-stateless', label: 'bare node:http ping, JWT verify (this design)', target: 'baseline', path: '/stateless', method: 'POST', headers: bearer, body: PING, expectedStatus: 200 },
+      {
+        id: 'baseline-stateless',
+        label: 'bare node:http ping, JWT verify (this design)',
+        target: 'baseline',
+        path: '/stateless',
+        method: 'POST',
+        headers: bearer,
+        body: PING,
+        expectedStatus: 200,
+      },
       {
         // The store's own ceiling: the seed design can never serve more than this.
         id: 'bridge-get',
-        label: 'Upstash REST GET alone (the seed\'s store)',
+        label: "Upstash REST GET alone (the seed's store)",
         target: 'bridge',
         path: '/',
         method: 'POST',
@@ -257,7 +368,8 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
 
     for (const c of [...appCases, ...baselineCases]) await probe(urlOf(c), c);
     log(`warm-up: ${options.warmupSeconds} s per case`);
-    for (const c of [...appCases, ...baselineCases]) await drive(urlOf(c), c, options.connections, options.warmupSeconds);
+    for (const c of [...appCases, ...baselineCases])
+      await drive(urlOf(c), c, options.connections, options.warmupSeconds);
     const rssAfterWarmup = rssBytes(pid);
     log(`RSS after warm-up ${mb(rssAfterWarmup)}`);
 

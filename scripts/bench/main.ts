@@ -40,7 +40,9 @@ function pad(cells: string[], widths: number[]): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [pad(header, widths), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => pad(r, widths))].join('\n');
+  return [pad(header, widths), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => pad(r, widths))].join(
+    '\n',
+  );
 }
 
 function floorRate(cases: CaseResult[]): number {
@@ -62,7 +64,10 @@ function macroTable(macro: MacroResult): string {
     macro.cases.map((c) => {
       const onApp = c.target === 'app' || c.target === 'two-pass';
       const reference = onApp ? floor : (baseline?.requestsPerSecond ?? NaN);
-      const non2xx = c.expectedStatus === 200 ? String(c.non2xx) : `${c.non2xx} (${c.expectedStatus}s expected; ${c.unexpected} other)`;
+      const non2xx =
+        c.expectedStatus === 200
+          ? String(c.non2xx)
+          : `${c.non2xx} (${c.expectedStatus}s expected; ${c.unexpected} other)`;
       return [
         c.label,
         c.requestsPerSecond.toFixed(0),
@@ -92,10 +97,18 @@ function roundsTable(macro: MacroResult): string {
   for (const id of INTERLEAVED_CASES.filter((c) => c !== 'floor' && c !== 'two-pass-floor')) {
     for (const reference of ['floor', 'two-pass-floor'] as const) {
       const ratios = macro.rounds.map((r) => r.rates[id]! / r.rates[reference]!);
-      rows.push([`${label(id)} ÷ ${reference === 'floor' ? 'floor' : 'two-pass floor'}`, ...ratios.map((x) => `${x.toFixed(2)}x`), `${median(ratios).toFixed(2)}x`]);
+      rows.push([
+        `${label(id)} ÷ ${reference === 'floor' ? 'floor' : 'two-pass floor'}`,
+        ...ratios.map((x) => `${x.toFixed(2)}x`),
+        `${median(ratios).toFixed(2)}x`,
+      ]);
     }
   }
-  rows.push(['two-pass floor ÷ floor', ...macro.rounds.map((r) => `${(r.rates['two-pass-floor']! / r.rates.floor!).toFixed(2)}x`), `${median(macro.rounds.map((r) => r.rates['two-pass-floor']! / r.rates.floor!)).toFixed(2)}x`]);
+  rows.push([
+    'two-pass floor ÷ floor',
+    ...macro.rounds.map((r) => `${(r.rates['two-pass-floor']! / r.rates.floor!).toFixed(2)}x`),
+    `${median(macro.rounds.map((r) => r.rates['two-pass-floor']! / r.rates.floor!)).toFixed(2)}x`,
+  ]);
   rows.push(['floor req/s', ...macro.rounds.map((r) => r.rates.floor!.toFixed(0)), '']);
   return table(['interleaved rounds', ...macro.rounds.map((_, i) => `round ${i + 1}`), 'median'], rows);
 }
@@ -103,13 +116,34 @@ function roundsTable(macro: MacroResult): string {
 function microTable(micro: MicroResult[]): string {
   return table(
     ['micro-benchmark (per call)', 'p50 µs', 'p99 µs', 'samples'],
-    micro.map((m) => [m.name, m.medianMicros.toFixed(m.medianMicros < 1 ? 3 : 1), m.p99Micros.toFixed(m.p99Micros < 1 ? 3 : 1), String(m.samples)]),
+    micro.map((m) => [
+      m.name,
+      m.medianMicros.toFixed(m.medianMicros < 1 ? 3 : 1),
+      m.p99Micros.toFixed(m.p99Micros < 1 ? 3 : 1),
+      String(m.samples),
+    ]),
   );
 }
 
 function upstreamTable(result: UpstreamResult): string {
-  const rows = result.cases.map((c) => [c.label, String(c.connections), c.requestsPerSecond.toFixed(0), String(c.p50Ms), String(c.p99Ms), String(c.total), String(c.unexpected)]);
-  const events = result.firstEvent.map((f) => [`time to first SSE event, ${f.via}`, '1', '', f.p50Ms.toFixed(2), f.p99Ms.toFixed(2), String(f.samples), '']);
+  const rows = result.cases.map((c) => [
+    c.label,
+    String(c.connections),
+    c.requestsPerSecond.toFixed(0),
+    String(c.p50Ms),
+    String(c.p99Ms),
+    String(c.total),
+    String(c.unexpected),
+  ]);
+  const events = result.firstEvent.map((f) => [
+    `time to first SSE event, ${f.via}`,
+    '1',
+    '',
+    f.p50Ms.toFixed(2),
+    f.p99Ms.toFixed(2),
+    String(f.samples),
+    '',
+  ]);
   return table(['proxied case', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'unexpected'], [...rows, ...events]);
 }
 
@@ -120,11 +154,24 @@ function upstreamBudget(result: UpstreamResult): Budget[] {
   const addedP50 = proxied1.p50Ms - direct1.p50Ms;
   const addedP99 = proxied1.p99Ms - direct1.p99Ms;
   const ratio = by('upstream-proxied').requestsPerSecond / by('ping-bearer').requestsPerSecond;
-  const [viaGateway, direct] = [result.firstEvent.find((f) => f.via === 'gateway')!, result.firstEvent.find((f) => f.via === 'direct')!];
+  const [viaGateway, direct] = [
+    result.firstEvent.find((f) => f.via === 'gateway')!,
+    result.firstEvent.find((f) => f.via === 'direct')!,
+  ];
   const unexpected = result.cases.reduce((a, c) => a + c.unexpected, 0);
   return [
-    { check: 'latency the gateway adds, 1 connection, p50', target: '<= 3 ms', measured: `${addedP50.toFixed(2)} ms`, met: addedP50 <= 3 },
-    { check: 'latency the gateway adds, 1 connection, p99', target: 'reported', measured: `${addedP99.toFixed(2)} ms`, met: null },
+    {
+      check: 'latency the gateway adds, 1 connection, p50',
+      target: '<= 3 ms',
+      measured: `${addedP50.toFixed(2)} ms`,
+      met: addedP50 <= 3,
+    },
+    {
+      check: 'latency the gateway adds, 1 connection, p99',
+      target: 'reported',
+      measured: `${addedP99.toFixed(2)} ms`,
+      met: null,
+    },
     {
       // What forwarding costs beyond the gateway's own authenticated request (auth, limit, Next).
       check: 'forwarding alone, p50 (proxied - in-process ping - direct)',
@@ -132,8 +179,18 @@ function upstreamBudget(result: UpstreamResult): Budget[] {
       measured: `${(proxied1.p50Ms - by('ping-bearer-1c').p50Ms - direct1.p50Ms).toFixed(2)} ms`,
       met: null,
     },
-    { check: `proxied tools/list vs in-process ping (req/s, ${CONNECTIONS} conns)`, target: '>= 0.80x', measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.8 },
-    { check: 'time to first SSE event p50, gateway vs direct', target: 'reported', measured: `${viaGateway.p50Ms.toFixed(2)} ms vs ${direct.p50Ms.toFixed(2)} ms`, met: null },
+    {
+      check: `proxied tools/list vs in-process ping (req/s, ${CONNECTIONS} conns)`,
+      target: '>= 0.80x',
+      measured: `${ratio.toFixed(2)}x`,
+      met: ratio >= 0.8,
+    },
+    {
+      check: 'time to first SSE event p50, gateway vs direct',
+      target: 'reported',
+      measured: `${viaGateway.p50Ms.toFixed(2)} ms vs ${direct.p50Ms.toFixed(2)} ms`,
+      met: null,
+    },
     { check: 'non-2xx/errors on proxied cases', target: '0', measured: String(unexpected), met: unexpected === 0 },
   ];
 }
@@ -147,24 +204,54 @@ function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[
     const ratioOf = (id: string, reference: 'floor' | 'two-pass-floor'): number =>
       rounds > 0
         ? median(macro.rounds.map((r) => r.rates[id]! / r.rates[reference]!))
-        : macro.cases.find((c) => c.id === id)!.requestsPerSecond / (reference === 'floor' ? floorRate(macro.cases) : twoPassRate(macro.cases));
+        : macro.cases.find((c) => c.id === id)!.requestsPerSecond /
+          (reference === 'floor' ? floorRate(macro.cases) : twoPassRate(macro.cases));
     for (const id of ['ping-bearer', 'tools-list-bearer']) {
       const ratio = ratioOf(id, 'floor');
       const label = macro.cases.find((c) => c.id === id)!.label;
-      out.push({ check: `${label} vs floor (req/s, ${from})`, target: '>= 0.45x', measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.45 });
+      out.push({
+        check: `${label} vs floor (req/s, ${from})`,
+        target: '>= 0.45x',
+        measured: `${ratio.toFixed(2)}x`,
+        met: ratio >= 0.45,
+      });
     }
     const vsTwoPass = ratioOf('ping-bearer', 'two-pass-floor');
-    out.push({ check: `authenticated ping vs two-pass floor (req/s, ${from})`, target: '>= 0.80x', measured: `${vsTwoPass.toFixed(2)}x`, met: vsTwoPass >= 0.8 });
+    out.push({
+      check: `authenticated ping vs two-pass floor (req/s, ${from})`,
+      target: '>= 0.80x',
+      measured: `${vsTwoPass.toFixed(2)}x`,
+      met: vsTwoPass >= 0.8,
+    });
     const mcpCases = macro.cases.filter((c) => c.target === 'app' && c.path === '/mcp');
     const mostRedis = Math.max(...mcpCases.map((c) => c.redisCallsPerRequest));
-    out.push({ check: 'Redis round trips per /mcp request (worst case)', target: '<= 1', measured: mostRedis.toFixed(3), met: mostRedis <= 1 });
-    const authenticated = macro.cases.filter((c) => c.target === 'app' && c.id !== 'unauthenticated' && !c.id.startsWith('floor'));
+    out.push({
+      check: 'Redis round trips per /mcp request (worst case)',
+      target: '<= 1',
+      measured: mostRedis.toFixed(3),
+      met: mostRedis <= 1,
+    });
+    const authenticated = macro.cases.filter(
+      (c) => c.target === 'app' && c.id !== 'unauthenticated' && !c.id.startsWith('floor'),
+    );
     for (const c of authenticated.filter((a) => a.path === '/mcp')) {
       const spread = c.p99Ms / Math.max(c.p50Ms, 1);
-      out.push({ check: `${c.label}: p99 / p50`, target: '<= 3x', measured: `${spread.toFixed(1)}x (${c.p99Ms} / ${c.p50Ms} ms)`, met: spread <= 3 });
+      out.push({
+        check: `${c.label}: p99 / p50`,
+        target: '<= 3x',
+        measured: `${spread.toFixed(1)}x (${c.p99Ms} / ${c.p50Ms} ms)`,
+        met: spread <= 3,
+      });
     }
-    const unexpected = authenticated.reduce((a, c) => a + c.non2xx + c.errors + c.timeouts, 0) + macro.rounds.reduce((a, r) => a + r.unexpected, 0);
-    out.push({ check: 'non-2xx/errors on authenticated cases', target: '0', measured: String(unexpected), met: unexpected === 0 });
+    const unexpected =
+      authenticated.reduce((a, c) => a + c.non2xx + c.errors + c.timeouts, 0) +
+      macro.rounds.reduce((a, r) => a + r.unexpected, 0);
+    out.push({
+      check: 'non-2xx/errors on authenticated cases',
+      target: '0',
+      measured: String(unexpected),
+      met: unexpected === 0,
+    });
     const { afterWarmupBytes: before, endBytes: after } = macro.rss;
     const growth = before && after ? (after - before) / before : null;
     out.push({
@@ -176,14 +263,25 @@ function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[
   }
   if (micro) {
     const verify = micro.find((m) => m.name.startsWith('verify'));
-    if (verify) out.push({ check: 'access token verify p50', target: '< 30 µs', measured: `${verify.medianMicros.toFixed(1)} µs`, met: verify.medianMicros < 30 });
+    if (verify)
+      out.push({
+        check: 'access token verify p50',
+        target: '< 30 µs',
+        measured: `${verify.medianMicros.toFixed(1)} µs`,
+        met: verify.medianMicros < 30,
+      });
     for (const op of ['identify', 'isActive']) {
       const rows = micro.filter((m) => m.name.startsWith(op));
       if (rows.length < 2) continue;
       const first = rows[0]!.medianMicros;
       const last = rows[rows.length - 1]!.medianMicros;
       // "Flat": 10,000 keys within 2x of 1 key (a linear scan would be ~10,000x).
-      out.push({ check: `keys.${op} 1 -> 10,000 keys`, target: '<= 2x (flat)', measured: `${(last / first).toFixed(2)}x`, met: last / first <= 2 });
+      out.push({
+        check: `keys.${op} 1 -> 10,000 keys`,
+        target: '<= 2x (flat)',
+        measured: `${(last / first).toFixed(2)}x`,
+        met: last / first <= 2,
+      });
     }
   }
   return out;
@@ -196,32 +294,52 @@ export async function main(argv: string[]): Promise<void> {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const outDir = join(ROOT, 'bench-results');
   mkdirSync(outDir, { recursive: true });
-  log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 
   const upstreamOnly = argv.includes('--upstream-only');
-  const micro = argv.includes('--no-micro') || upstreamOnly ? null : runMicro(ROOT, join(outDir, `micro-${stamp}.json`), log);
+  const micro =
+    argv.includes('--no-micro') || upstreamOnly ? null : runMicro(ROOT, join(outDir, `micro-${stamp}.json`), log);
 
   let macro: MacroResult | null = null;
   let upstream: UpstreamResult | null = null;
   const rounds = Number(argValue(argv, '--rounds') ?? (quick ? 1 : 4));
-  const loadOptions = { connections: CONNECTIONS, durationSeconds, warmupSeconds: quick ? 1 : 4, rounds, roundSeconds: quick ? 1 : 2 };
+  const loadOptions = {
+    connections: CONNECTIONS,
+    durationSeconds,
+    warmupSeconds: quick ? 1 : 4,
+    rounds,
+    roundSeconds: quick ? 1 : 2,
+  };
   if (!argv.includes('--no-macro') || upstreamOnly) buildIfNeeded(ROOT, log);
   if (!argv.includes('--no-macro') && !upstreamOnly) {
     buildIfNeeded(ROOT, log, 'two-pass');
     macro = await runMacro(loadOptions, log);
   }
-  if ((!argv.includes('--no-macro') && !argv.includes('--no-upstream')) || upstreamOnly) upstream = await runUpstreamMacro(loadOptions, log);
+  if ((!argv.includes('--no-macro') && !argv.includes('--no-upstream')) || upstreamOnly)
+    upstream = await runUpstreamMacro(loadOptions, log);
 
   const budgetRows = [...budget(macro, micro), ...(upstream ? upstreamBudget(upstream) : [])];
   const report = [
     '',
-    macro ? `Load: autocannon, ${CONNECTIONS} connections, ${durationSeconds} s per case after warm-up; ratio = req/s ÷ floor, and vs two-pass = req/s ÷ two-pass floor (each the mean of its first and last run), for app cases; ÷ the bare JWT server for the baseline and store cases.` : '',
+    macro
+      ? `Load: autocannon, ${CONNECTIONS} connections, ${durationSeconds} s per case after warm-up; ratio = req/s ÷ floor, and vs two-pass = req/s ÷ two-pass floor (each the mean of its first and last run), for app cases; ÷ the bare JWT server for the baseline and store cases.`
+      : '',
     macro ? macroTable(macro) : '',
-    macro ? `server RSS: start ${mb(macro.rss.startBytes)}, after warm-up ${mb(macro.rss.afterWarmupBytes)}, end ${mb(macro.rss.endBytes)} (pid ${macro.server.pid}: ${macro.server.process})` : '',
-    macro && macro.rounds.length > 0 ? `\nThe target ratios again, in ${macro.rounds.length} interleaved rounds after the main run (${loadOptions.roundSeconds} s per case, each round in a rotated order, so each ratio compares cases measured seconds apart):` : '',
+    macro
+      ? `server RSS: start ${mb(macro.rss.startBytes)}, after warm-up ${mb(macro.rss.afterWarmupBytes)}, end ${mb(macro.rss.endBytes)} (pid ${macro.server.pid}: ${macro.server.process})`
+      : '',
+    macro && macro.rounds.length > 0
+      ? `\nThe target ratios again, in ${macro.rounds.length} interleaved rounds after the main run (${loadOptions.roundSeconds} s per case, each round in a rotated order, so each ratio compares cases measured seconds apart):`
+      : '',
     macro && macro.rounds.length > 0 ? roundsTable(macro) : '',
     '',
-    upstream ? `Proxied: the gateway (MCP_UPSTREAM_URL) in front of a bare node:http MCP server, vs that server called directly; ${CONNECTIONS}-connection throughput as a ratio to the gateway's in-process ping in the same run.` : '',
+    upstream
+      ? `Proxied: the gateway (MCP_UPSTREAM_URL) in front of a bare node:http MCP server, vs that server called directly; ${CONNECTIONS}-connection throughput as a ratio to the gateway's in-process ping in the same run.`
+      : '',
     upstream ? upstreamTable(upstream) : '',
     '',
     micro ? microTable(micro) : '',
@@ -235,7 +353,21 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.write(report);
 
   const file = join(outDir, `bench-${stamp}.json`);
-  const json = JSON.stringify({ startedAt, node: process.version, cpus: cpus().length, loadavgAtStart: loadavg(), quick, macro, upstream, micro, budget: budgetRows }, null, 2);
+  const json = JSON.stringify(
+    {
+      startedAt,
+      node: process.version,
+      cpus: cpus().length,
+      loadavgAtStart: loadavg(),
+      quick,
+      macro,
+      upstream,
+      micro,
+      budget: budgetRows,
+    },
+    null,
+    2,
+  );
   writeFileSync(file, json);
   // A partial run is kept under its own name only, never as the latest full result.
   if (!upstreamOnly) writeFileSync(join(outDir, 'latest.json'), json);

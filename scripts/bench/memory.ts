@@ -35,7 +35,11 @@ function aggregate(file: string): Map<string, { count: number; bytes: number }> 
   const snap = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
   const fields = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
-  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [number, number, number];
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [
+    number,
+    number,
+    number,
+  ];
   const out = new Map<string, { count: number; bytes: number }>();
   for (let i = 0; i < snap.nodes.length; i += fields.length) {
     const type = types[snap.nodes[i + typeAt]!]!;
@@ -54,13 +58,21 @@ function growth(before: string, after: string, top = 15): string {
   const b = aggregate(after);
   const total = (m: Map<string, { bytes: number }>) => [...m.values()].reduce((s, v) => s + v.bytes, 0);
   const rows = [...b.entries()]
-    .map(([k, v]) => ({ k, dCount: v.count - (a.get(k)?.count ?? 0), dBytes: v.bytes - (a.get(k)?.bytes ?? 0), count: v.count }))
+    .map(([k, v]) => ({
+      k,
+      dCount: v.count - (a.get(k)?.count ?? 0),
+      dBytes: v.bytes - (a.get(k)?.bytes ?? 0),
+      count: v.count,
+    }))
     .sort((x, y) => y.dBytes - x.dBytes)
     .slice(0, top);
   return [
     `heap snapshot totals: ${mb(total(a))} -> ${mb(total(b))}`,
     'largest growth by object kind (bytes, count):',
-    ...rows.map((r) => `  ${(r.dBytes / 1024).toFixed(0).padStart(8)} KiB  ${String(r.dCount).padStart(7)}  (now ${r.count})  ${r.k}`),
+    ...rows.map(
+      (r) =>
+        `  ${(r.dBytes / 1024).toFixed(0).padStart(8)} KiB  ${String(r.dCount).padStart(7)}  (now ${r.count})  ${r.k}`,
+    ),
   ].join('\n');
 }
 
@@ -89,11 +101,25 @@ export async function main(argv: string[]): Promise<void> {
     ...RAISED_LIMITS,
   };
   const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
-  const child = spawn(process.execPath, ['--trace-gc', '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`, nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--trace-gc',
+      '--heapsnapshot-signal=SIGUSR2',
+      `--diagnostic-dir=${dir}`,
+      nextBin,
+      'start',
+      '-p',
+      String(port),
+      '-H',
+      '127.0.0.1',
+    ],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let gcLog = '';
   child.stdout.on('data', (chunk: Buffer) => {
     gcLog += chunk.toString();
@@ -129,7 +155,14 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`start  ${'0'.padStart(16)}   ${mb(rssBytes(pid)).padStart(9)}\n`);
     let total = 0;
     for (let slice = 1; slice * SLICE_SECONDS <= seconds; slice++) {
-      const r = await autocannon({ url: `${url}${c.path}`, connections: 16, duration: SLICE_SECONDS, method: c.method, headers: c.headers ?? {}, ...(c.body ? { body: c.body } : {}) });
+      const r = await autocannon({
+        url: `${url}${c.path}`,
+        connections: 16,
+        duration: SLICE_SECONDS,
+        method: c.method,
+        headers: c.headers ?? {},
+        ...(c.body ? { body: c.body } : {}),
+      });
       total += r.requests.total;
       process.stdout.write(
         `${String(slice).padStart(5)}  ${`${r.requests.total} (${total})`.padStart(16)}   ${mb(rssBytes(pid)).padStart(9)}   ${lastFullGc(gcLog)}${r.non2xx ? `  non-2xx ${r.non2xx}` : ''}\n`,

@@ -16,7 +16,10 @@ export type MicroResult = {
 
 type VitestBenchJson = {
   files: Array<{
-    groups: Array<{ fullName: string; benchmarks: Array<{ name: string; median: number; p99: number; mean: number; sampleCount: number }> }>;
+    groups: Array<{
+      fullName: string;
+      benchmarks: Array<{ name: string; median: number; p99: number; mean: number; sampleCount: number }>;
+    }>;
   }>;
 };
 
@@ -24,7 +27,15 @@ export function runMicro(root: string, outputJson: string, log: (line: string) =
   log('micro-benchmarks: vitest bench tests/bench/*.bench.ts');
   const result = spawnSync(
     process.execPath,
-    [join(root, 'node_modules/vitest/vitest.mjs'), 'bench', '--run', '--config', 'scripts/bench/vitest.config.ts', '--outputJson', outputJson],
+    [
+      join(root, 'node_modules/vitest/vitest.mjs'),
+      'bench',
+      '--run',
+      '--config',
+      'scripts/bench/vitest.config.ts',
+      '--outputJson',
+      outputJson,
+    ],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } },
   );
   if (result.status !== 0) throw new Error(`vitest bench failed (exit ${result.status ?? result.signal})`);

@@ -26,7 +26,12 @@ import { mb, RAISED_LIMITS } from './macro';
 import { loadCase, refreshCase } from './cases';
 import { startUpstream } from './upstream';
 
-type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
+type ProfileNode = {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+};
 type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
 
 function packageOf(url: string): string {
@@ -87,7 +92,11 @@ export async function main(argv: string[]): Promise<void> {
     ...(upstream ? { MCP_UPSTREAM_URL: upstream.url } : {}),
   };
   const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: ROOT, env, stdio: 'inherit' });
+  const child = spawn(
+    process.execPath,
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'],
+    { cwd: ROOT, env, stdio: 'inherit' },
+  );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const app = { url: `http://127.0.0.1:${port}` };
   await waitFor(async () => (await fetch(`${app.url}/api/health`)).ok, 30_000, 'next start');
@@ -95,7 +104,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const token = await clientCredentialsToken(app.url, KEY_A);
     // Refresh: one fresh token per request, minted up front (more than 16 connections can spend).
-    const c = which === 'refresh' ? await refreshCase(app.url, env, seconds * 3000) : loadCase(which === 'proxied' ? 'tools' : which, token);
+    const c =
+      which === 'refresh'
+        ? await refreshCase(app.url, env, seconds * 3000)
+        : loadCase(which === 'proxied' ? 'tools' : which, token);
     await redis.command('CONFIG', 'RESETSTAT');
     const rss: string[] = [mb(rssBytes(pid))];
     let requests = 0;
@@ -114,8 +126,12 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.stdout.write(`RSS every 5 s: ${rss.join(' | ')}\n`);
     const stats = String(await redis.command('INFO', 'commandstats'));
-    const calls = [...stats.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)].filter(([, name]) => name !== 'info' && name !== 'config|resetstat');
-    process.stdout.write(`Redis commands per request (${requests} requests): ${calls.map(([, name, n]) => `${name} ${(Number(n) / requests).toFixed(2)}`).join(', ') || 'none'}\n`);
+    const calls = [...stats.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)].filter(
+      ([, name]) => name !== 'info' && name !== 'config|resetstat',
+    );
+    process.stdout.write(
+      `Redis commands per request (${requests} requests): ${calls.map(([, name, n]) => `${name} ${(Number(n) / requests).toFixed(2)}`).join(', ') || 'none'}\n`,
+    );
   } finally {
     child.kill('SIGINT');
     await exited;

@@ -17,27 +17,62 @@ import { RAISED_LIMITS, type MacroOptions } from './macro';
 import { pidListeningOn, rssBytes } from './rss';
 import { stopProcess } from '../../tests/support/processes';
 
-export type UpstreamCase = { id: string; label: string; connections: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; total: number; unexpected: number };
+export type UpstreamCase = {
+  id: string;
+  label: string;
+  connections: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  total: number;
+  unexpected: number;
+};
 export type FirstEvent = { via: 'gateway' | 'direct'; samples: number; p50Ms: number; p99Ms: number };
 export type UpstreamResult = { cases: UpstreamCase[]; firstEvent: FirstEvent[]; gatewayRssEndBytes: number | null };
 
 const MCP = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
 const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 const TOOLS_LIST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
-const STREAM_CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'stream', arguments: {} } });
+const STREAM_CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'stream', arguments: {} },
+});
 
-type Drive = { id: string; label: string; url: string; headers: Record<string, string>; body: string; connections: number };
+type Drive = {
+  id: string;
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  connections: number;
+};
 
 /** The bench's upstream MCP server (`upstreamServer.ts`) in its own process; `url` is its `/mcp`. */
 export async function startUpstream(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/upstreamServer.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', BENCH_PORT: String(port), BENCH_KEYS: `${KEY_A},${KEY_B}` },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/upstreamServer.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        NODE_ENV: 'production',
+        BENCH_PORT: String(port),
+        BENCH_KEYS: `${KEY_A},${KEY_B}`,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}/mcp`;
-  await waitFor(async () => (await fetch(url, { method: 'POST', body: '{}' })).status === 401, 30_000, 'bench upstream server');
+  await waitFor(
+    async () => (await fetch(url, { method: 'POST', body: '{}' })).status === 401,
+    30_000,
+    'bench upstream server',
+  );
   return {
     url,
     stop: () => stopProcess(child),
@@ -45,7 +80,14 @@ export async function startUpstream(): Promise<{ url: string; stop(): Promise<vo
 }
 
 function drive(d: Drive, durationSeconds: number): Promise<AutocannonResult> {
-  return autocannon({ url: d.url, connections: d.connections, duration: durationSeconds, method: 'POST', headers: d.headers, body: d.body });
+  return autocannon({
+    url: d.url,
+    connections: d.connections,
+    duration: durationSeconds,
+    method: 'POST',
+    headers: d.headers,
+    body: d.body,
+  });
 }
 
 function summarize(d: Drive, r: AutocannonResult): UpstreamCase {
@@ -68,7 +110,12 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Time from sending the request to the first SSE `data:` chunk, `samples` times in a row. */
-async function firstEvent(via: FirstEvent['via'], url: string, headers: Record<string, string>, samples: number): Promise<FirstEvent> {
+async function firstEvent(
+  via: FirstEvent['via'],
+  url: string,
+  headers: Record<string, string>,
+  samples: number,
+): Promise<FirstEvent> {
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
     const started = performance.now();
@@ -87,7 +134,12 @@ async function firstEvent(via: FirstEvent['via'], url: string, headers: Record<s
     await reader.cancel();
   }
   times.sort((a, b) => a - b);
-  return { via, samples, p50Ms: Number(percentile(times, 50).toFixed(2)), p99Ms: Number(percentile(times, 99).toFixed(2)) };
+  return {
+    via,
+    samples,
+    p50Ms: Number(percentile(times, 50).toFixed(2)),
+    p99Ms: Number(percentile(times, 99).toFixed(2)),
+  };
 }
 
 export async function runUpstreamMacro(options: MacroOptions, log: (line: string) => void): Promise<UpstreamResult> {
@@ -97,18 +149,67 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
   let upstream: Awaited<ReturnType<typeof startUpstream>> | undefined;
   try {
     upstream = await startUpstream();
-    const stores = { UPSTASH_REDIS_REST_URL: redis.restUrl, UPSTASH_REDIS_REST_TOKEN: redis.restToken, ...RAISED_LIMITS };
+    const stores = {
+      UPSTASH_REDIS_REST_URL: redis.restUrl,
+      UPSTASH_REDIS_REST_TOKEN: redis.restToken,
+      ...RAISED_LIMITS,
+    };
     [tools, gateway] = await Promise.all([startApp(stores), startApp({ ...stores, MCP_UPSTREAM_URL: upstream.url })]);
-    const [toolsToken, gatewayToken] = await Promise.all([clientCredentialsToken(tools.url, KEY_A), clientCredentialsToken(gateway.url, KEY_A)]);
+    const [toolsToken, gatewayToken] = await Promise.all([
+      clientCredentialsToken(tools.url, KEY_A),
+      clientCredentialsToken(gateway.url, KEY_A),
+    ]);
     const viaGateway = { ...MCP, Authorization: `Bearer ${gatewayToken}` };
     const direct = { ...MCP, Authorization: `Bearer ${KEY_A}` };
     const drives: Drive[] = [
-      { id: 'upstream-direct-1c', label: 'upstream tools/list, direct, 1 connection', url: upstream.url, headers: direct, body: TOOLS_LIST, connections: 1 },
-      { id: 'upstream-proxied-1c', label: 'upstream tools/list, via gateway, 1 connection', url: `${gateway.url}/mcp`, headers: viaGateway, body: TOOLS_LIST, connections: 1 },
-      { id: 'ping-bearer-1c', label: 'gateway in-process ping, Bearer JWT, 1 connection', url: `${tools.url}/mcp`, headers: { ...MCP, Authorization: `Bearer ${toolsToken}` }, body: PING, connections: 1 },
-      { id: 'ping-bearer', label: 'gateway in-process ping, Bearer JWT', url: `${tools.url}/mcp`, headers: { ...MCP, Authorization: `Bearer ${toolsToken}` }, body: PING, connections: options.connections },
-      { id: 'upstream-proxied', label: 'upstream tools/list, via gateway', url: `${gateway.url}/mcp`, headers: viaGateway, body: TOOLS_LIST, connections: options.connections },
-      { id: 'upstream-direct', label: 'upstream tools/list, direct', url: upstream.url, headers: direct, body: TOOLS_LIST, connections: options.connections },
+      {
+        id: 'upstream-direct-1c',
+        label: 'upstream tools/list, direct, 1 connection',
+        url: upstream.url,
+        headers: direct,
+        body: TOOLS_LIST,
+        connections: 1,
+      },
+      {
+        id: 'upstream-proxied-1c',
+        label: 'upstream tools/list, via gateway, 1 connection',
+        url: `${gateway.url}/mcp`,
+        headers: viaGateway,
+        body: TOOLS_LIST,
+        connections: 1,
+      },
+      {
+        id: 'ping-bearer-1c',
+        label: 'gateway in-process ping, Bearer JWT, 1 connection',
+        url: `${tools.url}/mcp`,
+        headers: { ...MCP, Authorization: `Bearer ${toolsToken}` },
+        body: PING,
+        connections: 1,
+      },
+      {
+        id: 'ping-bearer',
+        label: 'gateway in-process ping, Bearer JWT',
+        url: `${tools.url}/mcp`,
+        headers: { ...MCP, Authorization: `Bearer ${toolsToken}` },
+        body: PING,
+        connections: options.connections,
+      },
+      {
+        id: 'upstream-proxied',
+        label: 'upstream tools/list, via gateway',
+        url: `${gateway.url}/mcp`,
+        headers: viaGateway,
+        body: TOOLS_LIST,
+        connections: options.connections,
+      },
+      {
+        id: 'upstream-direct',
+        label: 'upstream tools/list, direct',
+        url: upstream.url,
+        headers: direct,
+        body: TOOLS_LIST,
+        connections: options.connections,
+      },
     ];
     for (const d of drives) {
       const res = await fetch(d.url, { method: 'POST', headers: d.headers, body: d.body });
@@ -119,14 +220,19 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
     for (const d of drives) await drive(d, options.warmupSeconds);
     const cases: UpstreamCase[] = [];
     for (const d of drives) {
-      log(`measuring ${d.label} (${options.durationSeconds} s, ${d.connections} connection${d.connections === 1 ? '' : 's'})`);
+      log(
+        `measuring ${d.label} (${options.durationSeconds} s, ${d.connections} connection${d.connections === 1 ? '' : 's'})`,
+      );
       cases.push(summarize(d, await drive(d, options.durationSeconds)));
     }
     const samples = Math.max(50, options.durationSeconds * 25);
     log(`time to first SSE event: ${samples} sequential samples each`);
     await firstEvent('gateway', `${gateway.url}/mcp`, viaGateway, 20);
     await firstEvent('direct', upstream.url, direct, 20);
-    const firstEvents = [await firstEvent('gateway', `${gateway.url}/mcp`, viaGateway, samples), await firstEvent('direct', upstream.url, direct, samples)];
+    const firstEvents = [
+      await firstEvent('gateway', `${gateway.url}/mcp`, viaGateway, samples),
+      await firstEvent('direct', upstream.url, direct, samples),
+    ];
     return { cases, firstEvent: firstEvents, gatewayRssEndBytes: rssBytes(pidListeningOn(gateway.port)) };
   } finally {
     await Promise.all([tools?.stop(), gateway?.stop()]);

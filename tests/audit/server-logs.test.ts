@@ -11,7 +11,22 @@ import { eventsIn } from '../support/events';
 import { findLeaks } from '../support/logAudit';
 
 /** Every key an event line may have (lib/observability/log.ts `AuthEvent`). */
-const EVENT_KEYS = new Set(['time', 'level', 'event', 'outcome', 'reason', 'grant', 'client_kind', 'client_name', 'redirect_host', 'fingerprint', 'request_id', 'duration_ms', 'runtime', 'error']);
+const EVENT_KEYS = new Set([
+  'time',
+  'level',
+  'event',
+  'outcome',
+  'reason',
+  'grant',
+  'client_kind',
+  'client_name',
+  'redirect_host',
+  'fingerprint',
+  'request_id',
+  'duration_ms',
+  'runtime',
+  'error',
+]);
 
 describe('server output of the whole test run', () => {
   // @req ADV-LOG-AUDIT
@@ -22,8 +37,17 @@ describe('server output of the whole test run', () => {
     expect(output.match(/Ready in/g)?.length ?? 0).toBeGreaterThan(5);
     const events = eventsIn(output);
     expect(events.some((e) => e.event === 'token' && e.reason === 'api_key_invalid')).toBe(true);
-    expect(events.some((e) => e.event === 'token' && e.reason === 'issued' && /^[0-9a-f]{16}$/.test(e.fingerprint ?? ''))).toBe(true);
-    expect(findLeaks(output, { KEY_A, KEY_B, AUTH_SECRET: TEST_SECRET, REDIS_BRIDGE_TOKEN: 'test-bridge-token-0123456789abcdef' })).toEqual([]);
+    expect(
+      events.some((e) => e.event === 'token' && e.reason === 'issued' && /^[0-9a-f]{16}$/.test(e.fingerprint ?? '')),
+    ).toBe(true);
+    expect(
+      findLeaks(output, {
+        KEY_A,
+        KEY_B,
+        AUTH_SECRET: TEST_SECRET,
+        REDIS_BRIDGE_TOKEN: 'test-bridge-token-0123456789abcdef',
+      }),
+    ).toEqual([]);
   });
 
   // @req OBS-SCHEMA

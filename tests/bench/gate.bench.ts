@@ -9,10 +9,18 @@ import { benchServices, OPTIONS } from './support';
 // The middleware's whole decision for a valid token, with the in-memory limiter (Redis excluded):
 // rebinding guard, header parsing, JWT verify, key-source re-check, scope, limiter hit.
 const services = await benchServices();
-const { token } = await services.tokens.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
+const { token } = await services.tokens.issue(
+  'access',
+  { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' },
+  3600,
+);
 const request = new Request(`${services.config.resource}`, {
   method: 'POST',
-  headers: { Host: new URL(services.config.publicUrl).host, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+  headers: {
+    Host: new URL(services.config.publicUrl).host,
+    Authorization: `Bearer ${token}`,
+    'Content-Type': 'application/json',
+  },
   body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
 });
 if ((await mcpGate(request, services)) !== null) throw new Error('the gate refused a valid token');
@@ -24,13 +32,22 @@ afterAll(() => redis.stop());
 const seed = createSeedTokenStore(redis.restUrl, redis.restToken);
 const seedToken = await seed.issue({ sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
 const seedAuthorization = `Bearer ${seedToken}`;
-if ((await seed.authenticate(seedAuthorization, services.keys)) === null) throw new Error('the seed store lost its token');
+if ((await seed.authenticate(seedAuthorization, services.keys)) === null)
+  throw new Error('the seed store lost its token');
 
 describe('authenticating one /mcp request', () => {
-  bench('this design: mcpGate, valid token, memory limiter', async () => {
-    await mcpGate(request, services);
-  }, OPTIONS);
-  bench('seed design: opaque id looked up via Upstash REST', async () => {
-    await seed.authenticate(seedAuthorization, services.keys);
-  }, OPTIONS);
+  bench(
+    'this design: mcpGate, valid token, memory limiter',
+    async () => {
+      await mcpGate(request, services);
+    },
+    OPTIONS,
+  );
+  bench(
+    'seed design: opaque id looked up via Upstash REST',
+    async () => {
+      await seed.authenticate(seedAuthorization, services.keys);
+    },
+    OPTIONS,
+  );
 });

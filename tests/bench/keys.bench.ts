@@ -13,16 +13,24 @@ const sources = await Promise.all(
 );
 for (const { source, presented, fingerprint } of sources) {
   const known = await source.identify(presented);
-  if (known.outcome !== 'known' || known.fingerprint !== fingerprint || (await source.isActive(fingerprint)) !== 'active') {
+  if (
+    known.outcome !== 'known' ||
+    known.fingerprint !== fingerprint ||
+    (await source.isActive(fingerprint)) !== 'active'
+  ) {
     throw new Error('key source does not know its key');
   }
 }
 
 describe('keys.identify (SHA-256 of the presented key, then a Map lookup)', () => {
   for (const { size, source, presented } of sources) {
-    bench(`identify, ${size} keys`, async () => {
-      await source.identify(presented);
-    }, OPTIONS);
+    bench(
+      `identify, ${size} keys`,
+      async () => {
+        await source.identify(presented);
+      },
+      OPTIONS,
+    );
   }
 });
 
@@ -31,8 +39,12 @@ const IS_ACTIVE_BATCH = 1000;
 
 describe(`keys.isActive (fingerprint from a token, a Map lookup), ${IS_ACTIVE_BATCH} calls per sample`, () => {
   for (const { size, source, fingerprint } of sources) {
-    bench(`isActive x${IS_ACTIVE_BATCH}, ${size} keys`, async () => {
-      for (let i = 0; i < IS_ACTIVE_BATCH; i++) await source.isActive(fingerprint);
-    }, OPTIONS);
+    bench(
+      `isActive x${IS_ACTIVE_BATCH}, ${size} keys`,
+      async () => {
+        for (let i = 0; i < IS_ACTIVE_BATCH; i++) await source.isActive(fingerprint);
+      },
+      OPTIONS,
+    );
   }
 });

@@ -12,10 +12,18 @@ import { benchServices, OPTIONS } from './support';
 // costs, against the gate's own work on the same request. A refused request's line (JSON to a
 // console that goes nowhere here) is measured apart: refusals are not the hot path.
 const services = await benchServices();
-const { token } = await services.tokens.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
+const { token } = await services.tokens.issue(
+  'access',
+  { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' },
+  3600,
+);
 const request = new Request(`${services.config.resource}`, {
   method: 'POST',
-  headers: { Host: new URL(services.config.publicUrl).host, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+  headers: {
+    Host: new URL(services.config.publicUrl).host,
+    Authorization: `Bearer ${token}`,
+    'Content-Type': 'application/json',
+  },
   body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
 });
 const passed = new Response(null);
@@ -32,24 +40,41 @@ console.log = () => {};
 // stores (work, work-unit, action, after-task...), so the promise hooks are already on there: what
 // logging adds is one more store, not the hooks. Three foreign stores stand in for Next's.
 const foreign = [new AsyncLocalStorage<object>(), new AsyncLocalStorage<object>(), new AsyncLocalStorage<object>()];
-const insideNext = <T>(fn: () => Promise<T>): Promise<T> => foreign[0]!.run({}, () => foreign[1]!.run({}, () => foreign[2]!.run({}, fn)));
+const insideNext = <T>(fn: () => Promise<T>): Promise<T> =>
+  foreign[0]!.run({}, () => foreign[1]!.run({}, () => foreign[2]!.run({}, fn)));
 
 describe('an authenticated /mcp request at the gate, inside Next-like request stores', () => {
-  bench('gate alone', async () => {
-    await insideNext(gateOnly);
-  }, OPTIONS);
-  bench('gate inside the request context, plus the served count', async () => {
-    await insideNext(() => observed(request));
-  }, OPTIONS);
+  bench(
+    'gate alone',
+    async () => {
+      await insideNext(gateOnly);
+    },
+    OPTIONS,
+  );
+  bench(
+    'gate inside the request context, plus the served count',
+    async () => {
+      await insideNext(() => observed(request));
+    },
+    OPTIONS,
+  );
 });
 
 describe('an authenticated /mcp request at the gate, no other store', () => {
-  bench('gate alone', async () => {
-    await gateOnly();
-  }, OPTIONS);
-  bench('gate inside the request context, plus the served count', async () => {
-    await observed(request);
-  }, OPTIONS);
+  bench(
+    'gate alone',
+    async () => {
+      await gateOnly();
+    },
+    OPTIONS,
+  );
+  bench(
+    'gate inside the request context, plus the served count',
+    async () => {
+      await observed(request);
+    },
+    OPTIONS,
+  );
 });
 
 describe('one event', () => {
@@ -57,7 +82,11 @@ describe('one event', () => {
     emit('mcp', 'token_invalid');
     return new Response(null);
   });
-  bench('a refusal logged as a JSON line, in its request context', async () => {
-    await refusal(request);
-  }, OPTIONS);
+  bench(
+    'a refusal logged as a JSON line, in its request context',
+    async () => {
+      await refusal(request);
+    },
+    OPTIONS,
+  );
 });

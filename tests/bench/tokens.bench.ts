@@ -9,10 +9,18 @@ const { token } = await services.tokens.issue('access', claims, 3600);
 await services.tokens.verify('access', token);
 
 describe('access token', () => {
-  bench('mint (tokens.issue)', async () => {
-    await services.tokens.issue('access', claims, 3600);
-  }, OPTIONS);
-  bench('verify (tokens.verify)', async () => {
-    await services.tokens.verify('access', token);
-  }, OPTIONS);
+  bench(
+    'mint (tokens.issue)',
+    async () => {
+      await services.tokens.issue('access', claims, 3600);
+    },
+    OPTIONS,
+  );
+  bench(
+    'verify (tokens.verify)',
+    async () => {
+      await services.tokens.verify('access', token);
+    },
+    OPTIONS,
+  );
 });

@@ -9,10 +9,16 @@ import { benchServices, OPTIONS } from './support';
 // The forwarder's own cost, without Next, the gate or Redis: `serve` against a bare node:http
 // upstream on loopback, next to a plain `fetch` of that upstream (both share this process's
 // event loop with the upstream, so their difference is the forwarder).
-const TOOLS = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { tools: Array.from({ length: 10 }, (_, i) => ({ name: `tool_${i}`, inputSchema: { type: 'object' } })) } });
+const TOOLS = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  result: { tools: Array.from({ length: 10 }, (_, i) => ({ name: `tool_${i}`, inputSchema: { type: 'object' } })) },
+});
 const upstream = createServer((req, res) => {
   req.resume();
-  req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(TOOLS) }).end(TOOLS));
+  req.on('end', () =>
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(TOOLS) }).end(TOOLS),
+  );
 });
 upstream.keepAliveTimeout = 60_000;
 await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -21,7 +27,13 @@ const url = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/m
 
 const services = await benchServices();
 const backend = createUpstreamBackend({ url, apiKeyHeader: 'authorization', timeoutMs: 30_000 }, services.keys);
-const identity: Identity = { fingerprint: (await fingerprintOf(KEY_A)), clientId: 'mcp', scopes: ['mcp'], expiresAt: null, method: 'oauth_bearer' };
+const identity: Identity = {
+  fingerprint: await fingerprintOf(KEY_A),
+  clientId: 'mcp',
+  scopes: ['mcp'],
+  expiresAt: null,
+  method: 'oauth_bearer',
+};
 const BODY = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
 const request = () =>
   new Request(services.config.resource, {
@@ -38,10 +50,24 @@ async function relayedText(): Promise<string> {
 }
 
 describe('one tools/list to a loopback upstream', () => {
-  bench('the upstream backend: serve() and read the relayed answer', async () => {
-    await relayedText();
-  }, OPTIONS);
-  bench('direct: fetch() and read the answer', async () => {
-    await (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY_A}` }, body: BODY })).text();
-  }, OPTIONS);
+  bench(
+    'the upstream backend: serve() and read the relayed answer',
+    async () => {
+      await relayedText();
+    },
+    OPTIONS,
+  );
+  bench(
+    'direct: fetch() and read the answer',
+    async () => {
+      await (
+        await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY_A}` },
+          body: BODY,
+        })
+      ).text();
+    },
+    OPTIONS,
+  );
 });

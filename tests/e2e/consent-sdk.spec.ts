@@ -13,7 +13,11 @@ const base = () => process.env.E2E_BASE_URL!;
 
 function consentInBrowser(page: Page) {
   return async (authorizationUrl: URL): Promise<URL> => {
-    await page.context().route('https://claude.ai/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>callback reached</p>' }));
+    await page
+      .context()
+      .route('https://claude.ai/**', (route) =>
+        route.fulfill({ status: 200, contentType: 'text/html', body: '<p>callback reached</p>' }),
+      );
     await page.goto(authorizationUrl.toString());
     await expect(page.getByTestId('client-name')).toHaveText('Claude');
     await page.getByLabel('API key').fill(KEY_A);
@@ -27,7 +31,10 @@ function expectComplete(report: FlowReport) {
   expect(report.provider.clientInfo?.client_secret).toBeTruthy();
   expect(report.callback.searchParams.get('iss')).toBe(base());
   expect(report.tools).toContain('whoami');
-  expect(report.whoami).toMatchObject({ client_id: report.provider.clientInfo!.client_id, authenticated_by: 'oauth_bearer' });
+  expect(report.whoami).toMatchObject({
+    client_id: report.provider.clientInfo!.client_id,
+    authenticated_by: 'oauth_bearer',
+  });
   expect(report.provider.tokenHistory).toHaveLength(2);
   expect(report.whoamiAfterRefresh).toMatchObject({ fingerprint: report.whoami.fingerprint });
 }

@@ -1,7 +1,14 @@
 /** The consent page in Debian's Chromium, with JavaScript on (fetch) and off (form POST + 303). */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { KEY_A } from '../support/app';
-import { authorizeParams, authorizeUrl, CLAUDE_CALLBACK, pkcePair, register, type Registration } from '../support/oauth';
+import {
+  authorizeParams,
+  authorizeUrl,
+  CLAUDE_CALLBACK,
+  pkcePair,
+  register,
+  type Registration,
+} from '../support/oauth';
 
 const base = () => process.env.E2E_BASE_URL!;
 let claude: Registration;
@@ -12,12 +19,16 @@ test.beforeAll(async () => {
 
 /** claude.ai is not reachable from here: answer its callback locally and keep the URL. */
 async function answerCallbackLocally(context: BrowserContext) {
-  await context.route('https://claude.ai/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>callback reached</p>' }));
+  await context.route('https://claude.ai/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<p>callback reached</p>' }),
+  );
 }
 
 async function openConsent(page: Page, state: string) {
   const { challenge } = pkcePair();
-  const response = await page.goto(authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { state })));
+  const response = await page.goto(
+    authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { state })),
+  );
   expect(response?.status()).toBe(200);
   await expect(page.getByRole('heading', { name: 'Authorize access' })).toBeVisible();
   return response!;
@@ -39,7 +50,10 @@ for (const javaScriptEnabled of [true, false]) {
 
     // @req CONN-CONSENT-SUBMIT
     // @req CONN-ISS
-    test('authorizes with the right key and lands on the callback with code, state and iss', async ({ page, context }) => {
+    test('authorizes with the right key and lands on the callback with code, state and iss', async ({
+      page,
+      context,
+    }) => {
       await answerCallbackLocally(context);
       const response = await openConsent(page, 'ok-state');
       const headers = response.headers();
@@ -50,15 +64,22 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(page.getByTestId('client-name')).toHaveText('Claude');
       await expect(page.getByTestId('redirect-host')).toHaveText('claude.ai');
       // Chromium applies form-action to the redirect after the POST: the callback origin is allowed.
-      await expect(page.locator('head meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute('content', "form-action 'self' https://claude.ai");
+      await expect(page.locator('head meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute(
+        'content',
+        "form-action 'self' https://claude.ai",
+      );
       const key = page.getByLabel('API key');
       await expect(key).toHaveAttribute('type', 'password');
       await expect(key).toHaveAttribute('autocomplete', 'off');
       await key.fill(KEY_A);
-      const submitted = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/oauth/authorize/submit'));
+      const submitted = page.waitForRequest(
+        (r) => r.method() === 'POST' && r.url().endsWith('/oauth/authorize/submit'),
+      );
       await page.getByRole('button', { name: 'Authorize' }).click();
       // JavaScript on: fetch() is the primary path; off: the plain form POST.
-      expect(new URLSearchParams((await submitted).postData() ?? '').get('via')).toBe(javaScriptEnabled ? 'fetch' : null);
+      expect(new URLSearchParams((await submitted).postData() ?? '').get('via')).toBe(
+        javaScriptEnabled ? 'fetch' : null,
+      );
       const callback = await expectCallback(page, 'ok-state');
       expect(callback.searchParams.get('code')).toBeTruthy();
       expect(callback.href).not.toContain(KEY_A);
@@ -91,7 +112,10 @@ for (const javaScriptEnabled of [true, false]) {
 }
 
 // @req CONN-CONSENT-HEADERS
-test('the consent page refuses to submit a form to any origin but its own and the callback', async ({ page, context }) => {
+test('the consent page refuses to submit a form to any origin but its own and the callback', async ({
+  page,
+  context,
+}) => {
   let leaked = false;
   await context.route('https://evil.example/**', (route) => {
     leaked = true;
@@ -99,7 +123,10 @@ test('the consent page refuses to submit a form to any origin but its own and th
   });
   await openConsent(page, 'csp-state');
   const violation = page.evaluate(
-    () => new Promise<string>((resolve) => document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true })),
+    () =>
+      new Promise<string>((resolve) =>
+        document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true }),
+      ),
   );
   await page.evaluate(() => {
     const form = document.createElement('form');

@@ -41,7 +41,11 @@ function watch(page: Page): Watch {
 /** Chromium reports every non-2xx fetch as a console error; only the expected statuses may appear. */
 function unexpectedConsoleErrors(w: Watch, allowedStatuses: readonly number[] = []): string[] {
   return w.consoleErrors.filter(
-    (text) => !allowedStatuses.some((status) => text === `Failed to load resource: the server responded with a status of ${status} (${statusText(status)})`),
+    (text) =>
+      !allowedStatuses.some(
+        (status) =>
+          text === `Failed to load resource: the server responded with a status of ${status} (${statusText(status)})`,
+      ),
   );
 }
 
@@ -54,7 +58,12 @@ async function expectKeyNowhere(page: Page, w: Watch, key: string) {
   expect(page.url()).not.toContain(key);
   expect(new URL(page.url()).search).toBe('');
   const stored = await page.evaluate(() =>
-    JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie, history: history.length }),
+    JSON.stringify({
+      local: { ...localStorage },
+      session: { ...sessionStorage },
+      cookie: document.cookie,
+      history: history.length,
+    }),
   );
   expect(stored).not.toContain(key);
   expect(JSON.stringify(await page.context().cookies())).not.toContain(key);
@@ -63,9 +72,13 @@ async function expectKeyNowhere(page: Page, w: Watch, key: string) {
   expect(await page.locator('body').innerText()).not.toContain(key);
   expect(await page.content()).not.toContain(key);
 
-  const carrying = w.requests.filter((r) => r.url().includes(key) || (r.postData() ?? '').includes(key) || JSON.stringify(r.headers()).includes(key));
+  const carrying = w.requests.filter(
+    (r) => r.url().includes(key) || (r.postData() ?? '').includes(key) || JSON.stringify(r.headers()).includes(key),
+  );
   expect(carrying.length).toBeGreaterThan(0);
-  expect(new Set(carrying.map((r) => `${r.method()} ${new URL(r.url()).pathname}`))).toEqual(new Set(['POST /oauth/token']));
+  expect(new Set(carrying.map((r) => `${r.method()} ${new URL(r.url()).pathname}`))).toEqual(
+    new Set(['POST /oauth/token']),
+  );
 }
 
 function steps(page: Page) {
@@ -101,13 +114,17 @@ async function seriousViolations(page: Page) {
 
 test.describe('dashboard', () => {
   // @req DASH-CONNECT
-  test('shows the connector URL, the Claude Code command and a curl example built from PUBLIC_URL', async ({ page }) => {
+  test('shows the connector URL, the Claude Code command and a curl example built from PUBLIC_URL', async ({
+    page,
+  }) => {
     const w = watch(page);
     await page.goto(baseUrl());
     await expect(page).toHaveTitle('MCP OAuth gateway');
     await expect(page.locator('html')).toHaveAttribute('lang', 'en');
     await expect(page.getByText(`${baseUrl()}/mcp`, { exact: true })).toBeVisible();
-    await expect(page.getByText(`claude mcp add --transport http gateway ${baseUrl()}/mcp`, { exact: true })).toBeVisible();
+    await expect(
+      page.getByText(`claude mcp add --transport http gateway ${baseUrl()}/mcp`, { exact: true }),
+    ).toBeVisible();
     const curl = page.locator('pre', { hasText: 'grant_type=client_credentials' });
     await expect(curl).toContainText(`${baseUrl()}/oauth/token`);
     await expect(curl).toContainText('client_id=mcp');
@@ -174,7 +191,9 @@ test.describe('dashboard', () => {
     await page.goto(baseUrl());
     await page.route('**/oauth/token', (route) => route.abort('internetdisconnected'));
     await testKey(page, KEY_A);
-    await expect(page.getByRole('status')).toContainText('Get an access token failed. Network error: the request did not reach the server.');
+    await expect(page.getByRole('status')).toContainText(
+      'Get an access token failed. Network error: the request did not reach the server.',
+    );
   });
 
   // @req DASH-A11Y @req DASH-KEY-PRIVACY
@@ -187,11 +206,20 @@ test.describe('dashboard', () => {
     const visited: string[] = [];
     while (!(await input.evaluate((el) => el === document.activeElement))) {
       await page.keyboard.press('Tab');
-      visited.push(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName ?? ''));
+      visited.push(
+        await page.evaluate(
+          () => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName ?? '',
+        ),
+      );
       expect(++tabs, `API key field not reached; visited ${visited.join(', ')}`).toBeLessThan(15);
     }
     // Every copy button is on the way, in reading order.
-    expect(visited.filter((v) => v.startsWith('Copy '))).toEqual(['Copy connector URL', 'Copy Claude Code command', 'Copy token request', 'Copy MCP request']);
+    expect(visited.filter((v) => v.startsWith('Copy '))).toEqual([
+      'Copy connector URL',
+      'Copy Claude Code command',
+      'Copy token request',
+      'Copy MCP request',
+    ]);
     await expect(input).toHaveCSS('outline-style', 'solid');
     await page.keyboard.type(KEY_B);
     await page.keyboard.press('Tab');
@@ -213,7 +241,9 @@ test.describe('dashboard', () => {
   });
 
   // @req DASH-A11Y
-  test('axe finds no serious or critical violation before a test, after a success and after a failure', async ({ page }) => {
+  test('axe finds no serious or critical violation before a test, after a success and after a failure', async ({
+    page,
+  }) => {
     const w = watch(page);
     await page.goto(baseUrl());
     await expect(page.getByText('Rate limiter')).toBeVisible();
@@ -261,7 +291,11 @@ test.describe('dashboard', () => {
 
   // @req DASH-STATUS
   test('shows the limiter backend, issuer and version that /api/health reports', async ({ page, request }) => {
-    const health = (await (await request.get(`${baseUrl()}/api/health`)).json()) as { limiter: string; issuer: string; version: string };
+    const health = (await (await request.get(`${baseUrl()}/api/health`)).json()) as {
+      limiter: string;
+      issuer: string;
+      version: string;
+    };
     await page.goto(baseUrl());
     const status = page.getByRole('region', { name: 'Server status' });
     await expect(status).toContainText(health.limiter === 'upstash' ? 'Upstash Redis' : 'In-memory');
@@ -274,11 +308,15 @@ test.describe('dashboard', () => {
     const elsewhere = baseUrl().replace('127.0.0.1', 'localhost');
     const w = watch(page);
     await page.goto(elsewhere);
-    await expect(page.getByRole('region', { name: 'Server status' })).toContainText(`You opened this page at ${elsewhere}, but connectors use ${baseUrl()}`);
+    await expect(page.getByRole('region', { name: 'Server status' })).toContainText(
+      `You opened this page at ${elsewhere}, but connectors use ${baseUrl()}`,
+    );
     // The instructions still name PUBLIC_URL, never the address the request came in on.
     await expect(page.getByText(`${baseUrl()}/mcp`, { exact: true })).toBeVisible();
     await testKey(page, KEY_A);
-    await expect(page.getByRole('status')).toContainText("Connect to the MCP endpoint failed. The MCP endpoint refuses requests sent to the address this page was opened at.");
+    await expect(page.getByRole('status')).toContainText(
+      'Connect to the MCP endpoint failed. The MCP endpoint refuses requests sent to the address this page was opened at.',
+    );
     expect(unexpectedConsoleErrors(w, [403])).toEqual([]);
   });
 

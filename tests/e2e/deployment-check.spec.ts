@@ -15,7 +15,17 @@ function baseUrl(): string {
   return url;
 }
 
-const CHECKS = ['prm-root', 'prm-path', 'as-metadata', 'issuer', 'resource', 'cimd', 'registration', 'challenge', 'cors'] as const;
+const CHECKS = [
+  'prm-root',
+  'prm-path',
+  'as-metadata',
+  'issuer',
+  'resource',
+  'cimd',
+  'registration',
+  'challenge',
+  'cors',
+] as const;
 
 function check(page: Page, id: (typeof CHECKS)[number]) {
   return page.locator(`li[data-check="${id}"]`);
@@ -27,21 +37,28 @@ async function runCheck(page: Page) {
   await button.focus();
   await expect(button).toBeFocused();
   await page.keyboard.press('Enter');
-  for (const id of CHECKS) await expect(check(page, id)).toHaveAttribute('data-status', /^(done|failed)$/, { timeout: 15_000 });
+  for (const id of CHECKS)
+    await expect(check(page, id)).toHaveAttribute('data-status', /^(done|failed)$/, { timeout: 15_000 });
   await expect(page.getByRole('button', { name: 'Check this deployment' })).toBeVisible();
 }
 
 async function seriousViolations(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 test.describe('check this deployment', () => {
   // @req DASH-DEPLOY-CHECK
   test('is green on a correct instance, the CIMD step following what the metadata says', async ({ page, request }) => {
-    const metadata = (await (await request.get(`${baseUrl()}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const metadata = (await (
+      await request.get(`${baseUrl()}/.well-known/oauth-authorization-server`)
+    ).json()) as Record<string, unknown>;
     const cimdAdvertised =
-      metadata.client_id_metadata_document_supported === true && Array.isArray(metadata.token_endpoint_auth_methods_supported) && metadata.token_endpoint_auth_methods_supported.includes('none');
+      metadata.client_id_metadata_document_supported === true &&
+      Array.isArray(metadata.token_endpoint_auth_methods_supported) &&
+      metadata.token_endpoint_auth_methods_supported.includes('none');
 
     await page.goto(baseUrl());
     await runCheck(page);
@@ -58,10 +75,14 @@ test.describe('check this deployment', () => {
       // Until this deployment advertises CIMD, the step is red and says what to do.
       await expect(check(page, 'cimd')).toHaveAttribute('data-status', 'failed');
       await expect(check(page, 'cimd')).toContainText('client_id_metadata_document_supported is not true');
-      await expect(check(page, 'cimd')).toContainText('Fix: Upgrade to a gateway version that supports Client ID Metadata Documents');
+      await expect(check(page, 'cimd')).toContainText(
+        'Fix: Upgrade to a gateway version that supports Client ID Metadata Documents',
+      );
       await expect(page.getByText('1 check failed. Each one names its fix.')).toBeVisible();
     }
-    await expect(check(page, 'challenge')).toContainText(`resource_metadata="${baseUrl()}/.well-known/oauth-protected-resource/mcp"`);
+    await expect(check(page, 'challenge')).toContainText(
+      `resource_metadata="${baseUrl()}/.well-known/oauth-protected-resource/mcp"`,
+    );
     expect(await seriousViolations(page)).toEqual([]);
   });
 
@@ -75,14 +96,21 @@ test.describe('check this deployment', () => {
       await page.goto(opened);
       await runCheck(page);
       await expect(check(page, 'issuer')).toHaveAttribute('data-status', 'failed');
-      await expect(check(page, 'issuer')).toContainText(`issuer ${publicUrl}, PUBLIC_URL ${publicUrl}, page opened at ${opened}`);
-      await expect(check(page, 'issuer')).toContainText(`Fix: Set PUBLIC_URL to the exact origin clients use (${opened} if that is the public address) and redeploy, or open this page at ${publicUrl}.`);
+      await expect(check(page, 'issuer')).toContainText(
+        `issuer ${publicUrl}, PUBLIC_URL ${publicUrl}, page opened at ${opened}`,
+      );
+      await expect(check(page, 'issuer')).toContainText(
+        `Fix: Set PUBLIC_URL to the exact origin clients use (${opened} if that is the public address) and redeploy, or open this page at ${publicUrl}.`,
+      );
       await expect(check(page, 'resource')).toHaveAttribute('data-status', 'failed');
       // The loopback DNS-rebinding guard (lib/mcp/auth.ts) refuses /mcp under this Host.
       await expect(check(page, 'challenge')).toHaveAttribute('data-status', 'failed');
-      await expect(check(page, 'challenge')).toContainText(`Fix: Open this page at ${publicUrl}, the address PUBLIC_URL names.`);
+      await expect(check(page, 'challenge')).toContainText(
+        `Fix: Open this page at ${publicUrl}, the address PUBLIC_URL names.`,
+      );
       // What does not depend on the origin stays green.
-      for (const id of ['prm-root', 'prm-path', 'as-metadata', 'registration'] as const) await expect(check(page, id), id).toHaveAttribute('data-status', 'done');
+      for (const id of ['prm-root', 'prm-path', 'as-metadata', 'registration'] as const)
+        await expect(check(page, id), id).toHaveAttribute('data-status', 'done');
       expect(await seriousViolations(page)).toEqual([]);
     } finally {
       await app.stop();
@@ -102,7 +130,10 @@ test.describe('check this deployment', () => {
     // The checks' details and the counts table wrap at 360 px instead of widening the page.
     await page.setViewportSize({ width: 360, height: 800 });
     await runCheck(page);
-    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    }));
     expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
     await page.screenshot({ path: 'test-results/screenshots/deployment-check-360.png', fullPage: true });
   });

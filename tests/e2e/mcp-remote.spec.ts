@@ -15,7 +15,14 @@ import { freePort, waitFor } from '../support/ports';
 
 const base = () => process.env.E2E_BASE_URL!;
 
-type Bridge = { child: ChildProcessWithoutNullStreams; stderr: () => string; opened: () => string[]; configDir: string; callbackPort: number; close(): Promise<void> };
+type Bridge = {
+  child: ChildProcessWithoutNullStreams;
+  stderr: () => string;
+  opened: () => string[];
+  configDir: string;
+  callbackPort: number;
+  close(): Promise<void>;
+};
 
 async function startBridge(configDir: string, callbackPort?: number): Promise<Bridge> {
   const work = mkdtempSync(join(tmpdir(), 'mcp-remote-'));
@@ -24,12 +31,21 @@ async function startBridge(configDir: string, callbackPort?: number): Promise<Br
   writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${urls}'\n`);
   chmodSync(browser, 0o755);
   callbackPort ??= await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/mcp-remote/dist/proxy.js'), `${base()}/mcp`, String(callbackPort), '--allow-http'], {
-    cwd: work,
-    // No DISPLAY: xdg-open falls back to $BROWSER, our recorder.
-    env: { PATH: process.env.PATH ?? '', HOME: work, BROWSER: browser, MCP_REMOTE_CONFIG_DIR: configDir } as unknown as NodeJS.ProcessEnv,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules/mcp-remote/dist/proxy.js'), `${base()}/mcp`, String(callbackPort), '--allow-http'],
+    {
+      cwd: work,
+      // No DISPLAY: xdg-open falls back to $BROWSER, our recorder.
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: work,
+        BROWSER: browser,
+        MCP_REMOTE_CONFIG_DIR: configDir,
+      } as unknown as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return {
@@ -93,7 +109,11 @@ async function consentInChromium(page: Page, bridge: Bridge, authorizationUrl: s
 
 async function expectMcpOverStdio(bridge: Bridge) {
   const session = rpc(bridge.child);
-  const init = await session.request(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '1.0.0' } });
+  const init = await session.request(1, 'initialize', {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'e2e', version: '1.0.0' },
+  });
   expect(init.result).toMatchObject({ serverInfo: expect.any(Object) });
   session.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   const tools = (await session.request(2, 'tools/list')) as { result: { tools: Array<{ name: string }> } };
@@ -102,9 +122,11 @@ async function expectMcpOverStdio(bridge: Bridge) {
 
 /** Waits for the bridge to open the authorization URL; on failure, says what the bridge printed. */
 async function waitForOpened(bridge: Bridge): Promise<void> {
-  await waitFor(async () => bridge.opened().length > 0, 30_000, 'mcp-remote to open the authorization URL').catch((error: Error) => {
-    throw new Error(`${error.message}; mcp-remote printed:\n${bridge.stderr()}`);
-  });
+  await waitFor(async () => bridge.opened().length > 0, 30_000, 'mcp-remote to open the authorization URL').catch(
+    (error: Error) => {
+      throw new Error(`${error.message}; mcp-remote printed:\n${bridge.stderr()}`);
+    },
+  );
 }
 
 function clientIdOf(url: string): string {
@@ -112,7 +134,9 @@ function clientIdOf(url: string): string {
 }
 
 // @req CONN-MCP-REMOTE
-test('mcp-remote registers, gets consent in Chromium, and serves initialize and tools/list over stdio', async ({ page }) => {
+test('mcp-remote registers, gets consent in Chromium, and serves initialize and tools/list over stdio', async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   const configDir = mkdtempSync(join(tmpdir(), 'mcp-remote-store-'));
   const bridge = await startBridge(configDir);
@@ -131,7 +155,9 @@ test('mcp-remote registers, gets consent in Chromium, and serves initialize and 
 
 // @req CONN-MCP-REMOTE-STALE
 // @req AUTHZ-JSON-REFUSAL
-test('mcp-remote with a cached registration signed by another AUTH_SECRET gets a JSON invalid_client, re-registers once, and signs in', async ({ page }) => {
+test('mcp-remote with a cached registration signed by another AUTH_SECRET gets a JSON invalid_client, re-registers once, and signs in', async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   const configDir = mkdtempSync(join(tmpdir(), 'mcp-remote-store-'));
   // First run: a real registration lands in the store; stop before signing in.
@@ -143,8 +169,16 @@ test('mcp-remote with a cached registration signed by another AUTH_SECRET gets a
   const info = JSON.parse(readFileSync(join(storeDir, infoFile), 'utf8')) as { client_id: string };
 
   // The same registration, as a server with another AUTH_SECRET signed it: it no longer verifies.
-  const other = await createTokenService({ secret: new Uint8Array(32).fill(7), issuer: base(), resource: `${base()}/mcp` });
-  const { token: stale } = await other.issue('client', { ru: ['http://localhost/oauth/callback'], am: 'none', cn: 'MCP CLI Proxy' }, null);
+  const other = await createTokenService({
+    secret: new Uint8Array(32).fill(7),
+    issuer: base(),
+    resource: `${base()}/mcp`,
+  });
+  const { token: stale } = await other.issue(
+    'client',
+    { ru: ['http://localhost/oauth/callback'], am: 'none', cn: 'MCP CLI Proxy' },
+    null,
+  );
   writeFileSync(join(storeDir, infoFile), JSON.stringify({ ...info, client_id: stale }));
   for (const name of readdirSync(storeDir)) if (!name.endsWith('_client_info.json')) rmSync(join(storeDir, name));
 

@@ -52,14 +52,23 @@ function expectRedirectedError(res: Response, error: string, state: string | und
 describe('GET /oauth/authorize before the client and redirect URI verify', () => {
   // @req CONN-AUTHZ-RENDER
   it('renders an error without redirecting when client_id is missing', async () => {
-    await expectRendered(await get(authorizeParams(base(), '', CLAUDE_CALLBACK, challenge, { client_id: undefined })), /client_id parameter is missing/);
+    await expectRendered(
+      await get(authorizeParams(base(), '', CLAUDE_CALLBACK, challenge, { client_id: undefined })),
+      /client_id parameter is missing/,
+    );
   });
 
   // @req CONN-AUTHZ-RENDER
   it('renders an error for a client id that does not verify, so no redirect goes to an unverified URI', async () => {
     const tampered = claude.client_id.slice(0, -4) + (claude.client_id.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-    await expectRendered(await get(authorizeParams(base(), tampered, CLAUDE_CALLBACK, challenge)), /not registered here/);
-    await expectRendered(await get(authorizeParams(base(), 'some-client', 'https://evil.example/cb', challenge)), /not registered here/);
+    await expectRendered(
+      await get(authorizeParams(base(), tampered, CLAUDE_CALLBACK, challenge)),
+      /not registered here/,
+    );
+    await expectRendered(
+      await get(authorizeParams(base(), 'some-client', 'https://evil.example/cb', challenge)),
+      /not registered here/,
+    );
   });
 
   // @req CONN-REDIRECT-EXACT
@@ -74,11 +83,16 @@ describe('GET /oauth/authorize before the client and redirect URI verify', () =>
     ['a trailing slash', 'https://claude.ai/api/mcp/auth_callback/'],
     ['the other allowlisted host, not registered by this client', 'https://claude.com/api/mcp/auth_callback'],
   ])('renders an error for a redirect_uri with %s (open-redirect attempt)', async (_name, uri) => {
-    await expectRendered(await get(authorizeParams(base(), claude.client_id, uri, challenge)), /redirect_uri is not registered/);
+    await expectRendered(
+      await get(authorizeParams(base(), claude.client_id, uri, challenge)),
+      /redirect_uri is not registered/,
+    );
   });
 
   it('renders an error when client_id is repeated', async () => {
-    const url = authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge)) + `&client_id=${encodeURIComponent(loopback.client_id)}`;
+    const url =
+      authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge)) +
+      `&client_id=${encodeURIComponent(loopback.client_id)}`;
     await expectRendered(await fetch(url, { redirect: 'manual' }), /client_id parameter is repeated/);
   });
 
@@ -86,17 +100,37 @@ describe('GET /oauth/authorize before the client and redirect URI verify', () =>
   it('accepts a loopback redirect URI on another port (RFC 8252 §7.3) but not another loopback host or path', async () => {
     const ok = await get(authorizeParams(base(), loopback.client_id, 'http://127.0.0.1:51234/callback', challenge));
     expect(ok.status).toBe(303);
-    await expectRendered(await get(authorizeParams(base(), loopback.client_id, 'http://localhost:40000/callback', challenge)), /redirect_uri/);
-    await expectRendered(await get(authorizeParams(base(), loopback.client_id, 'http://127.0.0.1:40000/other', challenge)), /redirect_uri/);
-    await expectRendered(await get(authorizeParams(base(), loopback.client_id, 'http://127.0.0.1.evil.example:40000/callback', challenge)), /redirect_uri/);
+    await expectRendered(
+      await get(authorizeParams(base(), loopback.client_id, 'http://localhost:40000/callback', challenge)),
+      /redirect_uri/,
+    );
+    await expectRendered(
+      await get(authorizeParams(base(), loopback.client_id, 'http://127.0.0.1:40000/other', challenge)),
+      /redirect_uri/,
+    );
+    await expectRendered(
+      await get(authorizeParams(base(), loopback.client_id, 'http://127.0.0.1.evil.example:40000/callback', challenge)),
+      /redirect_uri/,
+    );
   });
 
   // @req CONN-PREREGISTERED
   it('lets the pre-registered client use any https URI on an allowlisted host, and nothing else', async () => {
-    expect((await get(authorizeParams(base(), 'mcp', 'https://claude.com/api/mcp/auth_callback', challenge))).status).toBe(303);
-    await expectRendered(await get(authorizeParams(base(), 'mcp', 'https://evil.example/cb', challenge)), /redirect_uri/);
-    await expectRendered(await get(authorizeParams(base(), 'mcp', 'http://127.0.0.1:3000/cb', challenge)), /redirect_uri/);
-    await expectRendered(await get(authorizeParams(base(), 'mcp', undefined as unknown as string, challenge)), /redirect_uri/);
+    expect(
+      (await get(authorizeParams(base(), 'mcp', 'https://claude.com/api/mcp/auth_callback', challenge))).status,
+    ).toBe(303);
+    await expectRendered(
+      await get(authorizeParams(base(), 'mcp', 'https://evil.example/cb', challenge)),
+      /redirect_uri/,
+    );
+    await expectRendered(
+      await get(authorizeParams(base(), 'mcp', 'http://127.0.0.1:3000/cb', challenge)),
+      /redirect_uri/,
+    );
+    await expectRendered(
+      await get(authorizeParams(base(), 'mcp', undefined as unknown as string, challenge)),
+      /redirect_uri/,
+    );
   });
 });
 
@@ -139,7 +173,11 @@ describe('GET /oauth/authorize errors redirected to the verified client with sta
     expectRedirectedError(await get({ ...valid(), scope: 'offline_access' }), 'invalid_scope', 'xyz');
   });
   it('omits state from the error when none was sent', async () => {
-    expectRedirectedError(await get({ ...valid(), state: undefined, response_type: 'token' }), 'unsupported_response_type', undefined);
+    expectRedirectedError(
+      await get({ ...valid(), state: undefined, response_type: 'token' }),
+      'unsupported_response_type',
+      undefined,
+    );
   });
   // @req CONN-AUTHZ-REDIRECT-ERRORS
   it('redirects with 302, never 307', async () => {
@@ -159,7 +197,9 @@ describe('the consent page', () => {
   // @req CONN-CONSENT-PAGE
   // @req CONN-CONSENT-HEADERS
   it('names the client, shows the redirect host and asks for the key, with the security headers', async () => {
-    const { response, html } = await openConsent(authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge)));
+    const { response, html } = await openConsent(
+      authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge)),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toMatch(/no-store/);
     expect(response.headers.get('x-frame-options')).toBe('DENY');
@@ -168,15 +208,23 @@ describe('the consent page', () => {
     expect(html).toContain('>Claude</strong>');
     expect(html).toContain('>claude.ai</strong>');
     expect(html).toMatch(/<label for="api_key">API key<\/label>/);
-    expect(html).toMatch(/<input[^>]*type="password"[^>]*autoComplete="off"|<input[^>]*autocomplete="off"[^>]*type="password"/i);
+    expect(html).toMatch(
+      /<input[^>]*type="password"[^>]*autoComplete="off"|<input[^>]*autocomplete="off"[^>]*type="password"/i,
+    );
     expect(html).toContain("form-action 'self' https://claude.ai");
   });
 
   // @req CONN-CONSENT-PAGE
   it('escapes the client name', async () => {
     // A loopback callback: a known client's callback would show the known client's name instead.
-    const evil = await register(base(), { redirect_uris: ['http://localhost:9999/cb'], grant_types: ['authorization_code', 'refresh_token'], client_name: '<img src=x onerror=alert(1)>' });
-    const { html } = await openConsent(authorizeUrl(base(), authorizeParams(base(), evil.client_id, 'http://localhost:9999/cb', challenge)));
+    const evil = await register(base(), {
+      redirect_uris: ['http://localhost:9999/cb'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      client_name: '<img src=x onerror=alert(1)>',
+    });
+    const { html } = await openConsent(
+      authorizeUrl(base(), authorizeParams(base(), evil.client_id, 'http://localhost:9999/cb', challenge)),
+    );
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
@@ -227,13 +275,23 @@ describe('POST /oauth/authorize/submit', () => {
   // @req CONN-CONSENT-SUBMIT
   it('answers a wrong key over fetch with the message and a fresh consent token that works', async () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
-    const wrong = await submitConsent(base(), { request, api_key: 'wrong-key-0123456789abcdefgh', action: 'authorize', via: 'fetch' });
+    const wrong = await submitConsent(base(), {
+      request,
+      api_key: 'wrong-key-0123456789abcdefgh',
+      action: 'authorize',
+      via: 'fetch',
+    });
     expect(wrong.status).toBe(400);
     const body = (await wrong.json()) as { error: string; request: string; location?: string };
     expect(body.error).toMatch(/not valid/);
     expect(body.location).toBeUndefined();
     expect(body.request).not.toBe(request);
-    const right = await submitConsent(base(), { request: body.request, api_key: KEY_A, action: 'authorize', via: 'fetch' });
+    const right = await submitConsent(base(), {
+      request: body.request,
+      api_key: KEY_A,
+      action: 'authorize',
+      via: 'fetch',
+    });
     expect(right.status).toBe(200);
     const location = new URL(((await right.json()) as { location: string }).location);
     expect(location.searchParams.get('code')).toBeTruthy();
@@ -271,7 +329,10 @@ describe('POST /oauth/authorize/submit', () => {
   // @req CONN-CONSENT-SIGNED
   it('refuses a tampered or missing consent token with a 400 page and no redirect', async () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
-    const attempts: Array<Record<string, string>> = [{ request: request.slice(0, -2) + 'xx', api_key: KEY_A, action: 'authorize' }, { api_key: KEY_A, action: 'authorize' }];
+    const attempts: Array<Record<string, string>> = [
+      { request: request.slice(0, -2) + 'xx', api_key: KEY_A, action: 'authorize' },
+      { api_key: KEY_A, action: 'authorize' },
+    ];
     for (const fields of attempts) {
       const res = await submitConsent(base(), fields);
       expect(res.status).toBe(400);
@@ -281,7 +342,12 @@ describe('POST /oauth/authorize/submit', () => {
   });
 
   it('refuses a body that is not form-encoded', async () => {
-    const res = await fetch(`${base()}/oauth/authorize/submit`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}', redirect: 'manual' });
+    const res = await fetch(`${base()}/oauth/authorize/submit`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+      redirect: 'manual',
+    });
     expect(res.status).toBe(400);
   });
 

@@ -5,11 +5,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_A, startApp, type AppInstance } from '../support/app';
-import { authorizeParams, authorizeUrl, CLAUDE_CALLBACK, CLAUDE_REGISTRATION, exchangeCode, openConsent, pkcePair, register, submitConsent } from '../support/oauth';
+import {
+  authorizeParams,
+  authorizeUrl,
+  CLAUDE_CALLBACK,
+  CLAUDE_REGISTRATION,
+  exchangeCode,
+  openConsent,
+  pkcePair,
+  register,
+  submitConsent,
+} from '../support/oauth';
 
 let app: AppInstance;
 beforeAll(async () => {
-  app = await startApp({ TRUST_PROXY_HEADERS: '1', RATE_LIMIT_REGISTER_PER_MINUTE: '3', RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2', RATE_LIMIT_TOKEN_PER_MINUTE: '100' });
+  app = await startApp({
+    TRUST_PROXY_HEADERS: '1',
+    RATE_LIMIT_REGISTER_PER_MINUTE: '3',
+    RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '2',
+    RATE_LIMIT_TOKEN_PER_MINUTE: '100',
+  });
 });
 afterAll(async () => {
   await app?.stop();
@@ -21,7 +36,11 @@ describe('limits on the connector endpoints', () => {
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i < 4; i++) {
-      last = await fetch(`${app.url}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(CLAUDE_REGISTRATION) });
+      last = await fetch(`${app.url}/oauth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(CLAUDE_REGISTRATION),
+      });
       statuses.push(last.status);
     }
     expect(statuses).toEqual([201, 201, 201, 429]);
@@ -37,7 +56,12 @@ describe('limits on the connector endpoints', () => {
     const url = authorizeUrl(app.url, authorizeParams(app.url, 'mcp', CLAUDE_CALLBACK, challenge));
     const { request } = await openConsent(url);
     for (let i = 0; i < 2; i++) {
-      const wrong = await submitConsent(app.url, { request, api_key: `wrong-${i}-0123456789abcdefghij`, action: 'authorize', via: 'fetch' });
+      const wrong = await submitConsent(app.url, {
+        request,
+        api_key: `wrong-${i}-0123456789abcdefghij`,
+        action: 'authorize',
+        via: 'fetch',
+      });
       expect(wrong.status).toBe(400);
     }
     const blocked = await submitConsent(app.url, { request, api_key: KEY_A, action: 'authorize' });
@@ -53,7 +77,8 @@ describe('limits on the connector endpoints', () => {
     try {
       const client = await register(fresh.url);
       const fields = { code: 'x', code_verifier: 'v'.repeat(43), client_id: client.client_id };
-      for (let i = 0; i < 2; i++) expect((await exchangeCode(fresh.url, { ...fields, client_secret: 'W'.repeat(43) })).status).toBe(401);
+      for (let i = 0; i < 2; i++)
+        expect((await exchangeCode(fresh.url, { ...fields, client_secret: 'W'.repeat(43) })).status).toBe(401);
       const blocked = await exchangeCode(fresh.url, { ...fields, client_secret: client.client_secret! });
       expect(blocked.status).toBe(429);
     } finally {

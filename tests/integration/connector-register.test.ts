@@ -47,7 +47,11 @@ describe('POST /oauth/register', () => {
   // @req CONN-REG-PUBLIC
   it('registers a public loopback client such as Claude Code without a secret', async () => {
     const client = await register(base(), {
-      redirect_uris: ['http://localhost:33418/callback', 'http://127.0.0.1:33418/callback', 'http://[::1]:33418/callback'],
+      redirect_uris: [
+        'http://localhost:33418/callback',
+        'http://127.0.0.1:33418/callback',
+        'http://[::1]:33418/callback',
+      ],
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -68,7 +72,12 @@ describe('POST /oauth/register', () => {
 
   // @req CONN-REG-DEFAULTS
   it('ignores metadata it does not register instead of failing', async () => {
-    const client = await register(base(), { ...CLAUDE_REGISTRATION, scope: 'mcp offline_access', client_uri: 'https://claude.ai', logo_uri: null });
+    const client = await register(base(), {
+      ...CLAUDE_REGISTRATION,
+      scope: 'mcp offline_access',
+      client_uri: 'https://claude.ai',
+      logo_uri: null,
+    });
     expect(client).not.toHaveProperty('client_uri');
   });
 
@@ -111,14 +120,25 @@ describe('POST /oauth/register', () => {
     ['a client_name with control characters', { client_name: 'Claude\u0000\u202e' }],
     ['a non-string client_name', { client_name: { text: 'Claude' } }],
   ])('refuses %s with invalid_client_metadata', async (_name, change) => {
-    await expectError(await post(JSON.stringify({ ...CLAUDE_REGISTRATION, ...change })), 400, 'invalid_client_metadata');
+    await expectError(
+      await post(JSON.stringify({ ...CLAUDE_REGISTRATION, ...change })),
+      400,
+      'invalid_client_metadata',
+    );
   });
 
   // @req CONN-REG-METADATA
   it('refuses metadata too large for a 512-character client id', async () => {
     // Ports do not count (loopback URIs are stored without them), distinct paths do.
-    const redirect_uris = Array.from({ length: 10 }, (_, i) => `http://localhost:${3000 + i}/a-long-callback-path/for-this-test-${i}`);
-    await expectError(await post(JSON.stringify({ redirect_uris, token_endpoint_auth_method: 'none' })), 400, 'invalid_client_metadata');
+    const redirect_uris = Array.from(
+      { length: 10 },
+      (_, i) => `http://localhost:${3000 + i}/a-long-callback-path/for-this-test-${i}`,
+    );
+    await expectError(
+      await post(JSON.stringify({ redirect_uris, token_endpoint_auth_method: 'none' })),
+      400,
+      'invalid_client_metadata',
+    );
   });
 
   // @req CONN-REG-BODY
@@ -126,13 +146,21 @@ describe('POST /oauth/register', () => {
     await expectError(await post('{"redirect_uris": ['), 400, 'invalid_client_metadata');
   });
 
-  it.each([['an array', '[]'], ['a string', '"x"'], ['null', 'null']])('answers %s body with a 400 error', async (_name, body) => {
+  it.each([
+    ['an array', '[]'],
+    ['a string', '"x"'],
+    ['null', 'null'],
+  ])('answers %s body with a 400 error', async (_name, body) => {
     await expectError(await post(body), 400, 'invalid_client_metadata');
   });
 
   // @req CONN-REG-BODY
   it('refuses a body that is not JSON', async () => {
-    await expectError(await post('redirect_uris=https://claude.ai/api/mcp/auth_callback', 'application/x-www-form-urlencoded'), 400, 'invalid_client_metadata');
+    await expectError(
+      await post('redirect_uris=https://claude.ai/api/mcp/auth_callback', 'application/x-www-form-urlencoded'),
+      400,
+      'invalid_client_metadata',
+    );
   });
 
   // @req CONN-REG-BODY
@@ -152,7 +180,11 @@ describe('POST /oauth/register', () => {
   it('answers a CORS preflight so browser-based MCP clients can register', async () => {
     const res = await fetch(`${base()}/oauth/register`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://inspector.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      headers: {
+        Origin: 'https://inspector.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');

@@ -31,7 +31,11 @@ async function expectCompleteFlow(report: FlowReport) {
   expect(`${callback.origin}${callback.pathname}`).toBe(CLAUDE_CALLBACK);
   expect(callback.searchParams.get('iss')).toBe(base());
   expect(report.tools).toContain('whoami');
-  expect(report.whoami).toMatchObject({ fingerprint: await fingerprintOf(KEY_A), client_id: provider.clientInfo!.client_id, authenticated_by: 'oauth_bearer' });
+  expect(report.whoami).toMatchObject({
+    fingerprint: await fingerprintOf(KEY_A),
+    client_id: provider.clientInfo!.client_id,
+    authenticated_by: 'oauth_bearer',
+  });
   // The refresh on 401 rotated both tokens.
   expect(provider.tokenHistory).toHaveLength(2);
   expect(provider.tokenHistory[1]!.refresh_token).toBeTruthy();

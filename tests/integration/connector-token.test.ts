@@ -18,27 +18,44 @@ import {
 
 const base = () => inject('appUrl');
 
-
 /** A fresh code for `client` (claude.ai-style), with everything needed to exchange it. */
 async function freshCode(client: Registration, key = KEY_A, redirectUri: string = CLAUDE_CALLBACK) {
   const { verifier, challenge } = pkcePair();
-  const callback = await authorizeWithKey(base(), authorizeParams(base(), client.client_id, redirectUri, challenge), key);
+  const callback = await authorizeWithKey(
+    base(),
+    authorizeParams(base(), client.client_id, redirectUri, challenge),
+    key,
+  );
   const code = callback.searchParams.get('code')!;
-  const fields: Record<string, string> = { code, redirect_uri: redirectUri, code_verifier: verifier, client_id: client.client_id };
+  const fields: Record<string, string> = {
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
+    client_id: client.client_id,
+  };
   if (client.client_secret) fields.client_secret = client.client_secret;
   return { code, verifier, fields };
 }
 
 async function whoami(url: string, accessToken: string) {
-  const res = await postMcp(url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, {
-    Authorization: `Bearer ${accessToken}`,
-    'Mcp-Protocol-Version': '2025-11-25',
-  });
+  const res = await postMcp(
+    url,
+    { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+    {
+      Authorization: `Bearer ${accessToken}`,
+      'Mcp-Protocol-Version': '2025-11-25',
+    },
+  );
   return { res, messages: res.status === 200 ? await rpcMessages(res) : [] };
 }
 
 function refresh(url: string, client: Registration, refreshToken: string, extra: Record<string, string> = {}) {
-  const fields: Record<string, string> = { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id, ...extra };
+  const fields: Record<string, string> = {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: client.client_id,
+    ...extra,
+  };
   if (client.client_secret) fields.client_secret = client.client_secret;
   return postForm(`${url}/oauth/token`, fields);
 }
@@ -59,7 +76,11 @@ describe('authorization_code grant', () => {
     const { res, messages } = await whoami(base(), tokens.access_token);
     expect(res.status).toBe(200);
     const info = (messages[0] as { result: { structuredContent: Record<string, unknown> } }).result.structuredContent;
-    expect(info).toMatchObject({ client_id: client.client_id, authenticated_by: 'oauth_bearer', scopes: ['mcp', 'offline_access'] });
+    expect(info).toMatchObject({
+      client_id: client.client_id,
+      authenticated_by: 'oauth_bearer',
+      scopes: ['mcp', 'offline_access'],
+    });
   });
 
   // @req CONN-TOKEN-CLIENT-AUTH
@@ -89,7 +110,11 @@ describe('authorization_code grant', () => {
   // @req CONN-REFRESH-ROTATION
   it('issues a refresh token to a client registered for it even without offline_access, as the v1 SDK asks', async () => {
     const { verifier, challenge } = pkcePair();
-    const callback = await authorizeWithKey(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { scope: 'mcp' }), KEY_A);
+    const callback = await authorizeWithKey(
+      base(),
+      authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { scope: 'mcp' }),
+      KEY_A,
+    );
     const res = await exchangeCode(base(), {
       code: callback.searchParams.get('code')!,
       code_verifier: verifier,
@@ -103,10 +128,23 @@ describe('authorization_code grant', () => {
 
   // @req CONN-REFRESH-ROTATION
   it('issues no refresh token to a client not registered for the refresh_token grant', async () => {
-    const codeOnly = await register(base(), { redirect_uris: [CLAUDE_CALLBACK], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code'] });
+    const codeOnly = await register(base(), {
+      redirect_uris: [CLAUDE_CALLBACK],
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code'],
+    });
     const { verifier, challenge } = pkcePair();
-    const callback = await authorizeWithKey(base(), authorizeParams(base(), codeOnly.client_id, CLAUDE_CALLBACK, challenge, { scope: 'mcp' }), KEY_A);
-    const res = await exchangeCode(base(), { code: callback.searchParams.get('code')!, code_verifier: verifier, client_id: codeOnly.client_id, client_secret: codeOnly.client_secret! });
+    const callback = await authorizeWithKey(
+      base(),
+      authorizeParams(base(), codeOnly.client_id, CLAUDE_CALLBACK, challenge, { scope: 'mcp' }),
+      KEY_A,
+    );
+    const res = await exchangeCode(base(), {
+      code: callback.searchParams.get('code')!,
+      code_verifier: verifier,
+      client_id: codeOnly.client_id,
+      client_secret: codeOnly.client_secret!,
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).not.toHaveProperty('refresh_token');
   });
@@ -116,7 +154,12 @@ describe('authorization_code grant', () => {
     const { verifier, challenge } = pkcePair();
     const redirectUri = 'https://claude.com/api/mcp/auth_callback';
     const callback = await authorizeWithKey(base(), authorizeParams(base(), 'mcp', redirectUri, challenge), KEY_A);
-    const res = await exchangeCode(base(), { code: callback.searchParams.get('code')!, redirect_uri: redirectUri, code_verifier: verifier, client_id: 'mcp' });
+    const res = await exchangeCode(base(), {
+      code: callback.searchParams.get('code')!,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      client_id: 'mcp',
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as TokenBody;
     expect((await whoami(base(), body.access_token)).res.status).toBe(200);
@@ -142,7 +185,11 @@ describe('authorization_code grant', () => {
   // @req CONN-PKCE-S256
   it('refuses a wrong code_verifier without spending the code', async () => {
     const { fields } = await freshCode(claude);
-    await expectTokenError(await exchangeCode(base(), { ...fields, code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
+    await expectTokenError(
+      await exchangeCode(base(), { ...fields, code_verifier: pkcePair().verifier }),
+      400,
+      'invalid_grant',
+    );
     expect((await exchangeCode(base(), fields)).status).toBe(200);
   });
 
@@ -156,21 +203,37 @@ describe('authorization_code grant', () => {
   // @req CONN-CODE-BINDING
   it('refuses a redirect_uri that differs from the authorization request', async () => {
     const { fields } = await freshCode(claude);
-    await expectTokenError(await exchangeCode(base(), { ...fields, redirect_uri: 'https://claude.com/api/mcp/auth_callback' }), 400, 'invalid_grant');
-    await expectTokenError(await exchangeCode(base(), { ...fields, redirect_uri: 'https://evil.example/cb' }), 400, 'invalid_grant');
+    await expectTokenError(
+      await exchangeCode(base(), { ...fields, redirect_uri: 'https://claude.com/api/mcp/auth_callback' }),
+      400,
+      'invalid_grant',
+    );
+    await expectTokenError(
+      await exchangeCode(base(), { ...fields, redirect_uri: 'https://evil.example/cb' }),
+      400,
+      'invalid_grant',
+    );
   });
 
   // @req CONN-CODE-BINDING
   it('refuses a code issued to another client', async () => {
     const other = await register(base(), { ...CLAUDE_REGISTRATION, client_name: 'Other' });
     const { fields } = await freshCode(claude);
-    await expectTokenError(await exchangeCode(base(), { ...fields, client_id: other.client_id, client_secret: other.client_secret! }), 400, 'invalid_grant');
+    await expectTokenError(
+      await exchangeCode(base(), { ...fields, client_id: other.client_id, client_secret: other.client_secret! }),
+      400,
+      'invalid_grant',
+    );
   });
 
   // @req CONN-RESOURCE
   it('refuses a foreign resource with invalid_target and accepts a trailing slash', async () => {
     const { fields } = await freshCode(claude);
-    await expectTokenError(await exchangeCode(base(), { ...fields, resource: 'https://evil.example/mcp' }), 400, 'invalid_target');
+    await expectTokenError(
+      await exchangeCode(base(), { ...fields, resource: 'https://evil.example/mcp' }),
+      400,
+      'invalid_target',
+    );
     expect((await exchangeCode(base(), { ...fields, resource: `${base()}/mcp/` })).status).toBe(200);
   });
 
@@ -179,13 +242,21 @@ describe('authorization_code grant', () => {
     const { tokens } = await connectLikeClaude(base(), KEY_A);
     const { fields } = await freshCode(claude);
     await expectTokenError(await exchangeCode(base(), { ...fields, code: 'garbage' }), 400, 'invalid_grant');
-    await expectTokenError(await exchangeCode(base(), { ...fields, code: tokens.refresh_token! }), 400, 'invalid_grant');
+    await expectTokenError(
+      await exchangeCode(base(), { ...fields, code: tokens.refresh_token! }),
+      400,
+      'invalid_grant',
+    );
   });
 
   // @req CONN-INVALID-CLIENT
   it('answers a wrong client secret with invalid_client 401', async () => {
     const { fields } = await freshCode(claude);
-    await expectTokenError(await exchangeCode(base(), { ...fields, client_secret: 'A'.repeat(43) }), 401, 'invalid_client');
+    await expectTokenError(
+      await exchangeCode(base(), { ...fields, client_secret: 'A'.repeat(43) }),
+      401,
+      'invalid_client',
+    );
     await expectTokenError(await exchangeCode(base(), { ...fields, client_secret: KEY_A }), 401, 'invalid_client');
   });
 
@@ -214,7 +285,11 @@ describe('authorization_code grant', () => {
 
   it('refuses the authorization_code grant to the script client credentials flow client with a secret', async () => {
     const { fields } = await freshCode(claude);
-    await expectTokenError(await exchangeCode(base(), { ...fields, client_id: 'mcp', client_secret: KEY_A }), 401, 'invalid_client');
+    await expectTokenError(
+      await exchangeCode(base(), { ...fields, client_id: 'mcp', client_secret: KEY_A }),
+      401,
+      'invalid_client',
+    );
   });
 });
 
@@ -252,18 +327,42 @@ describe('refresh_token grant', () => {
     const again = await refresh(base(), client, body.refresh_token!);
     expect(((await again.json()) as TokenBody).scope).toBe('mcp offline_access');
 
-    const publicClient = await register(base(), { redirect_uris: ['http://localhost:1234/cb'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+    const publicClient = await register(base(), {
+      redirect_uris: ['http://localhost:1234/cb'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+    });
     const { verifier, challenge } = pkcePair();
-    const callback = await authorizeWithKey(base(), authorizeParams(base(), publicClient.client_id, 'http://localhost:1234/cb', challenge, { scope: 'mcp offline_access' }), KEY_A);
-    const exchanged = (await (await exchangeCode(base(), { code: callback.searchParams.get('code')!, code_verifier: verifier, client_id: publicClient.client_id })).json()) as TokenBody;
-    await expectTokenError(await refresh(base(), publicClient, exchanged.refresh_token!, { scope: 'mcp offline_access admin' }), 400, 'invalid_scope');
+    const callback = await authorizeWithKey(
+      base(),
+      authorizeParams(base(), publicClient.client_id, 'http://localhost:1234/cb', challenge, {
+        scope: 'mcp offline_access',
+      }),
+      KEY_A,
+    );
+    const exchanged = (await (
+      await exchangeCode(base(), {
+        code: callback.searchParams.get('code')!,
+        code_verifier: verifier,
+        client_id: publicClient.client_id,
+      })
+    ).json()) as TokenBody;
+    await expectTokenError(
+      await refresh(base(), publicClient, exchanged.refresh_token!, { scope: 'mcp offline_access admin' }),
+      400,
+      'invalid_scope',
+    );
   });
 
   // @req CONN-REFRESH-DEAD
   it('answers a dead refresh token with invalid_grant and nothing else', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     await expectTokenError(await refresh(base(), client, 'garbage'), 400, 'invalid_grant');
-    await expectTokenError(await refresh(base(), client, tokens.refresh_token!.slice(0, -3) + 'abc'), 400, 'invalid_grant');
+    await expectTokenError(
+      await refresh(base(), client, tokens.refresh_token!.slice(0, -3) + 'abc'),
+      400,
+      'invalid_grant',
+    );
     await expectTokenError(await refresh(base(), client, tokens.access_token), 400, 'invalid_grant');
   });
 
@@ -275,14 +374,22 @@ describe('refresh_token grant', () => {
   });
 
   it('answers unauthorized_client to a client not registered for refresh_token', async () => {
-    const codeOnly = await register(base(), { redirect_uris: [CLAUDE_CALLBACK], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code'] });
+    const codeOnly = await register(base(), {
+      redirect_uris: [CLAUDE_CALLBACK],
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code'],
+    });
     const { tokens } = await connectLikeClaude(base(), KEY_A);
     await expectTokenError(await refresh(base(), codeOnly, tokens.refresh_token!), 400, 'unauthorized_client');
   });
 
   it('answers a wrong client secret with invalid_client 401', async () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
-    await expectTokenError(await refresh(base(), { ...client, client_secret: 'C'.repeat(43) }, tokens.refresh_token!), 401, 'invalid_client');
+    await expectTokenError(
+      await refresh(base(), { ...client, client_secret: 'C'.repeat(43) }, tokens.refresh_token!),
+      401,
+      'invalid_client',
+    );
   });
 });
 
@@ -332,12 +439,19 @@ describe('instances sharing the public URL but not the configuration', () => {
     const { fields } = await freshCode(client, KEY_A);
     await expectTokenError(await exchangeCode(rotatedAway.url, fields), 401, 'invalid_client');
     await expectTokenError(
-      await postForm(`${rotatedAway.url}/oauth/token`, { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret! }),
+      await postForm(`${rotatedAway.url}/oauth/token`, {
+        grant_type: 'client_credentials',
+        client_id: client.client_id,
+        client_secret: client.client_secret!,
+      }),
       401,
       'invalid_client',
     );
     const { challenge } = pkcePair();
-    const page = await fetch(`${rotatedAway.url}/oauth/authorize?${new URLSearchParams(authorizeParams(base(), client.client_id, CLAUDE_CALLBACK, challenge))}`, { redirect: 'manual' });
+    const page = await fetch(
+      `${rotatedAway.url}/oauth/authorize?${new URLSearchParams(authorizeParams(base(), client.client_id, CLAUDE_CALLBACK, challenge))}`,
+      { redirect: 'manual' },
+    );
     expect(page.status).toBe(400);
     expect(page.headers.get('location')).toBeNull();
   });

@@ -1,7 +1,11 @@
 import { describe, expect, inject, it } from 'vitest';
 
 const base = () => inject('appUrl');
-const PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp'];
+const PATHS = [
+  '/.well-known/oauth-authorization-server',
+  '/.well-known/oauth-protected-resource',
+  '/.well-known/oauth-protected-resource/mcp',
+];
 
 describe('discovery documents', () => {
   // @req DISC-PRM
@@ -20,19 +24,32 @@ describe('discovery documents', () => {
 
   // @req DISC-PRM-SCOPES
   it('lists only mcp in the protected resource metadata and the 401 challenge, offline_access only for the authorization server', async () => {
-    const prm = (await (await fetch(`${base()}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+    const prm = (await (await fetch(`${base()}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(prm.scopes_supported).toEqual(['mcp']);
-    const challenge = await fetch(`${base()}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: '{}' });
+    const challenge = await fetch(`${base()}/mcp`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      body: '{}',
+    });
     expect(challenge.status).toBe(401);
     expect(challenge.headers.get('www-authenticate')).toContain('scope="mcp"');
     expect(challenge.headers.get('www-authenticate')).not.toContain('offline_access');
-    const as = (await (await fetch(`${base()}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const as = (await (await fetch(`${base()}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(as.scopes_supported).toEqual(['mcp', 'offline_access']);
   });
 
   // @req CIMD-METADATA
   it('advertises client ID metadata documents with none among the token endpoint auth methods', async () => {
-    const as = (await (await fetch(`${base()}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const as = (await (await fetch(`${base()}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(as.client_id_metadata_document_supported).toBe(true);
     expect(as.token_endpoint_auth_methods_supported).toContain('none');
   });
@@ -55,7 +72,9 @@ describe('discovery documents', () => {
     for (const path of PATHS) {
       const honest = await (await fetch(`${base()}${path}`)).text();
       const spoofed = await (
-        await fetch(`${base()}${path}`, { headers: { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https', Forwarded: 'host=evil.example' } })
+        await fetch(`${base()}${path}`, {
+          headers: { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https', Forwarded: 'host=evil.example' },
+        })
       ).text();
       expect(spoofed).toBe(honest);
       expect(spoofed).not.toContain('evil.example');

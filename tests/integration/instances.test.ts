@@ -23,7 +23,8 @@ afterAll(async () => {
   await Promise.all([first, withoutKeyA, rotated].map((app) => app?.stop()));
 });
 
-const status = async (app: AppInstance, token: string) => (await postMcp(app.url, INITIALIZE, { Authorization: `Bearer ${token}` })).status;
+const status = async (app: AppInstance, token: string) =>
+  (await postMcp(app.url, INITIALIZE, { Authorization: `Bearer ${token}` })).status;
 
 describe('instances that share nothing but configuration', () => {
   // @req KEY-REVOCATION
@@ -51,7 +52,11 @@ describe('instances configured by digests, and without a trusted address', () =>
   // @req KEY-SOURCE-CONTRACT
   it('serves a key listed only by its SHA-256 digest, holding no key at all', async () => {
     const { createHash } = await import('node:crypto');
-    const digests = startApp({ ...PUBLIC, MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: createHash('sha256').update(KEY_A).digest('hex') });
+    const digests = startApp({
+      ...PUBLIC,
+      MCP_API_KEYS: undefined,
+      MCP_API_KEY_HASHES: createHash('sha256').update(KEY_A).digest('hex'),
+    });
     const app = await digests;
     try {
       const token = await clientCredentialsToken(app.url, KEY_A);
@@ -66,7 +71,10 @@ describe('instances configured by digests, and without a trusted address', () =>
   // @req RL-NO-TRUSTED-ADDRESS
   it('warns once at start that no client address can be trusted, and lets a right key through after many wrong ones', async () => {
     expect(first.output().match(/^Warning: no client address can be trusted/gm)).toHaveLength(1);
-    for (let i = 0; i < 25; i++) expect((await postMcp(first.url, INITIALIZE, { 'X-API-Key': `wrong_${i}_0123456789abcdefghijkl` })).status).toBe(401);
+    for (let i = 0; i < 25; i++)
+      expect((await postMcp(first.url, INITIALIZE, { 'X-API-Key': `wrong_${i}_0123456789abcdefghijkl` })).status).toBe(
+        401,
+      );
     expect((await postMcp(first.url, INITIALIZE, { 'X-API-Key': KEY_A })).status).toBe(200);
   });
 });

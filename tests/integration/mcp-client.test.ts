@@ -29,7 +29,11 @@ describe('the official MCP client', () => {
         expect(tools.map((t) => t.name)).toContain('whoami');
         const result = await client.callTool({ name: 'whoami', arguments: {} });
         expect(result.isError).toBeFalsy();
-        expect(result.structuredContent).toMatchObject({ fingerprint: await fingerprintOf(KEY_A), client_id: 'mcp', authenticated_by: 'oauth_bearer' });
+        expect(result.structuredContent).toMatchObject({
+          fingerprint: await fingerprintOf(KEY_A),
+          client_id: 'mcp',
+          authenticated_by: 'oauth_bearer',
+        });
       } finally {
         await client.close();
       }

@@ -7,7 +7,8 @@ import { fingerprintOf } from '@/lib/keys';
 
 const base = () => inject('appUrl');
 const port = () => Number(new URL(base()).port);
-const challengePrefix = () => `Bearer resource_metadata="${base()}/.well-known/oauth-protected-resource/mcp", scope="mcp"`;
+const challengePrefix = () =>
+  `Bearer resource_metadata="${base()}/.well-known/oauth-protected-resource/mcp", scope="mcp"`;
 const WHOAMI = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'whoami', arguments: {} } };
 
 async function whoami(headers: Record<string, string>) {
@@ -30,10 +31,19 @@ describe('the /mcp gate', () => {
   it('adds error="invalid_token" for a bad, expired or wrong-audience token', async () => {
     const env = baseEnv(port());
     const past = await tokenServiceFor(env, () => Date.now() - 2 * 3600_000);
-    const expired = (await past.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600)).token;
+    const expired = (
+      await past.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600)
+    ).token;
     const otherAudience = await tokenServiceFor({ ...env, PUBLIC_URL: 'http://127.0.0.1:1' });
-    const foreign = (await otherAudience.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600)).token;
-    for (const token of ['garbage', expired, foreign, `${(await clientCredentialsToken(base(), KEY_A)).slice(0, -2)}xx`]) {
+    const foreign = (
+      await otherAudience.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600)
+    ).token;
+    for (const token of [
+      'garbage',
+      expired,
+      foreign,
+      `${(await clientCredentialsToken(base(), KEY_A)).slice(0, -2)}xx`,
+    ]) {
       const res = await postMcp(base(), INITIALIZE, { Authorization: `Bearer ${token}` });
       expect(res.status).toBe(401);
       const challenge = res.headers.get('www-authenticate')!;
@@ -83,7 +93,12 @@ describe('the /mcp gate', () => {
     expect(text).not.toContain(token);
     expect(text).not.toContain(KEY_A);
     const info = await whoami({ Authorization: `Bearer ${token}` });
-    expect(info).toMatchObject({ fingerprint: await fingerprintOf(KEY_A), client_id: 'mcp', scopes: ['mcp'], authenticated_by: 'oauth_bearer' });
+    expect(info).toMatchObject({
+      fingerprint: await fingerprintOf(KEY_A),
+      client_id: 'mcp',
+      scopes: ['mcp'],
+      authenticated_by: 'oauth_bearer',
+    });
     expect(Date.parse(String(info.expires_at)) - Date.now()).toBeGreaterThan(3500_000);
   });
 
@@ -91,7 +106,11 @@ describe('the /mcp gate', () => {
   it('answers a preflight without credentials and never allows credentials', async () => {
     const res = await fetch(`${base()}/mcp`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://claude.ai', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version' },
+      headers: {
+        Origin: 'https://claude.ai',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -112,7 +131,7 @@ describe('the /mcp gate', () => {
   });
 
   // @req MCP-ACCEPT
-  it('serves claude.ai\'s Accept: */* and a request without Accept', async () => {
+  it("serves claude.ai's Accept: */* and a request without Accept", async () => {
     const token = await clientCredentialsToken(base(), KEY_A);
     for (const accept of ['*/*', undefined]) {
       const headers: Record<string, string> = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
@@ -148,7 +167,13 @@ describe('the /mcp gate', () => {
     }
     // Several at once, each read whole by the route (a half-read body would be a parse error).
     const answers = await Promise.all(
-      Array.from({ length: 4 }, () => fetch(`${base()}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: '*/*' }, body: near })),
+      Array.from({ length: 4 }, () =>
+        fetch(`${base()}/mcp`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: '*/*' },
+          body: near,
+        }),
+      ),
     );
     for (const answer of answers) {
       expect(answer.status).toBe(200);
@@ -157,13 +182,20 @@ describe('the /mcp gate', () => {
   });
 
   // @req MCP-REBINDING
-  it('refuses a Host other than the loopback public URL\'s (DNS rebinding)', async () => {
+  it("refuses a Host other than the loopback public URL's (DNS rebinding)", async () => {
     // fetch() cannot set Host; a raw request can, as a rebinding page's browser would.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${base()}/mcp`, { method: 'POST', headers: { Host: `rebind.example:${port()}`, 'X-API-Key': KEY_A, 'Content-Type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        `${base()}/mcp`,
+        {
+          method: 'POST',
+          headers: { Host: `rebind.example:${port()}`, 'X-API-Key': KEY_A, 'Content-Type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(INITIALIZE));
     });
@@ -172,7 +204,9 @@ describe('the /mcp gate', () => {
 
   // @req MCP-SECOND-WALL
   it('still refuses when a client claims the middleware already ran (CVE-2025-29927)', async () => {
-    const res = await postMcp(base(), INITIALIZE, { 'x-middleware-subrequest': 'middleware:middleware:middleware:middleware:middleware' });
+    const res = await postMcp(base(), INITIALIZE, {
+      'x-middleware-subrequest': 'middleware:middleware:middleware:middleware:middleware',
+    });
     expect(res.status).toBe(401);
   });
 

@@ -19,7 +19,11 @@ let stack: RedisStack;
 let hashId: IdHasher;
 
 function upstashLimiter(): RateLimiter {
-  return createUpstashRateLimiter({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), limits: CONTRACT_LIMITS, hashId });
+  return createUpstashRateLimiter({
+    redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }),
+    limits: CONTRACT_LIMITS,
+    hashId,
+  });
 }
 
 beforeAll(async () => {
@@ -77,11 +81,16 @@ describe('the leased /mcp limit on a real Redis', () => {
   it('keeps instances with different limits apart: a large block taken by one does not use up the other', async () => {
     await awaitRoomInWindow();
     const redis = () => createRedisClient({ url: stack.restUrl, token: stack.restToken });
-    const generous = createUpstashRateLimiter({ redis: redis(), limits: { ...CONTRACT_LIMITS, mcpPerMinute: 100_000 }, hashId });
+    const generous = createUpstashRateLimiter({
+      redis: redis(),
+      limits: { ...CONTRACT_LIMITS, mcpPerMinute: 100_000 },
+      hashId,
+    });
     const strict = createUpstashRateLimiter({ redis: redis(), limits: CONTRACT_LIMITS, hashId });
     // The generous instance leases a block of 5,000 for the fingerprint.
     expect((await generous.count('mcp', 'shared-fingerprint')).outcome).toBe('allowed');
-    for (let i = 0; i < CONTRACT_LIMITS.mcpPerMinute; i++) expect((await strict.count('mcp', 'shared-fingerprint')).outcome).toBe('allowed');
+    for (let i = 0; i < CONTRACT_LIMITS.mcpPerMinute; i++)
+      expect((await strict.count('mcp', 'shared-fingerprint')).outcome).toBe('allowed');
     expect((await strict.count('mcp', 'shared-fingerprint')).outcome).toBe('limited');
   });
 });
@@ -89,8 +98,14 @@ describe('the leased /mcp limit on a real Redis', () => {
 describe('createRedisSingleUseStore on a real Redis', () => {
   // @req RL-SINGLE-USE
   it('answers first once per id across clients, then replayed', async () => {
-    const one = createRedisSingleUseStore({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), hashId });
-    const two = createRedisSingleUseStore({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), hashId });
+    const one = createRedisSingleUseStore({
+      redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }),
+      hashId,
+    });
+    const two = createRedisSingleUseStore({
+      redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }),
+      hashId,
+    });
     expect(await one.claim('jti-0001', 60)).toBe('first');
     expect(await two.claim('jti-0001', 60)).toBe('replayed');
     expect(await one.claim('jti-0001', 60)).toBe('replayed');
@@ -99,7 +114,10 @@ describe('createRedisSingleUseStore on a real Redis', () => {
 
   // @req RL-SINGLE-USE
   it('stores a constant under a keyed hash of the id, expiring with its time to live', async () => {
-    const store = createRedisSingleUseStore({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), hashId });
+    const store = createRedisSingleUseStore({
+      redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }),
+      hashId,
+    });
     expect(await store.claim('jti-visible-0003', 45)).toBe('first');
     const key = `${KEY_PREFIX}:su:${await hashId('su', 'jti-visible-0003')}`;
     expect(await stack.command('GET', key)).toBe('1');
@@ -115,7 +133,10 @@ describe('an unreachable or silent Redis', () => {
   // @req RL-OUTAGE
   it('answers unavailable while the REST endpoint is down, and counts again once it is back', async () => {
     const limiter = upstashLimiter();
-    const store = createRedisSingleUseStore({ redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }), hashId });
+    const store = createRedisSingleUseStore({
+      redis: createRedisClient({ url: stack.restUrl, token: stack.restToken }),
+      hashId,
+    });
     expect((await limiter.count('mcp', 'outage-fp')).outcome).toBe('allowed');
     await stack.stopBridge();
     try {
@@ -138,7 +159,10 @@ describe('an unreachable or silent Redis', () => {
       const store = createRedisSingleUseStore({ redis, hashId });
       // Far above the deadline, far below the client's own retries with backoff.
       const guard = <T>(p: Promise<T>) =>
-        Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), REDIS_TIMEOUT_MS * 4))]);
+        Promise.race([
+          p,
+          new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), REDIS_TIMEOUT_MS * 4)),
+        ]);
       const started = performance.now();
       expect(await guard(limiter.count('token', 'silent'))).toEqual({ outcome: 'unavailable' });
       const hitMs = performance.now() - started;

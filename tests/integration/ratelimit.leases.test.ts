@@ -65,7 +65,9 @@ describe('the leased /mcp limit on two instances', () => {
     );
     const served = statuses.filter((s) => s === 200).length;
     const calls = (await evalCalls()) - callsBefore;
-    console.log(`[measure] leased /mcp limit ${LIMIT}: ${served} served, ${statuses.length} requests, ${calls} Redis calls (block ${leaseBlock(LIMIT)})`);
+    console.log(
+      `[measure] leased /mcp limit ${LIMIT}: ${served} served, ${statuses.length} requests, ${calls} Redis calls (block ${leaseBlock(LIMIT)})`,
+    );
     expect(served).toBeLessThanOrEqual(LIMIT);
     expect(served).toBeGreaterThanOrEqual(LIMIT * 0.9);
     // One call per block per instance, plus the calls that found the window used up.

@@ -22,7 +22,11 @@ beforeAll(async () => {
   [app, silent] = await Promise.all([
     // A /mcp limit under 40 is leased one request at a time (lib/limits/leases.ts), so every /mcp
     // request during the outage needs Redis and meets it down.
-    startApp({ UPSTASH_REDIS_REST_URL: stack.restUrl, UPSTASH_REDIS_REST_TOKEN: stack.restToken, RATE_LIMIT_MCP_PER_MINUTE: '30' }),
+    startApp({
+      UPSTASH_REDIS_REST_URL: stack.restUrl,
+      UPSTASH_REDIS_REST_TOKEN: stack.restToken,
+      RATE_LIMIT_MCP_PER_MINUTE: '30',
+    }),
     startApp({ UPSTASH_REDIS_REST_URL: hole.url, UPSTASH_REDIS_REST_TOKEN: 'token-of-a-silent-redis' }),
   ]);
 });
@@ -46,7 +50,11 @@ async function expectOutage503(res: Response, hostHints: string[]): Promise<void
   expect(res.headers.get('cache-control')).toBe('no-store');
   const text = await res.text();
   const body = JSON.parse(text) as Record<string, unknown>;
-  expect(body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String), request_id: expect.any(String) });
+  expect(body).toEqual({
+    error: 'temporarily_unavailable',
+    error_description: expect.any(String),
+    request_id: expect.any(String),
+  });
   expect(text).not.toMatch(/redis|upstash|econn|fetch|abort|timeout|command|evalsha/i);
   for (const hint of hostHints) expect(text).not.toContain(hint);
 }
@@ -110,7 +118,9 @@ describe('the Upstash REST endpoint killed mid-run', () => {
     const output = app.output();
     expect(redisEvents(output, 'redis_unavailable')).toBe(1);
     expect(redisEvents(output, 'recovered')).toBe(1);
-    const health = (await (await fetch(`${app.url}/api/health`)).json()) as { events: { counts: { mcp?: Record<string, number> } } };
+    const health = (await (await fetch(`${app.url}/api/health`)).json()) as {
+      events: { counts: { mcp?: Record<string, number> } };
+    };
     // Requests the /mcp lease still covered (lib/limits/leases.ts) never asked Redis; the others count.
     expect(health.events.counts.mcp?.served_without_limit).toBeGreaterThanOrEqual(1);
     expect(output).not.toContain(KEY_A);

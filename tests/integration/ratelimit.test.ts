@@ -36,7 +36,11 @@ beforeAll(async () => {
     RATE_LIMIT_MCP_PER_MINUTE: String(MCP_LIMIT),
   };
   const redisEnv = { UPSTASH_REDIS_REST_URL: stack.restUrl, UPSTASH_REDIS_REST_TOKEN: stack.restToken };
-  [a, b, memory] = await Promise.all([startApp({ ...env, ...redisEnv }), startApp({ ...env, ...redisEnv }), startApp(env)]);
+  [a, b, memory] = await Promise.all([
+    startApp({ ...env, ...redisEnv }),
+    startApp({ ...env, ...redisEnv }),
+    startApp(env),
+  ]);
 });
 
 afterAll(async () => {

@@ -15,7 +15,15 @@ import { fingerprintOf } from '@/lib/keys';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
 import { eventsIn } from '../support/events';
 import { postForm, postMcp } from '../support/http';
-import { connectLikeClaude, expectTokenError, openConsent, register, submitConsent, type Registration, type TokenBody } from '../support/oauth';
+import {
+  connectLikeClaude,
+  expectTokenError,
+  openConsent,
+  register,
+  submitConsent,
+  type Registration,
+  type TokenBody,
+} from '../support/oauth';
 import { startRedisStack, type RedisStack } from '../support/redis';
 import { runConnectorFlow, type SdkParts } from '../support/sdkFlow';
 import { sdkV1, sdkV2 } from '../support/sdkClients';
@@ -66,7 +74,11 @@ async function connect(url: string): Promise<{ client: Registration; tokens: Tok
 }
 
 function refresh(url: string, client: Registration, refreshToken: string): Promise<Response> {
-  const fields: Record<string, string> = { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id };
+  const fields: Record<string, string> = {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: client.client_id,
+  };
   if (client.client_secret) fields.client_secret = client.client_secret;
   return postForm(`${url}/oauth/token`, fields);
 }
@@ -79,7 +91,12 @@ async function refreshed(url: string, client: Registration, refreshToken: string
   return tokens;
 }
 
-function revoke(url: string, client: Registration, token: string, extra: Record<string, string> = {}): Promise<Response> {
+function revoke(
+  url: string,
+  client: Registration,
+  token: string,
+  extra: Record<string, string> = {},
+): Promise<Response> {
   const fields: Record<string, string> = { token, client_id: client.client_id, ...extra };
   if (client.client_secret) fields.client_secret = client.client_secret;
   return postForm(`${url}/oauth/revoke`, fields);
@@ -116,7 +133,9 @@ describe('twins', () => {
   // @req REFRESH-TWIN
   it('answers 8 concurrent refreshes with one token all 200, with identical bodies', async () => {
     const { client, tokens } = await connect(shared());
-    const answers = await Promise.all(Array.from({ length: 8 }, () => refresh(shared(), client, tokens.refresh_token!)));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => refresh(shared(), client, tokens.refresh_token!)),
+    );
     expect(answers.map((r) => r.status)).toEqual(Array(8).fill(200));
     const bodies = await Promise.all(answers.map((r) => r.text()));
     expect(new Set(bodies).size).toBe(1);
@@ -173,7 +192,12 @@ describe('revocation (RFC 7009)', () => {
   // @req REVOKE-UNKNOWN
   it('answers 200 to an unknown or garbage token', async () => {
     const { client, tokens } = await connect(shared());
-    for (const token of ['garbage', 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln', tokens.refresh_token!.slice(0, -4) + 'AAAA', 'x'.repeat(5000)]) {
+    for (const token of [
+      'garbage',
+      'eyJhbGciOiJIUzI1NiJ9.e30.c2ln',
+      tokens.refresh_token!.slice(0, -4) + 'AAAA',
+      'x'.repeat(5000),
+    ]) {
       await expectRevoked200(await revoke(shared(), client, token));
     }
     expect((await refresh(shared(), client, tokens.refresh_token!)).status).toBe(200);
@@ -183,7 +207,11 @@ describe('revocation (RFC 7009)', () => {
   it('answers 200 to an access token, which keeps working at /mcp until it expires', async () => {
     const { client, tokens } = await connect(shared());
     await expectRevoked200(await revoke(shared(), client, tokens.access_token, { token_type_hint: 'access_token' }));
-    const res = await postMcp(shared(), { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, { Authorization: `Bearer ${tokens.access_token}`, 'Mcp-Protocol-Version': '2025-11-25' });
+    const res = await postMcp(
+      shared(),
+      { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },
+      { Authorization: `Bearer ${tokens.access_token}`, 'Mcp-Protocol-Version': '2025-11-25' },
+    );
     expect(res.status).toBe(200);
     await res.text();
   });
@@ -191,15 +219,26 @@ describe('revocation (RFC 7009)', () => {
   // @req REVOKE-CLIENT-AUTH
   it('refuses a wrong secret with 401 invalid_client, a missing token with invalid_request, and other methods with 405', async () => {
     const { client, tokens } = await connect(shared());
-    await expectTokenError(await revoke(shared(), { ...client, client_secret: 'B'.repeat(43) }, tokens.refresh_token!), 401, 'invalid_client');
-    await expectTokenError(await postForm(`${shared()}/oauth/revoke`, { client_id: client.client_id, client_secret: client.client_secret! }), 400, 'invalid_request');
+    await expectTokenError(
+      await revoke(shared(), { ...client, client_secret: 'B'.repeat(43) }, tokens.refresh_token!),
+      401,
+      'invalid_client',
+    );
+    await expectTokenError(
+      await postForm(`${shared()}/oauth/revoke`, { client_id: client.client_id, client_secret: client.client_secret! }),
+      400,
+      'invalid_request',
+    );
     expect((await fetch(`${shared()}/oauth/revoke`)).status).toBe(405);
     expect((await refresh(shared(), client, tokens.refresh_token!)).status).toBe(200);
   });
 
   // @req REVOKE-METADATA
   it('is advertised in the authorization server metadata with the token endpoint auth methods', async () => {
-    const doc = (await (await fetch(`${shared()}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const doc = (await (await fetch(`${shared()}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(doc).toMatchObject({
       revocation_endpoint: `${shared()}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: doc.token_endpoint_auth_methods_supported as string[],

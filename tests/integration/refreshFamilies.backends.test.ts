@@ -36,14 +36,24 @@ describe('createRedisRefreshFamilies on a real Redis', () => {
     beforeAll(() => {
       families = upstashFamilies();
     });
-    refreshFamiliesContract(() => ({ families, advance: (seconds) => new Promise((r) => setTimeout(r, seconds * 1000)) }));
+    refreshFamiliesContract(() => ({
+      families,
+      advance: (seconds) => new Promise((r) => setTimeout(r, seconds * 1000)),
+    }));
   });
 
   // @req REFRESH-REDIS-CONTENTS
   it('writes prefixed keyed-hash keys whose values are times, each expiring', async () => {
     const family = 'family-id-in-the-clear-0123456789';
     const families = upstashFamilies();
-    await families.spend({ family, generation: 7, now: 1_900_000_000, spentTtlSeconds: 600, familyTtlSeconds: 900, graceSeconds: 60 });
+    await families.spend({
+      family,
+      generation: 7,
+      now: 1_900_000_000,
+      spentTtlSeconds: 600,
+      familyTtlSeconds: 900,
+      graceSeconds: 60,
+    });
     await families.kill(family, 900, 1_900_000_001);
     const keys = (await stack.command('KEYS', `${KEY_PREFIX}:rf:*`)) as string[];
     for (const key of keys) {
@@ -68,8 +78,18 @@ describe('createRedisRefreshFamilies on a real Redis', () => {
   it('answers unavailable, never throws, when Redis is unreachable or silent', async () => {
     const hole = await startBlackhole();
     try {
-      const request = { family: 'f'.repeat(22), generation: 0, now: 1_900_000_000, spentTtlSeconds: 60, familyTtlSeconds: 60, graceSeconds: 60 };
-      for (const families of [upstashFamilies('http://127.0.0.1:9'), createRedisRefreshFamilies({ redis: createRedisClient({ url: hole.url, token: 't' }), hashId })]) {
+      const request = {
+        family: 'f'.repeat(22),
+        generation: 0,
+        now: 1_900_000_000,
+        spentTtlSeconds: 60,
+        familyTtlSeconds: 60,
+        graceSeconds: 60,
+      };
+      for (const families of [
+        upstashFamilies('http://127.0.0.1:9'),
+        createRedisRefreshFamilies({ redis: createRedisClient({ url: hole.url, token: 't' }), hashId }),
+      ]) {
         expect(await families.spend(request)).toEqual({ outcome: 'unavailable' });
         expect(await families.kill(request.family, 60, request.now)).toBe('unavailable');
       }

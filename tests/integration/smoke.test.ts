@@ -20,7 +20,11 @@ describe('GET /api/health', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), limiter: expect.stringMatching(/^(upstash|memory)$/) });
+    expect(JSON.parse(text)).toMatchObject({
+      status: 'ok',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      limiter: expect.stringMatching(/^(upstash|memory)$/),
+    });
     for (const secret of [KEY_A, KEY_B, TEST_SECRET, inject('redisRestToken')]) expect(text).not.toContain(secret);
   });
 });

@@ -5,7 +5,8 @@ import { postForm } from '../support/http';
 import { fingerprintOf } from '@/lib/keys';
 
 const endpoint = () => `${inject('appUrl')}/oauth/token`;
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 async function expectOAuthError(res: Response, status: number, error: string) {
   expect(res.status).toBe(status);
@@ -21,7 +22,11 @@ async function expectOAuthError(res: Response, status: number, error: string) {
 describe('POST /oauth/token with client_credentials', () => {
   // @req TOKEN-CC
   it('issues a one-hour bearer token for an API key sent in the body', async () => {
-    const res = await postForm(endpoint(), { grant_type: 'client_credentials', client_id: 'mcp', client_secret: KEY_A });
+    const res = await postForm(endpoint(), {
+      grant_type: 'client_credentials',
+      client_id: 'mcp',
+      client_secret: KEY_A,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('pragma')).toBe('no-cache');
@@ -35,36 +40,66 @@ describe('POST /oauth/token with client_credentials', () => {
   });
 
   it('accepts HTTP Basic client authentication', async () => {
-    const res = await postForm(endpoint(), { grant_type: 'client_credentials' }, { Authorization: basic('mcp', KEY_A) });
+    const res = await postForm(
+      endpoint(),
+      { grant_type: 'client_credentials' },
+      { Authorization: basic('mcp', KEY_A) },
+    );
     expect(res.status).toBe(200);
   });
 
   // @req TOKEN-INVALID-CLIENT
   it('refuses a wrong key as invalid_client with 401, and adds a Basic challenge when Basic was used', async () => {
-    const post = await postForm(endpoint(), { grant_type: 'client_credentials', client_id: 'mcp', client_secret: `${KEY_A}x` });
+    const post = await postForm(endpoint(), {
+      grant_type: 'client_credentials',
+      client_id: 'mcp',
+      client_secret: `${KEY_A}x`,
+    });
     await expectOAuthError(post, 401, 'invalid_client');
     expect(post.headers.get('www-authenticate')).toBeNull();
-    const viaBasic = await postForm(endpoint(), { grant_type: 'client_credentials' }, { Authorization: basic('mcp', 'wrong-key-wrong-key-wrong') });
+    const viaBasic = await postForm(
+      endpoint(),
+      { grant_type: 'client_credentials' },
+      { Authorization: basic('mcp', 'wrong-key-wrong-key-wrong') },
+    );
     await expectOAuthError(viaBasic, 401, 'invalid_client');
     expect(viaBasic.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
   });
 
   it('refuses the right key under another client id', async () => {
-    await expectOAuthError(await postForm(endpoint(), { grant_type: 'client_credentials', client_id: 'other', client_secret: KEY_A }), 401, 'invalid_client');
+    await expectOAuthError(
+      await postForm(endpoint(), { grant_type: 'client_credentials', client_id: 'other', client_secret: KEY_A }),
+      401,
+      'invalid_client',
+    );
   });
 
   it('refuses an unknown scope as invalid_scope and ignores offline_access', async () => {
     await expectOAuthError(
-      await postForm(endpoint(), { grant_type: 'client_credentials', client_id: 'mcp', client_secret: KEY_A, scope: 'admin' }),
+      await postForm(endpoint(), {
+        grant_type: 'client_credentials',
+        client_id: 'mcp',
+        client_secret: KEY_A,
+        scope: 'admin',
+      }),
       400,
       'invalid_scope',
     );
-    const res = await postForm(endpoint(), { grant_type: 'client_credentials', client_id: 'mcp', client_secret: KEY_A, scope: 'mcp offline_access' });
+    const res = await postForm(endpoint(), {
+      grant_type: 'client_credentials',
+      client_id: 'mcp',
+      client_secret: KEY_A,
+      scope: 'mcp offline_access',
+    });
     expect(((await res.json()) as { scope: string }).scope).toBe('mcp');
   });
 
   it('refuses unknown grants, repeated parameters and non-form bodies', async () => {
-    await expectOAuthError(await postForm(endpoint(), { grant_type: 'password', client_id: 'mcp', client_secret: KEY_A }), 400, 'unsupported_grant_type');
+    await expectOAuthError(
+      await postForm(endpoint(), { grant_type: 'password', client_id: 'mcp', client_secret: KEY_A }),
+      400,
+      'unsupported_grant_type',
+    );
     const repeated = await fetch(endpoint(), {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -59,7 +59,11 @@ function exchange(signed: Signed, redirectUri = signed.redirectUri): Promise<Res
 }
 
 function refresh(refreshToken: string): Promise<Response> {
-  return postForm(`${app.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLAUDE_CODE });
+  return postForm(`${app.url}/oauth/token`, {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: CLAUDE_CODE,
+  });
 }
 
 async function tokensOf(res: Response): Promise<TokenBody & { refresh_token: string }> {
@@ -76,7 +80,11 @@ describe('the per-credential token limit', () => {
       expect(junk.status).toBe(400);
       expect(((await junk.json()) as { error: string }).error).toBe('invalid_grant');
     }
-    const junkCode = await exchangeCode(app.url, { code: 'garbage', code_verifier: 'x'.repeat(43), client_id: CLAUDE_CODE });
+    const junkCode = await exchangeCode(app.url, {
+      code: 'garbage',
+      code_verifier: 'x'.repeat(43),
+      client_id: CLAUDE_CODE,
+    });
     expect(junkCode.status).toBe(400);
     // The user's own exchange and refresh are untouched by all of it.
     const tokens = await tokensOf(await exchange(signed));
@@ -168,7 +176,15 @@ async function abortMidBody(path: string, headers: Record<string, string>, sized
 
 describe('a client that goes away mid-body', () => {
   const cases = [
-    { path: '/mcp', event: 'mcp', headers: { 'X-API-Key': KEY_C, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' } },
+    {
+      path: '/mcp',
+      event: 'mcp',
+      headers: {
+        'X-API-Key': KEY_C,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
+    },
     { path: '/oauth/token', event: 'token', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
   ] as const;
   for (const { path, event, headers } of cases) {
@@ -179,7 +195,9 @@ describe('a client that goes away mid-body', () => {
         const before = app.output().length;
         await abortMidBody(path, { ...headers, 'X-Request-Id': requestId }, sized);
         const events = await eventsFor(app, requestId);
-        expect(events.filter((e) => e.reason !== 'served').map((e) => [e.event, e.reason])).toEqual([[event, 'client_aborted']]);
+        expect(events.filter((e) => e.reason !== 'served').map((e) => [e.event, e.reason])).toEqual([
+          [event, 'client_aborted'],
+        ]);
         // Give any late error a moment to reach the log, then look for one.
         await new Promise((done) => setTimeout(done, 300));
         const after = app.output().slice(before);

@@ -51,8 +51,12 @@ const WHOAMI = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'w
 
 async function whoamiOf(res: Response): Promise<{ fingerprint: string; header: string }> {
   expect(res.status).toBe(200);
-  const messages = (res.headers.get('content-type') ?? '').includes('text/event-stream') ? (await readEvents(res)).map((e) => e.data) : [await res.json()];
-  const answer = messages.find((m) => (m as { id?: unknown }).id === 7) as { result: { structuredContent: { fingerprint: string; header: string } } };
+  const messages = (res.headers.get('content-type') ?? '').includes('text/event-stream')
+    ? (await readEvents(res)).map((e) => e.data)
+    : [await res.json()];
+  const answer = messages.find((m) => (m as { id?: unknown }).id === 7) as {
+    result: { structuredContent: { fingerprint: string; header: string } };
+  };
   return answer.result.structuredContent;
 }
 
@@ -65,12 +69,20 @@ async function consentOverHttp(authorizationUrl: URL): Promise<URL> {
 
 describe('an API-key MCP server behind the gateway', () => {
   // @req UP-OWN-KEY
-  it('sends each caller\'s own key, bare, in the configured header, for two keys at once', async () => {
-    const [tokenA, tokenB] = await Promise.all([clientCredentialsToken(app.url, KEY_A), clientCredentialsToken(app.url, KEY_B)]);
+  it("sends each caller's own key, bare, in the configured header, for two keys at once", async () => {
+    const [tokenA, tokenB] = await Promise.all([
+      clientCredentialsToken(app.url, KEY_A),
+      clientCredentialsToken(app.url, KEY_B),
+    ]);
     const from = upstream.seen.length;
-    const calls = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? { token: tokenA, key: KEY_A } : { token: tokenB, key: KEY_B }));
-    const answers = await Promise.all(calls.map(({ token }) => call({ Authorization: `Bearer ${token}` }, WHOAMI).then(whoamiOf)));
-    for (const [i, answer] of answers.entries()) expect(answer).toEqual({ fingerprint: await fingerprintOf(calls[i]!.key), header: HEADER });
+    const calls = Array.from({ length: 10 }, (_, i) =>
+      i % 2 === 0 ? { token: tokenA, key: KEY_A } : { token: tokenB, key: KEY_B },
+    );
+    const answers = await Promise.all(
+      calls.map(({ token }) => call({ Authorization: `Bearer ${token}` }, WHOAMI).then(whoamiOf)),
+    );
+    for (const [i, answer] of answers.entries())
+      expect(answer).toEqual({ fingerprint: await fingerprintOf(calls[i]!.key), header: HEADER });
     const sent = upstream.seen.slice(from).map((r) => r.headers[HEADER]);
     expect(sent).toHaveLength(10);
     expect(sent.filter((k) => k === KEY_A)).toHaveLength(5);
@@ -78,10 +90,19 @@ describe('an API-key MCP server behind the gateway', () => {
   });
 
   // @req UP-NO-CLIENT-CREDENTIALS
-  it('never lets the gateway bearer token, the client\'s cookies or its X-API-Key reach the upstream', async () => {
+  it("never lets the gateway bearer token, the client's cookies or its X-API-Key reach the upstream", async () => {
     const token = await clientCredentialsToken(app.url, KEY_A);
     const from = upstream.seen.length;
-    await whoamiOf(await call({ Authorization: `Bearer ${token}`, Cookie: 'session=browser-cookie; other=1', 'X-Forwarded-For': '203.0.113.9' }, WHOAMI));
+    await whoamiOf(
+      await call(
+        {
+          Authorization: `Bearer ${token}`,
+          Cookie: 'session=browser-cookie; other=1',
+          'X-Forwarded-For': '203.0.113.9',
+        },
+        WHOAMI,
+      ),
+    );
     // The direct flow: the key itself arrives as X-API-Key and leaves only in the configured header.
     await whoamiOf(await call({ 'X-API-Key': KEY_B, Cookie: 'session=browser-cookie' }, WHOAMI));
     const seen = upstream.seen.slice(from);
@@ -98,7 +119,7 @@ describe('an API-key MCP server behind the gateway', () => {
   });
 
   // @req UP-KEY-REFUSED
-  it('turns the upstream\'s refusal of a key into the gateway\'s 401 invalid_token, with nothing of the upstream\'s answer', async () => {
+  it("turns the upstream's refusal of a key into the gateway's 401 invalid_token, with nothing of the upstream's answer", async () => {
     const token = await clientCredentialsToken(app.url, KEY_UNKNOWN_UPSTREAM);
     const res = await call({ Authorization: `Bearer ${token}` }, WHOAMI);
     expect(res.status).toBe(401);
@@ -108,10 +129,18 @@ describe('an API-key MCP server behind the gateway', () => {
     expect(challenge).toContain('error_description="The upstream server refused this API key."');
     expect(challenge).toContain(`resource_metadata="${app.url}/.well-known/oauth-protected-resource/mcp"`);
     const body = await res.text();
-    expect(JSON.parse(body)).toEqual({ error: 'invalid_token', error_description: 'The upstream server refused this API key.', request_id: res.headers.get('x-request-id') });
+    expect(JSON.parse(body)).toEqual({
+      error: 'invalid_token',
+      error_description: 'The upstream server refused this API key.',
+      request_id: res.headers.get('x-request-id'),
+    });
     expect(body).not.toContain('invalid API key');
     const refused = await fingerprintOf(KEY_UNKNOWN_UPSTREAM);
-    expect(eventsIn(app.output()).some((e) => e.event === 'upstream' && e.reason === 'upstream_status' && e.fingerprint === refused)).toBe(true);
+    expect(
+      eventsIn(app.output()).some(
+        (e) => e.event === 'upstream' && e.reason === 'upstream_status' && e.fingerprint === refused,
+      ),
+    ).toBe(true);
     expect(app.output()).not.toContain(KEY_UNKNOWN_UPSTREAM);
   });
 
@@ -122,8 +151,17 @@ describe('an API-key MCP server behind the gateway', () => {
     const controller = new AbortController();
     const res = await fetch(`${app.url}/mcp`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'slow', arguments: { steps: 100, delayMs: 100 }, _meta: { progressToken: 'abort-me' } } }),
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        Authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: { name: 'slow', arguments: { steps: 100, delayMs: 100 }, _meta: { progressToken: 'abort-me' } },
+      }),
       signal: controller.signal,
     });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -140,8 +178,15 @@ describe('the official SDK clients through the gateway to the API-key server', (
   it.each(['2025-11-25', '2026-07-28'] as const)('passes protocol %s through untouched, both ways', async (version) => {
     const token = await clientCredentialsToken(app.url, KEY_B);
     const from = upstream.seen.length;
-    const client = new Client({ name: 'era-test', version: '1.0.0' }, version === '2026-07-28' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {});
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${app.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    const client = new Client(
+      { name: 'era-test', version: '1.0.0' },
+      version === '2026-07-28' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${app.url}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe(version);
       const result = await client.callTool({ name: 'whoami', arguments: {} });
@@ -154,7 +199,7 @@ describe('the official SDK clients through the gateway to the API-key server', (
   });
 
   // @req UP-SDK-CLIENTS
-  it('SDK v2 completes the OAuth flow and calls the upstream\'s whoami with the consenting user\'s key', async () => {
+  it("SDK v2 completes the OAuth flow and calls the upstream's whoami with the consenting user's key", async () => {
     const report = await runConnectorFlow(sdkV2(`${app.url}/mcp`), consentOverHttp);
     expect(report.tools).toEqual(expect.arrayContaining(['whoami', 'slow']));
     expect(report.whoami).toEqual({ fingerprint: await fingerprintOf(KEY_A), header: HEADER });
@@ -162,7 +207,7 @@ describe('the official SDK clients through the gateway to the API-key server', (
   });
 
   // @req UP-SDK-CLIENTS
-  it('SDK v1 completes the OAuth flow and calls the upstream\'s whoami with the consenting user\'s key', async () => {
+  it("SDK v1 completes the OAuth flow and calls the upstream's whoami with the consenting user's key", async () => {
     const report = await runConnectorFlow(sdkV1(`${app.url}/mcp`), consentOverHttp);
     expect(report.tools).toEqual(expect.arrayContaining(['whoami', 'slow']));
     expect(report.whoami).toEqual({ fingerprint: await fingerprintOf(KEY_A), header: HEADER });
@@ -173,7 +218,11 @@ describe('the official SDK clients through the gateway to the API-key server', (
 describe('limits in front of the upstream', () => {
   let limited: AppInstance;
   beforeAll(async () => {
-    limited = await startApp({ MCP_UPSTREAM_URL: upstream.url, MCP_UPSTREAM_KEY_HEADER: 'X-WorldMonitor-Key', RATE_LIMIT_MCP_PER_MINUTE: '3' });
+    limited = await startApp({
+      MCP_UPSTREAM_URL: upstream.url,
+      MCP_UPSTREAM_KEY_HEADER: 'X-WorldMonitor-Key',
+      RATE_LIMIT_MCP_PER_MINUTE: '3',
+    });
   });
   afterAll(async () => {
     await limited?.stop();
@@ -187,7 +236,11 @@ describe('limits in front of the upstream', () => {
     for (let i = 0; i < 5; i++) {
       const res = await fetch(`${limited.url}/mcp`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${token}` },
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          Authorization: `Bearer ${token}`,
+        },
         body: JSON.stringify(WHOAMI),
       });
       statuses.push(res.status);

@@ -28,14 +28,20 @@ afterAll(async () => {
 function post(message: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${app.url}/mcp`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${token}`, ...headers },
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      Authorization: `Bearer ${token}`,
+      ...headers,
+    },
     body: JSON.stringify(message),
   });
 }
 
 /** The JSON-RPC messages of an answer: JSON, or SSE (whose priming events carry no data). */
 async function rpcMessages(res: Response): Promise<Array<Record<string, unknown>>> {
-  if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) return (await readEvents(res)).map((e) => e.data);
+  if ((res.headers.get('content-type') ?? '').includes('text/event-stream'))
+    return (await readEvents(res)).map((e) => e.data);
   return [(await res.json()) as Record<string, unknown>];
 }
 
@@ -46,7 +52,10 @@ async function openSession(): Promise<{ session: string; init: Record<string, un
   const session = res.headers.get('mcp-session-id');
   expect(session).toMatch(/^[\x21-\x7e]+$/);
   const [init] = await rpcMessages(res);
-  const done = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, { 'Mcp-Session-Id': session!, 'MCP-Protocol-Version': '2025-11-25' });
+  const done = await post(
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { 'Mcp-Session-Id': session!, 'MCP-Protocol-Version': '2025-11-25' },
+  );
   expect(done.status).toBe(202);
   await done.body?.cancel();
   return { session: session!, init: init! };
@@ -54,10 +63,13 @@ async function openSession(): Promise<{ session: string; init: Record<string, un
 
 describe('server-everything behind the gateway', () => {
   // @req UP-FORWARD
-  it('answers initialize and tools/list with the upstream server\'s own info and tools', async () => {
+  it("answers initialize and tools/list with the upstream server's own info and tools", async () => {
     const { session, init } = await openSession();
     expect(init.result).toMatchObject({ serverInfo: { name: 'mcp-servers/everything' } });
-    const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'Mcp-Session-Id': session, 'MCP-Protocol-Version': '2025-11-25' });
+    const res = await post(
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { 'Mcp-Session-Id': session, 'MCP-Protocol-Version': '2025-11-25' },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const [answer] = await rpcMessages(res);
@@ -71,7 +83,16 @@ describe('server-everything behind the gateway', () => {
     const { session } = await openSession();
     const started = performance.now();
     const res = await post(
-      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 3 }, _meta: { progressToken: 'p-1' } } },
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: {
+          name: 'trigger-long-running-operation',
+          arguments: { duration: 3, steps: 3 },
+          _meta: { progressToken: 'p-1' },
+        },
+      },
       { 'Mcp-Session-Id': session, 'MCP-Protocol-Version': '2025-11-25' },
     );
     expect(res.status).toBe(200);
@@ -90,10 +111,18 @@ describe('server-everything behind the gateway', () => {
   // @req UP-SESSION
   it('carries the upstream session id both ways: GET opens the session stream and DELETE ends the session', async () => {
     const { session } = await openSession();
-    const versioned = { Authorization: `Bearer ${token}`, 'Mcp-Session-Id': session, 'MCP-Protocol-Version': '2025-11-25' };
+    const versioned = {
+      Authorization: `Bearer ${token}`,
+      'Mcp-Session-Id': session,
+      'MCP-Protocol-Version': '2025-11-25',
+    };
 
     const controller = new AbortController();
-    const stream = await fetch(`${app.url}/mcp`, { method: 'GET', headers: { ...versioned, Accept: 'text/event-stream' }, signal: controller.signal });
+    const stream = await fetch(`${app.url}/mcp`, {
+      method: 'GET',
+      headers: { ...versioned, Accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
     controller.abort();
@@ -102,7 +131,10 @@ describe('server-everything behind the gateway', () => {
     expect(ended.status).toBe(200);
     await ended.body?.cancel();
 
-    const after = await post({ jsonrpc: '2.0', id: 4, method: 'tools/list' }, { 'Mcp-Session-Id': session, 'MCP-Protocol-Version': '2025-11-25' });
+    const after = await post(
+      { jsonrpc: '2.0', id: 4, method: 'tools/list' },
+      { 'Mcp-Session-Id': session, 'MCP-Protocol-Version': '2025-11-25' },
+    );
     expect(after.status).toBeGreaterThanOrEqual(400);
     expect(after.status).toBeLessThan(500);
     await after.body?.cancel();
@@ -119,7 +151,12 @@ describe('server-everything behind the gateway', () => {
 
   // @req UP-DASHBOARD
   it('"Test your key" lists the upstream\'s tools through its session', async () => {
-    const result = await runKeyTest({ apiKey: KEY_A, clientId: 'mcp', tokenUrl: `${app.url}/oauth/token`, mcpUrl: `${app.url}/mcp` });
+    const result = await runKeyTest({
+      apiKey: KEY_A,
+      clientId: 'mcp',
+      tokenUrl: `${app.url}/oauth/token`,
+      mcpUrl: `${app.url}/mcp`,
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.serverName).toBe('mcp-servers/everything');

@@ -43,10 +43,20 @@ afterAll(async () => {
   await upstream?.stop();
 });
 
-function post(headers: Record<string, string> = {}, body = PING, path = '/mcp', signal?: AbortSignal): Promise<Response> {
+function post(
+  headers: Record<string, string> = {},
+  body = PING,
+  path = '/mcp',
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${app.url}${path}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${token}`, ...headers },
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      Authorization: `Bearer ${token}`,
+      ...headers,
+    },
     body,
     signal,
   });
@@ -71,12 +81,24 @@ function raw(request: string | Buffer): Promise<{ status: number; head: string; 
 }
 
 function rawPost(headerLines: string[], body: string): Promise<{ status: number; head: string; text: string }> {
-  return raw(['POST /mcp HTTP/1.1', `Host: 127.0.0.1:${app.port}`, `Authorization: Bearer ${token}`, 'Connection: close', ...headerLines, '', body].join('\r\n'));
+  return raw(
+    [
+      'POST /mcp HTTP/1.1',
+      `Host: 127.0.0.1:${app.port}`,
+      `Authorization: Bearer ${token}`,
+      'Connection: close',
+      ...headerLines,
+      '',
+      body,
+    ].join('\r\n'),
+  );
 }
 
 /** `upstream` events with `reason` for this test's key in the gateway's output so far. */
 function logged(reason: 'upstream_timeout' | 'upstream_dropped' | 'upstream_unreachable' | 'upstream_status'): number {
-  return eventsIn(app.output()).filter((e) => e.event === 'upstream' && e.reason === reason && e.fingerprint === fingerprint).length;
+  return eventsIn(app.output()).filter(
+    (e) => e.event === 'upstream' && e.reason === reason && e.fingerprint === fingerprint,
+  ).length;
 }
 
 async function expectGatewayError(res: Response, status: number): Promise<string> {
@@ -84,7 +106,11 @@ async function expectGatewayError(res: Response, status: number): Promise<string
   expect(res.headers.get('content-type')).toContain('application/json');
   const body = await res.text();
   const parsed = JSON.parse(body) as { jsonrpc: string; id: null; error: { code: number; message: string } };
-  expect(parsed).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: expect.any(Number), message: expect.any(String) } });
+  expect(parsed).toMatchObject({
+    jsonrpc: '2.0',
+    id: null,
+    error: { code: expect.any(Number), message: expect.any(String) },
+  });
   // Nothing internal: no address, no path, no upstream text.
   expect(body).not.toContain('127.0.0.1');
   expect(body).not.toContain(String(upstream.port));
@@ -112,7 +138,7 @@ describe('upstream failures', () => {
   });
 
   // @req UP-MID-STREAM
-  it('ends the client\'s stream cleanly after what was relayed when the upstream drops the connection mid-stream', async () => {
+  it("ends the client's stream cleanly after what was relayed when the upstream drops the connection mid-stream", async () => {
     upstream.mode = { kind: 'drop' };
     const before = logged('upstream_dropped');
     const res = await post();
@@ -125,7 +151,7 @@ describe('upstream failures', () => {
   });
 
   // @req UP-KEY-REFUSED
-  it('answers an upstream 403 with the gateway\'s own 401 invalid_token challenge, never the upstream\'s', async () => {
+  it("answers an upstream 403 with the gateway's own 401 invalid_token challenge, never the upstream's", async () => {
     upstream.mode = { kind: 'refuse', status: 403 };
     const before = logged('upstream_status');
     const res = await post();
@@ -152,7 +178,11 @@ describe('upstream failures', () => {
     const pid = pidListeningOn(app.port)!;
     expect(pid).toBeGreaterThan(0);
     const batch = async () => {
-      const answers = await Promise.all(Array.from({ length: 100 }, () => post().then(async (res) => ({ status: res.status, events: await readEvents(res) }))));
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          post().then(async (res) => ({ status: res.status, events: await readEvents(res) })),
+        ),
+      );
       expect(answers.map((a) => a.status)).toEqual(Array(100).fill(200));
       for (const { events } of answers) expect(events).toHaveLength(6);
     };
@@ -173,10 +203,16 @@ describe('upstream failures', () => {
     }
     await settle();
     // Every socket the streams used is closed again (polled: closes land a little apart).
-    await waitFor(async () => fdCount(pid) <= fdsBefore + 2, 15_000, 'the gateway to hold no more descriptors than before').catch(() => {});
+    await waitFor(
+      async () => fdCount(pid) <= fdsBefore + 2,
+      15_000,
+      'the gateway to hold no more descriptors than before',
+    ).catch(() => {});
     const fdsAfter = fdCount(pid);
     const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-    console.log(`[measure] 3 x 100 concurrent SSE streams after warm-up: gateway fds ${fdsBefore} -> ${fdsAfter}, RSS ${rss.map(mib).join(' -> ')} MB`);
+    console.log(
+      `[measure] 3 x 100 concurrent SSE streams after warm-up: gateway fds ${fdsBefore} -> ${fdsAfter}, RSS ${rss.map(mib).join(' -> ')} MB`,
+    );
     const rssBefore = rss[0]!;
     const rssAfter = rss.at(-1)!;
     expect(await upstream.openConnections()).toBe(0);
@@ -232,7 +268,18 @@ describe('what a hostile client cannot push through', () => {
       'mcp-name': 'whoami',
       'last-event-id': 'ev-5',
     });
-    for (const name of ['cookie', 'keep-alive', 'te', 'proxy-authorization', 'x-secret-hop', 'x-forwarded-host', 'x-forwarded-for', 'forwarded', 'origin', 'upgrade']) {
+    for (const name of [
+      'cookie',
+      'keep-alive',
+      'te',
+      'proxy-authorization',
+      'x-secret-hop',
+      'x-forwarded-host',
+      'x-forwarded-for',
+      'forwarded',
+      'origin',
+      'upgrade',
+    ]) {
       expect(headers[name], name).toBeUndefined();
     }
     expect(JSON.stringify(headers)).not.toContain(token);
@@ -251,11 +298,20 @@ describe('what a hostile client cannot push through', () => {
   it('refuses request smuggling shapes (Content-Length with Transfer-Encoding, two lengths) before anything is forwarded', async () => {
     upstream.mode = { kind: 'echo' };
     const from = upstream.arrivals.length;
-    const clte = await rawPost(['Content-Type: application/json', 'Content-Length: 4', 'Transfer-Encoding: chunked'], `${PING.length.toString(16)}\r\n${PING}\r\n0\r\n\r\n`);
+    const clte = await rawPost(
+      ['Content-Type: application/json', 'Content-Length: 4', 'Transfer-Encoding: chunked'],
+      `${PING.length.toString(16)}\r\n${PING}\r\n0\r\n\r\n`,
+    );
     expect(clte.status).toBe(400);
-    const twoLengths = await rawPost(['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Content-Length: 5'], PING);
+    const twoLengths = await rawPost(
+      ['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Content-Length: 5'],
+      PING,
+    );
     expect(twoLengths.status).toBe(400);
-    const badChunk = await rawPost(['Content-Type: application/json', 'Transfer-Encoding: chunked'], `zz\r\n${PING}\r\n0\r\n\r\n`);
+    const badChunk = await rawPost(
+      ['Content-Type: application/json', 'Transfer-Encoding: chunked'],
+      `zz\r\n${PING}\r\n0\r\n\r\n`,
+    );
     expect(badChunk.status).toBe(400);
     expect(upstream.arrivals.length).toBe(from);
   });
@@ -264,7 +320,10 @@ describe('what a hostile client cannot push through', () => {
   it('forwards a body byte for byte, sized when the client sized it, and never a Connection: upgrade', async () => {
     upstream.mode = { kind: 'echo' };
     const from = upstream.arrivals.length;
-    const chunked = await rawPost(['Content-Type: application/json', 'Transfer-Encoding: chunked'], `10\r\n${PING.slice(0, 16)}\r\n${(PING.length - 16).toString(16)}\r\n${PING.slice(16)}\r\n0\r\n\r\n`);
+    const chunked = await rawPost(
+      ['Content-Type: application/json', 'Transfer-Encoding: chunked'],
+      `10\r\n${PING.slice(0, 16)}\r\n${(PING.length - 16).toString(16)}\r\n${PING.slice(16)}\r\n0\r\n\r\n`,
+    );
     expect(chunked.status).toBe(200);
     expect(upstream.arrivals.at(-1)!.body.toString()).toBe(PING);
     expect(upstream.arrivals.at(-1)!.headers['transfer-encoding']).toBe('chunked');
@@ -275,7 +334,10 @@ describe('what a hostile client cannot push through', () => {
     expect(upstream.arrivals.at(-1)!.headers['transfer-encoding']).toBeUndefined();
     expect(upstream.arrivals.at(-1)!.body.toString()).toBe(PING);
 
-    const upgrade = await rawPost(['Content-Type: application/json', 'Connection: Upgrade', 'Upgrade: websocket', `Content-Length: ${PING.length}`], PING);
+    const upgrade = await rawPost(
+      ['Content-Type: application/json', 'Connection: Upgrade', 'Upgrade: websocket', `Content-Length: ${PING.length}`],
+      PING,
+    );
     expect(upgrade.status).not.toBe(101);
     for (const arrival of upstream.arrivals.slice(from)) {
       expect(arrival.headers.upgrade).toBeUndefined();
@@ -289,29 +351,49 @@ describe('what a hostile client cannot push through', () => {
     const from = upstream.arrivals.length;
     const spaced = await post({ 'Mcp-Session-Id': 'abc def' });
     expect(spaced.status).toBe(400);
-    expect(await spaced.json()).toMatchObject({ error: { message: 'Invalid Mcp-Session-Id header: visible ASCII only.' } });
+    expect(await spaced.json()).toMatchObject({
+      error: { message: 'Invalid Mcp-Session-Id header: visible ASCII only.' },
+    });
     // A well-formed request in between, so "reaches nothing" is seen against one that does.
-    expect((await rawPost(['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Mcp-Session-Id: fine'], PING)).status).toBe(200);
+    expect(
+      (
+        await rawPost(
+          ['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Mcp-Session-Id: fine'],
+          PING,
+        )
+      ).status,
+    ).toBe(200);
     // Non-ASCII bytes on the wire (Node reads them as latin1).
     const latin1 = await raw(
       Buffer.concat([
-        Buffer.from(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${PING.length}\r\nMcp-Session-Id: ab`),
+        Buffer.from(
+          `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${PING.length}\r\nMcp-Session-Id: ab`,
+        ),
         Buffer.from([0xc3, 0xa9]),
         Buffer.from(`\r\n\r\n${PING}`),
       ]),
     );
     expect(latin1.status).toBe(400);
     // Two copies arrive joined by ", ".
-    const twice = await rawPost(['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Mcp-Session-Id: a', 'Mcp-Session-Id: b'], PING);
+    const twice = await rawPost(
+      ['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Mcp-Session-Id: a', 'Mcp-Session-Id: b'],
+      PING,
+    );
     expect(twice.status).toBe(400);
     // A control character is refused by the HTTP parser itself.
-    const control = await rawPost(['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Mcp-Session-Id: a\x01b'], PING);
+    const control = await rawPost(
+      ['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Mcp-Session-Id: a\x01b'],
+      PING,
+    );
     expect(control.status).toBe(400);
     // Only the one well-formed request in between reached the upstream.
     expect(upstream.arrivals.length).toBe(from + 1);
 
     // A CRLF inside the value only starts another header line, which is not on the allow-list.
-    const split = await rawPost(['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Mcp-Session-Id: good\r\nX-Injected: 1'], PING);
+    const split = await rawPost(
+      ['Content-Type: application/json', `Content-Length: ${PING.length}`, 'Mcp-Session-Id: good\r\nX-Injected: 1'],
+      PING,
+    );
     expect(split.status).toBe(200);
     expect(upstream.arrivals.at(-1)!.headers['mcp-session-id']).toBe('good');
     expect(upstream.arrivals.at(-1)!.headers['x-injected']).toBeUndefined();
@@ -321,7 +403,17 @@ describe('what a hostile client cannot push through', () => {
   it('forwards to exactly the configured URL whatever path or query the request names', async () => {
     upstream.mode = { kind: 'echo' };
     const from = upstream.arrivals.length;
-    const paths = ['/mcp?tenant=t2', '/mcp?url=http://evil.example/&x=1', '/mcp/', '/mcp/../mcp', '/%6dcp', '/mcp/extra', '//evil.example/mcp', '/mcp;x=1', '/mcp#frag'];
+    const paths = [
+      '/mcp?tenant=t2',
+      '/mcp?url=http://evil.example/&x=1',
+      '/mcp/',
+      '/mcp/../mcp',
+      '/%6dcp',
+      '/mcp/extra',
+      '//evil.example/mcp',
+      '/mcp;x=1',
+      '/mcp#frag',
+    ];
     const statuses: number[] = [];
     for (const path of paths) {
       const res = await post({}, PING, path);
@@ -329,7 +421,16 @@ describe('what a hostile client cannot push through', () => {
       await res.body?.cancel();
     }
     const absolute = await raw(
-      [`POST http://evil.example/other?x=1 HTTP/1.1`, 'Host: evil.example', `Authorization: Bearer ${token}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${PING.length}`, '', PING].join('\r\n'),
+      [
+        `POST http://evil.example/other?x=1 HTTP/1.1`,
+        'Host: evil.example',
+        `Authorization: Bearer ${token}`,
+        'Connection: close',
+        'Content-Type: application/json',
+        `Content-Length: ${PING.length}`,
+        '',
+        PING,
+      ].join('\r\n'),
     );
     statuses.push(absolute.status);
     // Some of these reach /mcp (and so the upstream); the others are not /mcp at all.
@@ -355,7 +456,10 @@ describe('what a hostile client cannot push through', () => {
       const piece = over.slice(i, i + chunk);
       pieces.push(`${piece.length.toString(16)}\r\n${piece}\r\n`);
     }
-    const streamed = await rawPost(['Content-Type: application/json', 'Transfer-Encoding: chunked'], `${pieces.join('')}0\r\n\r\n`);
+    const streamed = await rawPost(
+      ['Content-Type: application/json', 'Transfer-Encoding: chunked'],
+      `${pieces.join('')}0\r\n\r\n`,
+    );
     expect(streamed.status).toBe(413);
     expect(upstream.arrivals.length).toBe(from);
   });
@@ -373,6 +477,9 @@ describe('what a hostile client cannot push through', () => {
     expect(logged('upstream_unreachable')).toBe(before + 1);
     expect(app.output()).not.toContain(KEY_A);
     const health = (await (await fetch(`${app.url}/api/health`)).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ backend: 'upstream', upstream: { host: `127.0.0.1:${upstream.port}`, reached: false } });
+    expect(health).toMatchObject({
+      backend: 'upstream',
+      upstream: { host: `127.0.0.1:${upstream.port}`, reached: false },
+    });
   });
 });

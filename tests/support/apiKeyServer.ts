@@ -12,7 +12,11 @@ import { z } from 'zod';
 import { fingerprintOf } from '@/lib/keys';
 import { closeServer, openConnections } from './nodeHttp';
 
-export type SeenRequest = { readonly method: string; readonly url: string; readonly headers: Readonly<Record<string, string | string[] | undefined>> };
+export type SeenRequest = {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+};
 
 export type ApiKeyServer = {
   /** The MCP endpoint, e.g. `http://127.0.0.1:PORT/mcp`. */
@@ -44,7 +48,11 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
       const server = new McpServer({ name: 'api-key-fixture', version: '1.0.0' }, { capabilities: { logging: {} } });
       server.registerTool(
         'whoami',
-        { description: 'Which API key called, by fingerprint.', inputSchema: z.object({}), outputSchema: z.object({ fingerprint: z.string(), header: z.string() }) },
+        {
+          description: 'Which API key called, by fingerprint.',
+          inputSchema: z.object({}),
+          outputSchema: z.object({ fingerprint: z.string(), header: z.string() }),
+        },
         () => {
           const structuredContent = { fingerprint, header: options.header };
           return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent };
@@ -52,13 +60,20 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
       );
       server.registerTool(
         'slow',
-        { description: 'Sends `steps` progress notifications `delayMs` apart, then answers.', inputSchema: z.object({ steps: z.number().int(), delayMs: z.number().int() }) },
+        {
+          description: 'Sends `steps` progress notifications `delayMs` apart, then answers.',
+          inputSchema: z.object({ steps: z.number().int(), delayMs: z.number().int() }),
+        },
         async ({ steps, delayMs }, sdk) => {
           const token = sdk.mcpReq._meta?.progressToken;
           for (let i = 1; i <= steps; i++) {
             await new Promise((resolve) => setTimeout(resolve, delayMs));
             if (sdk.mcpReq.signal.aborted) break;
-            if (token !== undefined) await sdk.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps } });
+            if (token !== undefined)
+              await sdk.mcpReq.notify({
+                method: 'notifications/progress',
+                params: { progressToken: token, progress: i, total: steps },
+              });
           }
           return { content: [{ type: 'text', text: `done after ${steps} steps` }] };
         },
@@ -105,7 +120,9 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
       duplex: 'half',
       signal: controller.signal,
     } as RequestInit);
-    const response = await handler.fetch(request, { authInfo: { token: 'api-key', clientId: fingerprint, scopes: [] } });
+    const response = await handler.fetch(request, {
+      authInfo: { token: 'api-key', clientId: fingerprint, scopes: [] },
+    });
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (!response.body) {
       res.end();

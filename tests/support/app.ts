@@ -37,12 +37,19 @@ export function baseEnv(port: number): Record<string, string> {
 }
 
 /** Runs `next start` and resolves once it exits (for configurations that must refuse to start). */
-export function runNextStart(env: Record<string, string>, port: number): { exited: Promise<{ code: number | null; output: string }>; child: ChildProcess } {
-  const child = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } as unknown as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function runNextStart(
+  env: Record<string, string>,
+  port: number,
+): { exited: Promise<{ code: number | null; output: string }>; child: ChildProcess } {
+  const child = spawn(
+    process.execPath,
+    [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } as unknown as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -56,13 +63,18 @@ export function runNextStart(env: Record<string, string>, port: number): { exite
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<{ code: number | null; output: string }>((resolve) => child.once('exit', (code) => resolve({ code, output })));
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, output })),
+  );
   Object.defineProperty(child, 'collectedOutput', { get: () => output });
   return { exited, child };
 }
 
 /** Starts an instance with `overrides` on top of a safe production environment. */
-export async function startApp(overrides: Record<string, string | undefined> = {}, portOverride?: number): Promise<AppInstance> {
+export async function startApp(
+  overrides: Record<string, string | undefined> = {},
+  portOverride?: number,
+): Promise<AppInstance> {
   const port = portOverride ?? (await freePort());
   const env: Record<string, string> = baseEnv(port);
   for (const [name, value] of Object.entries(overrides)) {
@@ -75,7 +87,10 @@ export async function startApp(overrides: Record<string, string | undefined> = {
   const early = exited.then(({ code, output }) => {
     if (!stopped) throw new Error(`next start exited with ${code}:\n${output}`);
   });
-  await Promise.race([waitFor(async () => (await fetch(`${url}/api/health`)).ok, 30_000, `next start on ${port}`), early]);
+  await Promise.race([
+    waitFor(async () => (await fetch(`${url}/api/health`)).ok, 30_000, `next start on ${port}`),
+    early,
+  ]);
   return {
     url,
     port,

@@ -33,6 +33,9 @@ let sequence = 0;
 export function newRequestId(label: string): string {
   sequence += 1;
   // The label's path only (never a query: it may hold a client id), kept short.
-  const path = label.split('?')[0]!.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 40);
+  const path = label
+    .split('?')[0]!
+    .replace(/[^A-Za-z0-9._:-]/g, '-')
+    .slice(0, 40);
   return `t-${path}-${process.pid}-${sequence}`;
 }

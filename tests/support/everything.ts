@@ -15,9 +15,17 @@ export type EverythingServer = { readonly url: string; output(): string; stop():
 
 export async function startEverything(): Promise<EverythingServer> {
   const port = await freePort();
-  const entry = join(dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')), 'dist', 'index.js');
+  const entry = join(
+    dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')),
+    'dist',
+    'index.js',
+  );
   const child = spawn(process.execPath, [entry, 'streamableHttp'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port) } as unknown as NodeJS.ProcessEnv,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+    } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -25,7 +33,11 @@ export async function startEverything(): Promise<EverythingServer> {
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}/mcp`;
   // Without a session id it answers 400: enough to know it listens.
-  await waitFor(async () => (await fetch(url, { method: 'GET' })).status === 400, 20_000, `server-everything on ${port}`);
+  await waitFor(
+    async () => (await fetch(url, { method: 'GET' })).status === 400,
+    20_000,
+    `server-everything on ${port}`,
+  );
   return {
     url,
     output: () => output,

@@ -17,7 +17,13 @@ export type FaultMode =
   /** `events` SSE events `gapMs` apart, then the end of the stream. */
   | { kind: 'stream'; events: number; gapMs: number };
 
-export type Arrival = { method: string; url: string; rawHeaders: string[]; headers: IncomingMessage['headers']; body: Buffer };
+export type Arrival = {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+};
 
 export type FaultyUpstream = {
   readonly port: number;
@@ -45,25 +51,45 @@ export async function startFaultyUpstream(keepAliveTimeoutMs = 1000): Promise<Fa
   const state = { mode: { kind: 'echo' } as FaultMode };
 
   function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
-    arrivals.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, headers: req.headers, body });
+    arrivals.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      rawHeaders: req.rawHeaders,
+      headers: req.headers,
+      body,
+    });
     const mode = state.mode;
     switch (mode.kind) {
       case 'echo':
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Mcp-Session-Id': 'upstream-session-1', ...UPSTREAM_ONLY_HEADERS }).end(RESULT);
+        res
+          .writeHead(200, {
+            'Content-Type': 'application/json',
+            'Mcp-Session-Id': 'upstream-session-1',
+            ...UPSTREAM_ONLY_HEADERS,
+          })
+          .end(RESULT);
         return;
       case 'hang':
         return;
       case 'refuse':
-        res.writeHead(mode.status, { 'Content-Type': 'text/plain', 'WWW-Authenticate': 'ApiKey realm="upstream-internal"' }).end('key rejected by upstream-internal');
+        res
+          .writeHead(mode.status, {
+            'Content-Type': 'text/plain',
+            'WWW-Authenticate': 'ApiKey realm="upstream-internal"',
+          })
+          .end('key rejected by upstream-internal');
         return;
       case 'redirect':
         res.writeHead(302, { Location: 'http://127.0.0.1:1/elsewhere' }).end();
         return;
       case 'drop':
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-        res.write('event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":1}}\n\n', () => {
-          setTimeout(() => res.socket?.destroy(), 50);
-        });
+        res.write(
+          'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":1}}\n\n',
+          () => {
+            setTimeout(() => res.socket?.destroy(), 50);
+          },
+        );
         return;
       case 'stream': {
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
@@ -72,7 +98,9 @@ export async function startFaultyUpstream(keepAliveTimeoutMs = 1000): Promise<Fa
           if (res.destroyed) return;
           sent += 1;
           const last = sent === mode.events;
-          res.write(`event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":${sent}}}\n\n`);
+          res.write(
+            `event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":${sent}}}\n\n`,
+          );
           if (last) res.end(`event: message\ndata: ${RESULT}\n\n`);
           else setTimeout(tick, mode.gapMs);
         };

@@ -6,7 +6,11 @@ export function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
 }
 
-export async function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+export async function postForm(
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
@@ -16,7 +20,11 @@ export async function postForm(url: string, fields: Record<string, string>, head
 
 /** An access token from `client_credentials` for `key`. */
 export async function clientCredentialsToken(baseUrl: string, key: string, clientId = 'mcp'): Promise<string> {
-  const res = await postForm(`${baseUrl}/oauth/token`, { grant_type: 'client_credentials', client_id: clientId, client_secret: key });
+  const res = await postForm(`${baseUrl}/oauth/token`, {
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: key,
+  });
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -28,7 +36,11 @@ export const INITIALIZE = {
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'test', version: '1.0.0' } },
 } as const;
 
-export async function postMcp(baseUrl: string, message: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export async function postMcp(
+  baseUrl: string,
+  message: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${baseUrl}/mcp`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
@@ -62,11 +74,15 @@ function isBrokenPipe(error: unknown): boolean {
 function rawPostOnce(url: string, headers: Record<string, string>, body: Buffer, chunked: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = request(url, { method: 'POST', agent: false, headers: chunked ? headers : { ...headers, 'Content-Length': body.byteLength } }, (res) => {
-      answered = true;
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: chunked ? headers : { ...headers, 'Content-Length': body.byteLength } },
+      (res) => {
+        answered = true;
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', (error) => (answered ? undefined : reject(error)));
     void (async () => {
       // Headers first: a server that refuses by Content-Length answers before any body byte, and
@@ -86,7 +102,9 @@ function rawPostOnce(url: string, headers: Record<string, string>, body: Buffer,
       }
       if (answered) req.destroy();
       else if (!req.destroyed) req.end();
-    })().catch((error: unknown) => (answered ? undefined : reject(error instanceof Error ? error : new Error(String(error)))));
+    })().catch((error: unknown) =>
+      answered ? undefined : reject(error instanceof Error ? error : new Error(String(error))),
+    );
   });
 }
 
@@ -96,7 +114,12 @@ function rawPostOnce(url: string, headers: Record<string, string>, body: Buffer,
  * may close while the body is still being written, and the broken pipe can reach the client before
  * the answer does (RFC 9112 §9.6): a connection that broke before any answer is tried once more.
  */
-export async function rawPost(url: string, headers: Record<string, string>, body: string, chunked: boolean): Promise<number> {
+export async function rawPost(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  chunked: boolean,
+): Promise<number> {
   const bytes = Buffer.from(body);
   try {
     return await rawPostOnce(url, headers, bytes, chunked);

@@ -8,7 +8,12 @@ import type { LimitDecision, RateLimiter } from '../../lib/limits/decision';
 import { WINDOW_MS } from '../../lib/limits/limiter';
 import { randomHex } from '../../lib/crypto/random';
 
-export const CONTRACT_LIMITS: RateLimits = { tokenPerMinute: 10, failedAuthPerMinute: 3, registrationPerMinute: 5, mcpPerMinute: 4 };
+export const CONTRACT_LIMITS: RateLimits = {
+  tokenPerMinute: 10,
+  failedAuthPerMinute: 3,
+  registrationPerMinute: 5,
+  mcpPerMinute: 4,
+};
 
 /**
  * Waits, when fewer than `marginMs` are left in the current one-minute window, for the next one,
@@ -39,7 +44,9 @@ export function limiterContract(subject: () => ContractSubject): void {
     const decisions: LimitDecision[] = [];
     for (let i = 0; i < 11; i++) decisions.push(await limiter.count('token', id));
     expect(decisions.slice(0, 10).map((d) => d.outcome)).toEqual(new Array(10).fill('allowed'));
-    expect(decisions.slice(0, 10).map((d) => (d.outcome === 'allowed' ? d.remaining : -1))).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    expect(decisions.slice(0, 10).map((d) => (d.outcome === 'allowed' ? d.remaining : -1))).toEqual([
+      9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+    ]);
     const last = decisions[10]!;
     expect(last).toMatchObject({ outcome: 'limited', limit: 10, remaining: 0 });
     if (last.outcome !== 'limited') throw new Error('unreachable');
@@ -65,7 +72,8 @@ export function limiterContract(subject: () => ContractSubject): void {
     const { limiter, settle } = subject();
     await settle();
     const id = freshId();
-    for (let i = 0; i < 8; i++) expect(await limiter.look('register', id)).toMatchObject({ outcome: 'allowed', limit: 5, remaining: 5 });
+    for (let i = 0; i < 8; i++)
+      expect(await limiter.look('register', id)).toMatchObject({ outcome: 'allowed', limit: 5, remaining: 5 });
     expect(await limiter.count('register', id)).toMatchObject({ outcome: 'allowed', remaining: 4 });
     expect(await limiter.look('register', id)).toMatchObject({ outcome: 'allowed', remaining: 4 });
   });

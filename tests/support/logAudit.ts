@@ -11,14 +11,17 @@ function scan(text: string, line: number, secrets: Record<string, string>, leaks
   for (const [what, secret] of Object.entries(secrets)) {
     if (secret && text.includes(secret)) leaks.push({ what, line, excerpt: excerpt.replace(secret, '<redacted>') });
   }
-  if (JWT.test(text)) leaks.push({ what: 'a JWT (access, refresh, code, client id or consent token)', line, excerpt: '<token>' });
-  else if (BASE64URL_32.test(text)) leaks.push({ what: 'a 32-byte base64url value (client secret or code verifier)', line, excerpt: '<value>' });
+  if (JWT.test(text))
+    leaks.push({ what: 'a JWT (access, refresh, code, client id or consent token)', line, excerpt: '<token>' });
+  else if (BASE64URL_32.test(text))
+    leaks.push({ what: 'a 32-byte base64url value (client secret or code verifier)', line, excerpt: '<value>' });
 }
 
 function stringsIn(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap(stringsIn);
-  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, v]) => [k, ...stringsIn(v)]);
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).flatMap(([k, v]) => [k, ...stringsIn(v)]);
   return [];
 }
 
@@ -40,7 +43,12 @@ export function findLeaks(output: string, secrets: Record<string, string>): Leak
     const before = leaks.length;
     for (const value of stringsIn(parsed)) if (value !== text) scan(value, i + 1, secrets, leaks);
     // One finding per line and kind is enough.
-    const seen = new Set(leaks.slice(0, before).filter((l) => l.line === i + 1).map((l) => l.what));
+    const seen = new Set(
+      leaks
+        .slice(0, before)
+        .filter((l) => l.line === i + 1)
+        .map((l) => l.what),
+    );
     const added = leaks.splice(before).filter((l) => !seen.has(l.what) && (seen.add(l.what), true));
     leaks.push(...added);
   });

@@ -14,7 +14,9 @@ export function readBody(req: IncomingMessage): Promise<string> {
 
 /** How many connections `server` holds open now. */
 export function openConnections(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+  return new Promise((resolve, reject) =>
+    server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+  );
 }
 
 /** Closes `server` and every connection it holds, keep-alive ones included. */

@@ -12,23 +12,37 @@ export const CLAUDE_CALLBACK = CLAUDE_REGISTRATION.redirect_uris[0];
 
 /** The registration payloads real clients send, as observed (docs/connector.md, "What each client runs"). */
 export const REAL_PAYLOADS = {
-  ChatGPT: { client_name: 'ChatGPT', redirect_uris: ['https://chatgpt.com/connector_platform_oauth_redirect'], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post' },
+  ChatGPT: {
+    client_name: 'ChatGPT',
+    redirect_uris: ['https://chatgpt.com/connector_platform_oauth_redirect'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_post',
+  },
   Cursor: {
     client_name: 'Cursor',
-    redirect_uris: ['cursor://anysphere.cursor-mcp/oauth/callback', 'https://www.cursor.com/agents/mcp/oauth/callback', 'http://localhost:8787/callback'],
+    redirect_uris: [
+      'cursor://anysphere.cursor-mcp/oauth/callback',
+      'https://www.cursor.com/agents/mcp/oauth/callback',
+      'http://localhost:8787/callback',
+    ],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'none',
   },
   'VS Code': {
     client_name: 'Visual Studio Code',
-    redirect_uris: ['https://insiders.vscode.dev/redirect', 'https://vscode.dev/redirect', 'http://127.0.0.1/', 'http://127.0.0.1:33418/'],
+    redirect_uris: [
+      'https://insiders.vscode.dev/redirect',
+      'https://vscode.dev/redirect',
+      'http://127.0.0.1/',
+      'http://127.0.0.1:33418/',
+    ],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'none',
   },
 } as const;
-
 
 export type Registration = {
   client_id: string;
@@ -43,7 +57,11 @@ export type Registration = {
 };
 
 export async function register(base: string, metadata: unknown = CLAUDE_REGISTRATION): Promise<Registration> {
-  const res = await fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(metadata) });
+  const res = await fetch(`${base}/oauth/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(metadata),
+  });
   if (res.status !== 201) throw new Error(`registration failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as Registration;
 }
@@ -60,7 +78,13 @@ export function authorizeUrl(base: string, params: Record<string, string | undef
 }
 
 /** The standard parameters of an authorization request from `client` to `redirectUri`. */
-export function authorizeParams(base: string, clientId: string, redirectUri: string, challenge: string, extra: Record<string, string | undefined> = {}) {
+export function authorizeParams(
+  base: string,
+  clientId: string,
+  redirectUri: string,
+  challenge: string,
+  extra: Record<string, string | undefined> = {},
+) {
   return {
     response_type: 'code',
     client_id: clientId,
@@ -89,7 +113,11 @@ export async function openConsent(url: string): Promise<{ response: Response; ht
   return { response, html, request: consentTokenIn(html) };
 }
 
-export async function submitConsent(base: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+export async function submitConsent(
+  base: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${base}/oauth/authorize/submit`, {
     method: 'POST',
     redirect: 'manual',
@@ -99,24 +127,45 @@ export async function submitConsent(base: string, fields: Record<string, string>
 }
 
 /** Runs authorize + consent with `key`; returns the callback URL the browser is sent to. */
-export async function authorizeWithKey(base: string, params: Record<string, string | undefined>, key: string): Promise<URL> {
+export async function authorizeWithKey(
+  base: string,
+  params: Record<string, string | undefined>,
+  key: string,
+): Promise<URL> {
   const { request } = await openConsent(authorizeUrl(base, params));
   const res = await submitConsent(base, { request, api_key: key, action: 'authorize' });
   if (res.status !== 303) throw new Error(`consent answered ${res.status}: ${await res.text()}`);
   return new URL(res.headers.get('location')!);
 }
 
-export async function exchangeCode(base: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+export async function exchangeCode(
+  base: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return postForm(`${base}/oauth/token`, { grant_type: 'authorization_code', ...fields }, headers);
 }
 
-export type TokenBody = { access_token: string; refresh_token?: string; token_type: string; expires_in: number; scope: string };
+export type TokenBody = {
+  access_token: string;
+  refresh_token?: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+};
 
 /** A complete claude.ai-style connection: register, consent with `key`, exchange. */
-export async function connectLikeClaude(base: string, key: string): Promise<{ client: Registration; tokens: TokenBody }> {
+export async function connectLikeClaude(
+  base: string,
+  key: string,
+): Promise<{ client: Registration; tokens: TokenBody }> {
   const client = await register(base);
   const { verifier, challenge } = pkcePair();
-  const callback = await authorizeWithKey(base, authorizeParams(base, client.client_id, CLAUDE_CALLBACK, challenge), key);
+  const callback = await authorizeWithKey(
+    base,
+    authorizeParams(base, client.client_id, CLAUDE_CALLBACK, challenge),
+    key,
+  );
   const res = await exchangeCode(base, {
     code: callback.searchParams.get('code')!,
     redirect_uri: CLAUDE_CALLBACK,

@@ -9,7 +9,11 @@ export function apiKey(name: string): string {
 
 /** A client_credentials request for `secret`, from `ip` (honoured when the app trusts proxy headers). */
 export function tokenRequest(baseUrl: string, secret: string, ip: string): Promise<Response> {
-  return postForm(`${baseUrl}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: secret }, { 'X-Real-IP': ip });
+  return postForm(
+    `${baseUrl}/oauth/token`,
+    { grant_type: 'client_credentials', client_id: 'mcp', client_secret: secret },
+    { 'X-Real-IP': ip },
+  );
 }
 
 /** A whole number of seconds in `[min, max]`, as a header value. */

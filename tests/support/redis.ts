@@ -8,7 +8,6 @@ import { connect } from 'node:net';
 import { freePort, waitFor } from './ports';
 import { stopProcess } from './processes';
 
-
 export type RedisStack = {
   /** The Upstash REST URL and token for the app's environment. */
   readonly restUrl: string;
@@ -25,14 +24,27 @@ export type RedisStack = {
 
 function bridgeScript(): string {
   // The package exports only its ESM entry, so its bin is located by path.
-  return join(import.meta.dirname, '..', '..', 'node_modules', '@humanwhocodes', 'upstash-redis-server', 'dist', 'server.js');
+  return join(
+    import.meta.dirname,
+    '..',
+    '..',
+    'node_modules',
+    '@humanwhocodes',
+    'upstash-redis-server',
+    'dist',
+    'server.js',
+  );
 }
 
 export async function startRedisStack(): Promise<RedisStack> {
   const redisPort = await freePort();
-  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   await waitFor(
     () =>
       new Promise<boolean>((resolve) => {
@@ -52,7 +64,11 @@ export async function startRedisStack(): Promise<RedisStack> {
   let bridge: ChildProcess | null = null;
 
   const command = async (...args: (string | number)[]) => {
-    const res = await fetch(restUrl, { method: 'POST', headers: { Authorization: `Bearer ${restToken}` }, body: JSON.stringify(args) });
+    const res = await fetch(restUrl, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${restToken}` },
+      body: JSON.stringify(args),
+    });
     const json = (await res.json()) as { result?: unknown; error?: string };
     if (json.error) throw new Error(json.error);
     return json.result;
@@ -60,7 +76,12 @@ export async function startRedisStack(): Promise<RedisStack> {
 
   const startBridge = async () => {
     bridge = spawn(process.execPath, [bridgeScript()], {
-      env: { ...process.env, URS_TOKEN: restToken, PORT: String(bridgePort), REDIS_URL: `redis://127.0.0.1:${redisPort}` },
+      env: {
+        ...process.env,
+        URS_TOKEN: restToken,
+        PORT: String(bridgePort),
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      },
       stdio: 'ignore',
     });
     await waitFor(async () => (await command('PING')) === 'PONG', 10_000, 'upstash bridge');

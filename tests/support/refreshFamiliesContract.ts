@@ -35,7 +35,9 @@ export function refreshFamiliesContract(subject: () => FamiliesSubject): void {
   it('answers 8 concurrent spends of one generation with exactly one first use and 7 twins of it', async () => {
     const { families } = subject();
     const family = freshFamily();
-    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => families.spend(request(family, 3, T + (i % 2)))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => families.spend(request(family, 3, T + (i % 2)))),
+    );
     expect(outcomes.filter((o) => o.outcome === 'first')).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === 'twin')).toHaveLength(7);
     const first = outcomes.find((o) => o.outcome === 'first');

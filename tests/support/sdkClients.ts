@@ -1,8 +1,16 @@
 /** The two official MCP client SDKs, adapted to `runConnectorFlow`. */
-import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2, UnauthorizedError as UnauthorizedV2, type OAuthClientProvider as ProviderV2 } from '@modelcontextprotocol/client';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+  UnauthorizedError as UnauthorizedV2,
+  type OAuthClientProvider as ProviderV2,
+} from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { UnauthorizedError as UnauthorizedV1, type OAuthClientProvider as ProviderV1 } from '@modelcontextprotocol/sdk/client/auth.js';
+import {
+  UnauthorizedError as UnauthorizedV1,
+  type OAuthClientProvider as ProviderV1,
+} from '@modelcontextprotocol/sdk/client/auth.js';
 import type { MemoryOAuthProvider, SdkParts, Session } from './sdkFlow';
 
 type ToolCaller = {
@@ -17,7 +25,10 @@ function session(client: ToolCaller): Session {
       return (await client.listTools()).tools.map((t) => t.name);
     },
     async whoami() {
-      const result = (await client.callTool({ name: 'whoami', arguments: {} })) as { structuredContent?: Record<string, unknown>; isError?: boolean };
+      const result = (await client.callTool({ name: 'whoami', arguments: {} })) as {
+        structuredContent?: Record<string, unknown>;
+        isError?: boolean;
+      };
       if (result.isError || !result.structuredContent) throw new Error('whoami failed');
       return result.structuredContent;
     },
@@ -27,7 +38,8 @@ function session(client: ToolCaller): Session {
 
 export function sdkV2(mcpUrl: string): SdkParts<TransportV2> {
   return {
-    transport: (provider: MemoryOAuthProvider) => new TransportV2(new URL(mcpUrl), { authProvider: provider as unknown as ProviderV2 }),
+    transport: (provider: MemoryOAuthProvider) =>
+      new TransportV2(new URL(mcpUrl), { authProvider: provider as unknown as ProviderV2 }),
     async connect(transport) {
       const client = new ClientV2({ name: 'connector-test-v2', version: '1.0.0' });
       await client.connect(transport);
@@ -41,7 +53,8 @@ export function sdkV2(mcpUrl: string): SdkParts<TransportV2> {
 
 export function sdkV1(mcpUrl: string): SdkParts<TransportV1> {
   return {
-    transport: (provider: MemoryOAuthProvider) => new TransportV1(new URL(mcpUrl), { authProvider: provider as unknown as ProviderV1 }),
+    transport: (provider: MemoryOAuthProvider) =>
+      new TransportV1(new URL(mcpUrl), { authProvider: provider as unknown as ProviderV1 }),
     async connect(transport) {
       const client = new ClientV1({ name: 'connector-test-v1', version: '1.0.0' });
       await client.connect(transport);

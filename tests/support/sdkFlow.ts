@@ -22,7 +22,12 @@ export class MemoryOAuthProvider {
     return CLAUDE_CALLBACK;
   }
   get clientMetadata() {
-    return { ...CLAUDE_REGISTRATION, redirect_uris: [...CLAUDE_REGISTRATION.redirect_uris], grant_types: [...CLAUDE_REGISTRATION.grant_types], response_types: [...CLAUDE_REGISTRATION.response_types] };
+    return {
+      ...CLAUDE_REGISTRATION,
+      redirect_uris: [...CLAUDE_REGISTRATION.redirect_uris],
+      grant_types: [...CLAUDE_REGISTRATION.grant_types],
+      response_types: [...CLAUDE_REGISTRATION.response_types],
+    };
   }
   state(): string {
     return this.expectedState;
@@ -100,7 +105,12 @@ export async function runConnectorFlow<T>(
     },
     (error: unknown) => error,
   );
-  if (!sdk.isUnauthorized(refused)) throw refused instanceof Error ? refused : new Error(refused === null ? 'connected without authorization' : 'the connection failed with a non-Error value');
+  if (!sdk.isUnauthorized(refused))
+    throw refused instanceof Error
+      ? refused
+      : new Error(
+          refused === null ? 'connected without authorization' : 'the connection failed with a non-Error value',
+        );
   if (!provider.authorizationUrl) throw new Error('the client never asked to open the authorization URL');
 
   const callback = await consent(provider.authorizationUrl);

@@ -9,7 +9,13 @@ import { KEY_A, KEY_B, TEST_SECRET } from './app';
 export const ISSUER = 'https://mcp.example.com';
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'production', PUBLIC_URL: ISSUER, AUTH_SECRET: TEST_SECRET, MCP_API_KEYS: `${KEY_A},${KEY_B}`, ...env });
+  return loadConfig({
+    NODE_ENV: 'production',
+    PUBLIC_URL: ISSUER,
+    AUTH_SECRET: TEST_SECRET,
+    MCP_API_KEYS: `${KEY_A},${KEY_B}`,
+    ...env,
+  });
 }
 
 export async function testServices(env: Record<string, string> = {}): Promise<Services> {
@@ -19,7 +25,13 @@ export async function testServices(env: Record<string, string> = {}): Promise<Se
 /** The same services with the token clock set to `now()` (jose's `currentDate`), for expiry tests. */
 export async function withClock(services: Services, now: () => number): Promise<Services> {
   const { config } = services;
-  const tokens = await createTokenService({ secret: config.authSecret, previousSecret: config.authSecretPrevious, issuer: config.issuer, resource: config.resource, now });
+  const tokens = await createTokenService({
+    secret: config.authSecret,
+    previousSecret: config.authSecretPrevious,
+    issuer: config.issuer,
+    resource: config.resource,
+    now,
+  });
   return { ...services, tokens };
 }
 

@@ -6,7 +6,10 @@ export type TimedEvent = { readonly at: number; readonly data: Record<string, un
  * The `data:` payloads of `response`'s SSE stream, each stamped with its arrival time
  * (`performance.now()`), until the stream ends or `stop` says so.
  */
-export async function readEvents(response: Response, stop: (event: TimedEvent) => boolean = () => false): Promise<TimedEvent[]> {
+export async function readEvents(
+  response: Response,
+  stop: (event: TimedEvent) => boolean = () => false,
+): Promise<TimedEvent[]> {
   const events: TimedEvent[] = [];
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';

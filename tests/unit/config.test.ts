@@ -17,17 +17,45 @@ describe('loadConfig', () => {
   it.each([
     ['a missing AUTH_SECRET', { AUTH_SECRET: undefined }, /^AUTH_SECRET is required/],
     ['a 31-byte AUTH_SECRET', { AUTH_SECRET: 'ab'.repeat(31) }, /^AUTH_SECRET must encode at least 32 bytes/],
-    ['an AUTH_SECRET that is neither hex nor base64', { AUTH_SECRET: 'not a secret!'.repeat(5) }, /^AUTH_SECRET must be hex or base64/],
+    [
+      'an AUTH_SECRET that is neither hex nor base64',
+      { AUTH_SECRET: 'not a secret!'.repeat(5) },
+      /^AUTH_SECRET must be hex or base64/,
+    ],
     ['empty MCP_API_KEYS', { MCP_API_KEYS: ' , ' }, /^MCP_API_KEYS is empty/],
-    ['a key under 24 characters', { MCP_API_KEYS: `${KEY},short-key-123` }, /^MCP_API_KEYS entry #2 is shorter than 24/],
+    [
+      'a key under 24 characters',
+      { MCP_API_KEYS: `${KEY},short-key-123` },
+      /^MCP_API_KEYS entry #2 is shorter than 24/,
+    ],
     ['a missing PUBLIC_URL', { PUBLIC_URL: undefined }, /^PUBLIC_URL is required/],
     ['a PUBLIC_URL with a path', { PUBLIC_URL: 'https://mcp.example.com/base' }, /^PUBLIC_URL must be an origin only/],
-    ['a plain-http public PUBLIC_URL', { PUBLIC_URL: 'http://mcp.example.com' }, /^PUBLIC_URL must use https in production/],
-    ['a short AUTH_SECRET_PREVIOUS', { AUTH_SECRET_PREVIOUS: 'abcd' }, /^AUTH_SECRET_PREVIOUS must encode at least 32 bytes/],
+    [
+      'a plain-http public PUBLIC_URL',
+      { PUBLIC_URL: 'http://mcp.example.com' },
+      /^PUBLIC_URL must use https in production/,
+    ],
+    [
+      'a short AUTH_SECRET_PREVIOUS',
+      { AUTH_SECRET_PREVIOUS: 'abcd' },
+      /^AUTH_SECRET_PREVIOUS must encode at least 32 bytes/,
+    ],
     ['a zero rate limit', { RATE_LIMIT_MCP_PER_MINUTE: '0' }, /^RATE_LIMIT_MCP_PER_MINUTE must be an integer/],
-    ['an access-token lifetime over one hour', { ACCESS_TOKEN_TTL_SECONDS: '3601' }, /^ACCESS_TOKEN_TTL_SECONDS must be an integer from 1 to 3600/],
-    ['a refresh grace window over five minutes', { REFRESH_REUSE_GRACE_SECONDS: '301' }, /^REFRESH_REUSE_GRACE_SECONDS must be an integer from 0 to 300/],
-    ['a negative refresh grace window', { REFRESH_REUSE_GRACE_SECONDS: '-1' }, /^REFRESH_REUSE_GRACE_SECONDS must be an integer from 0 to 300/],
+    [
+      'an access-token lifetime over one hour',
+      { ACCESS_TOKEN_TTL_SECONDS: '3601' },
+      /^ACCESS_TOKEN_TTL_SECONDS must be an integer from 1 to 3600/,
+    ],
+    [
+      'a refresh grace window over five minutes',
+      { REFRESH_REUSE_GRACE_SECONDS: '301' },
+      /^REFRESH_REUSE_GRACE_SECONDS must be an integer from 0 to 300/,
+    ],
+    [
+      'a negative refresh grace window',
+      { REFRESH_REUSE_GRACE_SECONDS: '-1' },
+      /^REFRESH_REUSE_GRACE_SECONDS must be an integer from 0 to 300/,
+    ],
     ['a Redis URL without its token', { UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' }, /must be set together/],
   ])('refuses %s in production with one line naming the setting', (_name, override, message) => {
     let thrown: unknown;
@@ -59,7 +87,12 @@ describe('loadConfig', () => {
   });
 
   it('uses the production domain on Vercel production and the deployment URL in previews', () => {
-    const base = { PUBLIC_URL: undefined, VERCEL: '1', VERCEL_PROJECT_PRODUCTION_URL: 'mcp.example.com', VERCEL_URL: 'mcp-git-x.vercel.app' };
+    const base = {
+      PUBLIC_URL: undefined,
+      VERCEL: '1',
+      VERCEL_PROJECT_PRODUCTION_URL: 'mcp.example.com',
+      VERCEL_URL: 'mcp-git-x.vercel.app',
+    };
     expect(loadConfig(prod({ ...base, VERCEL_ENV: 'production' })).publicUrl).toBe('https://mcp.example.com');
     expect(loadConfig(prod({ ...base, VERCEL_ENV: 'preview' })).publicUrl).toBe('https://mcp-git-x.vercel.app');
   });
@@ -72,7 +105,12 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(prod({}));
     expect(config.oauthClientId).toBe('mcp');
-    expect(config.limits).toEqual({ tokenPerMinute: 10, failedAuthPerMinute: 20, registrationPerMinute: 120, mcpPerMinute: 120 });
+    expect(config.limits).toEqual({
+      tokenPerMinute: 10,
+      failedAuthPerMinute: 20,
+      registrationPerMinute: 120,
+      mcpPerMinute: 120,
+    });
     expect(config.accessTokenTtlSeconds).toBe(3600);
     expect(config.refreshReuseGraceSeconds).toBe(60);
     expect(loadConfig(prod({ REFRESH_REUSE_GRACE_SECONDS: '0' })).refreshReuseGraceSeconds).toBe(0);
@@ -84,11 +122,23 @@ describe('loadConfig', () => {
 
   // @req CONN-REDIRECT-CONFIG
   it('reads extra redirect hosts and exact URIs, and refuses unsafe ones naming the setting', () => {
-    const config = loadConfig(prod({ OAUTH_REDIRECT_HOSTS: 'app.example.org', OAUTH_REDIRECT_URIS: 'com.example.app:/cb, https://x.example.org/cb', CIMD_ALLOW_PRIVATE_HOSTS: '1' }));
+    const config = loadConfig(
+      prod({
+        OAUTH_REDIRECT_HOSTS: 'app.example.org',
+        OAUTH_REDIRECT_URIS: 'com.example.app:/cb, https://x.example.org/cb',
+        CIMD_ALLOW_PRIVATE_HOSTS: '1',
+      }),
+    );
     expect(config.redirectHosts).toEqual(['app.example.org']);
     expect(config.redirectUris).toEqual(['com.example.app:/cb', 'https://x.example.org/cb']);
     expect(config.dangerouslyAllowPrivateCimdHosts).toBe(true);
-    for (const bad of ['javascript:alert(1)', 'http://example.org/cb', 'https://x.example.org/cb#f', 'https://*.example.org/cb', 'data:text/html,x']) {
+    for (const bad of [
+      'javascript:alert(1)',
+      'http://example.org/cb',
+      'https://x.example.org/cb#f',
+      'https://*.example.org/cb',
+      'data:text/html,x',
+    ]) {
       expect(() => loadConfig(prod({ OAUTH_REDIRECT_URIS: bad }))).toThrow(/^OAUTH_REDIRECT_URIS entry #1/);
     }
     expect(() => loadConfig(prod({ CIMD_ALLOW_PRIVATE_HOSTS: 'yes' }))).toThrow(/^CIMD_ALLOW_PRIVATE_HOSTS/);
@@ -113,15 +163,32 @@ describe('loadConfig over arbitrary values', () => {
   // one ConfigError line naming the setting, never another exception (a DOMException from atob
   // once escaped here).
   const SETTINGS = [
-    'PUBLIC_URL', 'AUTH_SECRET', 'AUTH_SECRET_PREVIOUS', 'MCP_API_KEYS', 'MCP_API_KEY_HASHES', 'MCP_UPSTREAM_URL',
-    'MCP_UPSTREAM_KEY_HEADER', 'MCP_UPSTREAM_TIMEOUT_MS', 'UPSTASH_REDIS_REST_URL', 'OAUTH_CLIENT_ID', 'OAUTH_REDIRECT_HOSTS',
-    'TRUST_PROXY_HEADERS', 'RATE_LIMIT_TOKEN_PER_MINUTE', 'RATE_LIMIT_FAILED_AUTH_PER_MINUTE', 'RATE_LIMIT_REGISTER_PER_MINUTE',
-    'RATE_LIMIT_MCP_PER_MINUTE', 'ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_SECONDS',
+    'PUBLIC_URL',
+    'AUTH_SECRET',
+    'AUTH_SECRET_PREVIOUS',
+    'MCP_API_KEYS',
+    'MCP_API_KEY_HASHES',
+    'MCP_UPSTREAM_URL',
+    'MCP_UPSTREAM_KEY_HEADER',
+    'MCP_UPSTREAM_TIMEOUT_MS',
+    'UPSTASH_REDIS_REST_URL',
+    'OAUTH_CLIENT_ID',
+    'OAUTH_REDIRECT_HOSTS',
+    'TRUST_PROXY_HEADERS',
+    'RATE_LIMIT_TOKEN_PER_MINUTE',
+    'RATE_LIMIT_FAILED_AUTH_PER_MINUTE',
+    'RATE_LIMIT_REGISTER_PER_MINUTE',
+    'RATE_LIMIT_MCP_PER_MINUTE',
+    'ACCESS_TOKEN_TTL_SECONDS',
+    'REFRESH_TOKEN_TTL_SECONDS',
   ] as const;
   const arbitraryValue = fc.oneof(
     fc.string({ maxLength: 80 }),
     fc.string({ unit: 'grapheme', maxLength: 40 }),
-    fc.string({ unit: fc.constantFrom(' ', '\t', '\n', ',', '=', '-', '_', '+', '/', 'a', 'F', '0', '9', ':', '.'), maxLength: 200 }),
+    fc.string({
+      unit: fc.constantFrom(' ', '\t', '\n', ',', '=', '-', '_', '+', '/', 'a', 'F', '0', '9', ':', '.'),
+      maxLength: 200,
+    }),
     fc.integer({ min: 0, max: 5000 }).map((n) => 'a'.repeat(n)),
   );
 
@@ -155,21 +222,49 @@ describe('loadConfig over arbitrary values', () => {
   // @req CFG-MALFORMED-ONE-LINE
   it.each([
     ['both key sources', { MCP_API_KEY_HASHES: 'a'.repeat(64) }, /^MCP_API_KEYS and MCP_API_KEY_HASHES are both set/],
-    ['a digest list with a bad entry', { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: `${'a'.repeat(64)}, ${'A'.repeat(64)}` }, /^MCP_API_KEY_HASHES entry #2/],
-    ['an upstream over plain http to a public host', { MCP_UPSTREAM_URL: 'http://upstream.example.com/mcp' }, /^MCP_UPSTREAM_URL must use https/],
-    ['an upstream with the digest source', { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: 'a'.repeat(64), MCP_UPSTREAM_URL: 'https://u.example.com/mcp' }, /^MCP_UPSTREAM_URL needs the keys themselves/],
-    ['an upstream key header the forwarder owns', { MCP_UPSTREAM_URL: 'https://u.example.com/mcp', MCP_UPSTREAM_KEY_HEADER: 'Cookie' }, /^MCP_UPSTREAM_KEY_HEADER cannot be Cookie/],
+    [
+      'a digest list with a bad entry',
+      { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: `${'a'.repeat(64)}, ${'A'.repeat(64)}` },
+      /^MCP_API_KEY_HASHES entry #2/,
+    ],
+    [
+      'an upstream over plain http to a public host',
+      { MCP_UPSTREAM_URL: 'http://upstream.example.com/mcp' },
+      /^MCP_UPSTREAM_URL must use https/,
+    ],
+    [
+      'an upstream with the digest source',
+      { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: 'a'.repeat(64), MCP_UPSTREAM_URL: 'https://u.example.com/mcp' },
+      /^MCP_UPSTREAM_URL needs the keys themselves/,
+    ],
+    [
+      'an upstream key header the forwarder owns',
+      { MCP_UPSTREAM_URL: 'https://u.example.com/mcp', MCP_UPSTREAM_KEY_HEADER: 'Cookie' },
+      /^MCP_UPSTREAM_KEY_HEADER cannot be Cookie/,
+    ],
     ['a secret of absurd length', { AUTH_SECRET: 'ab'.repeat(5000) }, /^AUTH_SECRET is longer than 1024/],
-    ['a base64 secret with one dangling character', { AUTH_SECRET: 'A'.repeat(45) }, /^AUTH_SECRET must be hex or base64/],
+    [
+      'a base64 secret with one dangling character',
+      { AUTH_SECRET: 'A'.repeat(45) },
+      /^AUTH_SECRET must be hex or base64/,
+    ],
   ])('refuses %s with one line', (_name, override, message) => {
     expect(() => loadConfig(prod(override))).toThrow(message);
   });
 
   it('takes the digest source instead of keys, and an upstream with a custom key header', () => {
-    const digests = loadConfig(prod({ MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: ` ${'b'.repeat(64)} ,${'c'.repeat(64)}` }));
+    const digests = loadConfig(
+      prod({ MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: ` ${'b'.repeat(64)} ,${'c'.repeat(64)}` }),
+    );
     expect(digests.keys).toEqual({ kind: 'digests', digests: ['b'.repeat(64), 'c'.repeat(64)] });
-    const upstream = loadConfig(prod({ MCP_UPSTREAM_URL: 'http://127.0.0.1:9000/mcp', MCP_UPSTREAM_KEY_HEADER: 'X-WorldMonitor-Key' }));
-    expect(upstream.upstream).toEqual({ url: 'http://127.0.0.1:9000/mcp', apiKeyHeader: 'x-worldmonitor-key', timeoutMs: 30_000 });
+    const upstream = loadConfig(
+      prod({ MCP_UPSTREAM_URL: 'http://127.0.0.1:9000/mcp', MCP_UPSTREAM_KEY_HEADER: 'X-WorldMonitor-Key' }),
+    );
+    expect(upstream.upstream).toEqual({
+      url: 'http://127.0.0.1:9000/mcp',
+      apiKeyHeader: 'x-worldmonitor-key',
+      timeoutMs: 30_000,
+    });
     expect(loadConfig(prod({})).upstream).toBeNull();
   });
 });

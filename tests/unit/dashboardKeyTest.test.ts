@@ -22,14 +22,24 @@ const SECRET = 'b'.repeat(64);
 
 async function services(env: Record<string, string> = {}): Promise<Services> {
   return createServices(
-    loadConfig({ NODE_ENV: 'production', PUBLIC_URL, AUTH_SECRET: SECRET, MCP_API_KEYS: `${KEY},${OTHER_KEY}`, ...env }),
+    loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_URL,
+      AUTH_SECRET: SECRET,
+      MCP_API_KEYS: `${KEY},${OTHER_KEY}`,
+      ...env,
+    }),
   );
 }
 
 type Seen = { url: string; headers: Headers; body: string };
 
 /** A `fetch` that hands each request to the handlers the routes call, and records what was sent. */
-function inProcessFetch(tokenServices: Services, mcpServices: Services = tokenServices, seen: Seen[] = []): typeof fetch {
+function inProcessFetch(
+  tokenServices: Services,
+  mcpServices: Services = tokenServices,
+  seen: Seen[] = [],
+): typeof fetch {
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input, PUBLIC_URL);
     const request = new Request(url, init);
@@ -40,7 +50,8 @@ function inProcessFetch(tokenServices: Services, mcpServices: Services = tokenSe
     seen.push({ url: url.href, headers, body });
     const forwarded = new Request(url, { method: request.method, headers, body });
     if (url.pathname === '/oauth/token') return handleTokenRequest(forwarded, tokenServices);
-    if (url.pathname === '/mcp') return (await mcpGate(forwarded.clone(), mcpServices)) ?? serveMcp(forwarded, mcpServices, createToolsBackend());
+    if (url.pathname === '/mcp')
+      return (await mcpGate(forwarded.clone(), mcpServices)) ?? serveMcp(forwarded, mcpServices, createToolsBackend());
     return new Response('not found', { status: 404 });
   };
 }
@@ -154,7 +165,11 @@ describe('runKeyTest', () => {
   it('reports a misconfigured or unreachable server when the token endpoint answers 503', async () => {
     const svc: Services = { ...(await services()), limiter: unreachableLimiter };
     const result = await run(inProcessFetch(svc));
-    expect(result).toEqual({ ok: false, step: 'token', failure: { kind: 'unavailable', status: 503, retryAfterSeconds: 5 } });
+    expect(result).toEqual({
+      ok: false,
+      step: 'token',
+      failure: { kind: 'unavailable', status: 503, retryAfterSeconds: 5 },
+    });
     if (!result.ok) expect(describeFailure(result.failure)).toMatch(/misconfigured.*HTTP 503.*5 seconds/);
   });
 
@@ -190,15 +205,29 @@ describe('runKeyTest', () => {
 
   it('gives up with a timeout when the server does not answer', async () => {
     const hanging: typeof fetch = (_input, init) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error)));
-    const result = await runKeyTest({ apiKey: KEY, clientId: 'mcp', tokenUrl: '/oauth/token', mcpUrl: '/mcp', fetch: hanging, timeoutSeconds: 0.05 });
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error)),
+      );
+    const result = await runKeyTest({
+      apiKey: KEY,
+      clientId: 'mcp',
+      tokenUrl: '/oauth/token',
+      mcpUrl: '/mcp',
+      fetch: hanging,
+      timeoutSeconds: 0.05,
+    });
     expect(result).toEqual({ ok: false, step: 'token', failure: { kind: 'timeout', seconds: 0.05 } });
   });
 
   it('refuses a 200 token response that carries no bearer token', async () => {
     const result = await run(async () => Response.json({ token_type: 'Bearer', expires_in: 3600 }));
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.failure).toEqual({ kind: 'unexpected', status: 200, description: 'the token response has no bearer access_token' });
+    if (!result.ok)
+      expect(result.failure).toEqual({
+        kind: 'unexpected',
+        status: 200,
+        description: 'the token response has no bearer access_token',
+      });
   });
 
   it('uses the configured client id', async () => {
@@ -206,7 +235,13 @@ describe('runKeyTest', () => {
     const fetchImpl = inProcessFetch(svc);
     const wrongId = await run(fetchImpl);
     expect(wrongId.ok).toBe(false);
-    const rightId = await runKeyTest({ apiKey: KEY, clientId: 'scripts', tokenUrl: '/oauth/token', mcpUrl: '/mcp', fetch: fetchImpl });
+    const rightId = await runKeyTest({
+      apiKey: KEY,
+      clientId: 'scripts',
+      tokenUrl: '/oauth/token',
+      mcpUrl: '/mcp',
+      fetch: fetchImpl,
+    });
     expect(rightId.ok).toBe(true);
   });
 });

@@ -25,11 +25,16 @@ describe('parseRetryAfter', () => {
 
 describe('rpcMessagesFrom', () => {
   it('reads a JSON body and a JSON batch', () => {
-    expect(rpcMessagesFrom('application/json', '{"jsonrpc":"2.0","id":1,"result":{}}')).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
-    expect(rpcMessagesFrom('application/json; charset=utf-8', '[{"id":1,"result":{}},{"id":2,"result":{}}]')).toHaveLength(2);
+    expect(rpcMessagesFrom('application/json', '{"jsonrpc":"2.0","id":1,"result":{}}')).toEqual([
+      { jsonrpc: '2.0', id: 1, result: {} },
+    ]);
+    expect(
+      rpcMessagesFrom('application/json; charset=utf-8', '[{"id":1,"result":{}},{"id":2,"result":{}}]'),
+    ).toHaveLength(2);
   });
   it('reads SSE events, with or without a space after data:, CRLF line ends and multi-line data', () => {
-    const body = 'event: message\r\ndata: {"id":1,\r\ndata:"result":{"a":1}}\r\n\r\n: comment\n\nid: 9\ndata:{"id":2,"result":{}}\n\n';
+    const body =
+      'event: message\r\ndata: {"id":1,\r\ndata:"result":{"a":1}}\r\n\r\n: comment\n\nid: 9\ndata:{"id":2,"result":{}}\n\n';
     expect(rpcMessagesFrom('text/event-stream', body)).toEqual([
       { id: 1, result: { a: 1 } },
       { id: 2, result: {} },
@@ -44,7 +49,11 @@ describe('rpcMessagesFrom', () => {
 
 describe('responseFor', () => {
   it('finds the response to an id and ignores notifications and requests', () => {
-    const messages = [{ method: 'notifications/message', params: {} }, { id: 1, method: 'ping' }, { id: 1, result: { ok: true } }];
+    const messages = [
+      { method: 'notifications/message', params: {} },
+      { id: 1, method: 'ping' },
+      { id: 1, result: { ok: true } },
+    ];
     expect(responseFor(messages, 1)).toEqual({ id: 1, result: { ok: true } });
     expect(responseFor(messages, 2)).toBeUndefined();
   });
@@ -84,27 +93,60 @@ describe('classifyHttpFailure', () => {
     expect(classifyHttpFailure('token', 401, headers(), '{"error":"invalid_client"}')).toEqual({ kind: 'invalid_key' });
   });
   it('treats a 401 or 403 from /mcp as a refused token, with the server description', () => {
-    expect(classifyHttpFailure('mcp', 401, headers(), '{"error":"invalid_token","error_description":"The access token was revoked."}')).toEqual({
+    expect(
+      classifyHttpFailure(
+        'mcp',
+        401,
+        headers(),
+        '{"error":"invalid_token","error_description":"The access token was revoked."}',
+      ),
+    ).toEqual({
       kind: 'token_rejected',
       description: 'The access token was revoked.',
     });
-    expect(classifyHttpFailure('mcp', 403, headers(), '{"error":"insufficient_scope","error_description":"The access token lacks the mcp scope."}').kind).toBe('token_rejected');
+    expect(
+      classifyHttpFailure(
+        'mcp',
+        403,
+        headers(),
+        '{"error":"insufficient_scope","error_description":"The access token lacks the mcp scope."}',
+      ).kind,
+    ).toBe('token_rejected');
   });
   it('treats the loopback host guard of /mcp as a page opened at the wrong address', () => {
-    expect(classifyHttpFailure('mcp', 403, headers(), '{"error":"forbidden","error_description":"Host not allowed."}')).toEqual({ kind: 'wrong_host' });
+    expect(
+      classifyHttpFailure('mcp', 403, headers(), '{"error":"forbidden","error_description":"Host not allowed."}'),
+    ).toEqual({ kind: 'wrong_host' });
   });
   it('carries the wait of a 429 and of a 503', () => {
-    expect(classifyHttpFailure('token', 429, headers('17'), '{}')).toEqual({ kind: 'rate_limited', retryAfterSeconds: 17 });
-    expect(classifyHttpFailure('mcp', 503, headers('5'), '')).toEqual({ kind: 'unavailable', status: 503, retryAfterSeconds: 5 });
-    expect(classifyHttpFailure('token', 502, headers(), '')).toEqual({ kind: 'unavailable', status: 502, retryAfterSeconds: null });
+    expect(classifyHttpFailure('token', 429, headers('17'), '{}')).toEqual({
+      kind: 'rate_limited',
+      retryAfterSeconds: 17,
+    });
+    expect(classifyHttpFailure('mcp', 503, headers('5'), '')).toEqual({
+      kind: 'unavailable',
+      status: 503,
+      retryAfterSeconds: 5,
+    });
+    expect(classifyHttpFailure('token', 502, headers(), '')).toEqual({
+      kind: 'unavailable',
+      status: 502,
+      retryAfterSeconds: null,
+    });
   });
   it('reports anything else with its status and description', () => {
-    expect(classifyHttpFailure('token', 400, headers(), '{"error":"invalid_scope","error_description":"Unknown scope."}')).toEqual({
+    expect(
+      classifyHttpFailure('token', 400, headers(), '{"error":"invalid_scope","error_description":"Unknown scope."}'),
+    ).toEqual({
       kind: 'unexpected',
       status: 400,
       description: 'Unknown scope.',
     });
-    expect(classifyHttpFailure('mcp', 500, headers(), '')).toEqual({ kind: 'unexpected', status: 500, description: 'no error description' });
+    expect(classifyHttpFailure('mcp', 500, headers(), '')).toEqual({
+      kind: 'unexpected',
+      status: 500,
+      description: 'no error description',
+    });
   });
 });
 
@@ -116,13 +158,25 @@ describe('describeFailure', () => {
       [{ kind: 'rate_limited', retryAfterSeconds: 1 }, /Wait 1 second,/],
       [{ kind: 'rate_limited', retryAfterSeconds: null }, /Wait about a minute,/],
       [{ kind: 'rate_limited', retryAfterSeconds: 600 }, /Wait 10 minutes,/],
-      [{ kind: 'unavailable', status: 503, retryAfterSeconds: 5 }, /misconfigured .*\(HTTP 503\)\. Try again in 5 seconds/],
-      [{ kind: 'token_rejected', description: 'The access token is invalid.' }, /refused the token .*PUBLIC_URL or AUTH_SECRET/],
+      [
+        { kind: 'unavailable', status: 503, retryAfterSeconds: 5 },
+        /misconfigured .*\(HTTP 503\)\. Try again in 5 seconds/,
+      ],
+      [
+        { kind: 'token_rejected', description: 'The access token is invalid.' },
+        /refused the token .*PUBLIC_URL or AUTH_SECRET/,
+      ],
       [{ kind: 'wrong_host' }, /Open the page at the server's PUBLIC_URL/],
       [{ kind: 'network' }, /^Network error: /],
       [{ kind: 'timeout', seconds: 15 }, /within 15 seconds/],
-      [{ kind: 'unexpected', status: 400, description: 'Unknown scope.' }, /^The server answered HTTP 400: Unknown scope\.\.?$/],
-      [{ kind: 'unexpected', status: null, description: 'no JSON-RPC answer' }, /not what the protocol expects: no JSON-RPC answer\.$/],
+      [
+        { kind: 'unexpected', status: 400, description: 'Unknown scope.' },
+        /^The server answered HTTP 400: Unknown scope\.\.?$/,
+      ],
+      [
+        { kind: 'unexpected', status: null, description: 'no JSON-RPC answer' },
+        /not what the protocol expects: no JSON-RPC answer\.$/,
+      ],
     ];
     for (const [failure, expected] of cases) expect(describeFailure(failure)).toMatch(expected);
   });

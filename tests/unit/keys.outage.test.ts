@@ -28,7 +28,11 @@ async function recorded(env: Record<string, string> = {}, keysDown = false) {
 }
 
 const mcp = (headers: Record<string, string>) =>
-  new Request(`${ISSUER}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Real-IP': '192.0.2.5', ...headers }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+  new Request(`${ISSUER}/mcp`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Real-IP': '192.0.2.5', ...headers },
+    body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+  });
 
 const clientCredentials = (secret: string, ip = '192.0.2.5') =>
   new Request(`${ISSUER}/oauth/token`, {
@@ -41,7 +45,11 @@ describe('a key source that cannot answer', () => {
   // @req KEY-SOURCE-UNAVAILABLE
   it('makes /mcp answer 503 with Retry-After for a bearer token, never a 401', async () => {
     const healthy = await testServices();
-    const { token } = await healthy.tokens.issue('access', { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
+    const { token } = await healthy.tokens.issue(
+      'access',
+      { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' },
+      3600,
+    );
     const { services, calls } = await recorded({ TRUST_PROXY_HEADERS: '1' }, true);
     const response = (await mcpGate(mcp({ Authorization: `Bearer ${token}` }), services))!;
     expect(response.status).toBe(503);
@@ -72,10 +80,20 @@ describe('a key source that cannot answer', () => {
     const { services } = await recorded({}, true);
     const { token } = await services.tokens.issue(
       'consent',
-      { client_id: 'c', redirect_uri: 'http://127.0.0.1:9/cb', code_challenge: 'x'.repeat(43), scope: 'mcp', resource: `${ISSUER}/mcp` },
+      {
+        client_id: 'c',
+        redirect_uri: 'http://127.0.0.1:9/cb',
+        code_challenge: 'x'.repeat(43),
+        scope: 'mcp',
+        resource: `${ISSUER}/mcp`,
+      },
       600,
     );
-    const decision = decideConsent({ request: token, apiKey: KEY_A, action: 'authorize', viaFetch: false }, services, null);
+    const decision = decideConsent(
+      { request: token, apiKey: KEY_A, action: 'authorize', viaFetch: false },
+      services,
+      null,
+    );
     await expect(decision).rejects.toBeInstanceOf(OAuthError);
     await expect(decision).rejects.toMatchObject({ status: 503, code: 'temporarily_unavailable' });
   });

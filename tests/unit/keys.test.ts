@@ -54,7 +54,10 @@ describe.each(sources)('%s (key-source contract)', (_name, create) => {
     const keys = Array.from({ length: 10_000 }, (_, i) => `bulk_key_${i.toString().padStart(20, '0')}`);
     const source = await create(keys);
     expect(source.size).toBe(10_000);
-    expect(await source.identify(keys[9_999]!)).toEqual({ outcome: 'known', fingerprint: await fingerprintOf(keys[9_999]!) });
+    expect(await source.identify(keys[9_999]!)).toEqual({
+      outcome: 'known',
+      fingerprint: await fingerprintOf(keys[9_999]!),
+    });
   });
 });
 

@@ -10,7 +10,11 @@ async function withoutNodeCrypto() {
   (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
   vi.resetModules();
   try {
-    const [{ nodeCrypto }, { sha256Hex }, { createMac }] = await Promise.all([import('@/lib/crypto/nodeCrypto'), import('@/lib/crypto/sha256'), import('@/lib/crypto/mac')]);
+    const [{ nodeCrypto }, { sha256Hex }, { createMac }] = await Promise.all([
+      import('@/lib/crypto/nodeCrypto'),
+      import('@/lib/crypto/sha256'),
+      import('@/lib/crypto/mac'),
+    ]);
     return { nodeCrypto, sha256Hex, createMac };
   } finally {
     Object.defineProperty(process, 'getBuiltinModule', original);
@@ -19,11 +23,15 @@ async function withoutNodeCrypto() {
 
 afterEach(() => vi.resetModules());
 
-describe('hashes on the request path: Node\'s synchronous crypto, Web Crypto elsewhere', () => {
+describe("hashes on the request path: Node's synchronous crypto, Web Crypto elsewhere", () => {
   // @req KEY-FINGERPRINT
   it('gives the same SHA-256 and HMAC on both paths', async () => {
     vi.resetModules();
-    const node = { ...(await import('@/lib/crypto/nodeCrypto')), ...(await import('@/lib/crypto/sha256')), ...(await import('@/lib/crypto/mac')) };
+    const node = {
+      ...(await import('@/lib/crypto/nodeCrypto')),
+      ...(await import('@/lib/crypto/sha256')),
+      ...(await import('@/lib/crypto/mac')),
+    };
     const web = await withoutNodeCrypto();
     expect(node.nodeCrypto).toBeDefined();
     expect(web.nodeCrypto).toBeUndefined();
@@ -55,13 +63,22 @@ describe('createIdHasher on the synchronous HMAC', () => {
     // The previous derivation, verbatim: HKDF to an HMAC CryptoKey, then Web Crypto's sign.
     const base = await crypto.subtle.importKey('raw', SECRET, 'HKDF', false, ['deriveKey']);
     const key = await crypto.subtle.deriveKey(
-      { name: 'HKDF', hash: 'SHA-256', salt: new TextEncoder().encode('mcp-oauth-gateway/redis-ids/v1'), info: new TextEncoder().encode('redis-ids') },
+      {
+        name: 'HKDF',
+        hash: 'SHA-256',
+        salt: new TextEncoder().encode('mcp-oauth-gateway/redis-ids/v1'),
+        info: new TextEncoder().encode('redis-ids'),
+      },
       base,
       { name: 'HMAC', hash: 'SHA-256', length: 256 },
       false,
       ['sign'],
     );
-    for (const [scope, id] of [['rl:mcp', '400\u00003fddefc51c199558'], ['rl:token', 'secret:abc'], ['rf-dead', 'ü€𝄞']]) {
+    for (const [scope, id] of [
+      ['rl:mcp', '400\u00003fddefc51c199558'],
+      ['rl:token', 'secret:abc'],
+      ['rf-dead', 'ü€𝄞'],
+    ]) {
       const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${scope}\0${id}`)));
       const expected = Buffer.from(mac.subarray(0, 16)).toString('hex');
       expect(await hashId(scope!, id!)).toBe(expected);

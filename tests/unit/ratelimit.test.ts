@@ -11,7 +11,7 @@ function manualClock(start = 1_767_225_600_000 + 30_000) {
 }
 
 describe('createMemoryRateLimiter', () => {
-// @req RL-MEMORY-PARITY
+  // @req RL-MEMORY-PARITY
   describe('the behaviour shared with the Upstash backend', () => {
     limiterContract(() => {
       const clock = manualClock();
@@ -33,7 +33,11 @@ describe('createMemoryRateLimiter', () => {
     clock.set(limited.resetAt - 1);
     expect(await limiter.count('token', 'cred')).toMatchObject({ outcome: 'limited', retryAfterSeconds: 1 });
     clock.set(limited.resetAt);
-    expect(await limiter.count('token', 'cred')).toMatchObject({ outcome: 'allowed', remaining: 9, resetAt: limited.resetAt + WINDOW_MS });
+    expect(await limiter.count('token', 'cred')).toMatchObject({
+      outcome: 'allowed',
+      remaining: 9,
+      resetAt: limited.resetAt + WINDOW_MS,
+    });
   });
 
   it('starts a window afresh even when the previous one was used up just before its end', async () => {

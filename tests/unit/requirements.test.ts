@@ -13,7 +13,9 @@ function testFiles(dir: string): string[] {
   });
 }
 
-const cited = new Set(testFiles(TESTS).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/@req ([A-Z0-9-]+)/g)].map((m) => m[1]!)));
+const cited = new Set(
+  testFiles(TESTS).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/@req ([A-Z0-9-]+)/g)].map((m) => m[1]!)),
+);
 
 describe('the requirements registry', () => {
   it('has every requirement cited by at least one test', () => {

@@ -30,7 +30,15 @@ const claimsOf: { [K in TokenKind]: fc.Arbitrary<Record<string, unknown>> } = {
     { requiredKeys: ['ru', 'am', 'gt'] },
   ),
   consent: fc.record(
-    { client_id: text, client_name: text, redirect_uri: url, code_challenge: text, scope, resource: url, state: fc.string({ maxLength: 100 }) },
+    {
+      client_id: text,
+      client_name: text,
+      redirect_uri: url,
+      code_challenge: text,
+      scope,
+      resource: url,
+      state: fc.string({ maxLength: 100 }),
+    },
     { requiredKeys: ['client_id', 'redirect_uri', 'code_challenge', 'scope', 'resource'] },
   ),
 };
@@ -42,8 +50,16 @@ describe('tokens of random claims, per kind', () => {
   // @req TOK-KIND-SEPARATION
   it('verify as their own kind with their claims, and as no other kind, secret or issuer', async () => {
     const tokens = await createTokenService({ secret: SECRET, issuer: ISSUER, resource: RESOURCE });
-    const otherSecret = await createTokenService({ secret: new Uint8Array(32).fill(4), issuer: ISSUER, resource: RESOURCE });
-    const otherIssuer = await createTokenService({ secret: SECRET, issuer: 'https://other.example.com', resource: 'https://other.example.com/mcp' });
+    const otherSecret = await createTokenService({
+      secret: new Uint8Array(32).fill(4),
+      issuer: ISSUER,
+      resource: RESOURCE,
+    });
+    const otherIssuer = await createTokenService({
+      secret: SECRET,
+      issuer: 'https://other.example.com',
+      resource: 'https://other.example.com/mcp',
+    });
     await fc.assert(
       fc.asyncProperty(minted, async ([kind, claims]) => {
         const { token } = await tokens.issue(kind, claims, kind === 'client' ? null : 600);

@@ -14,9 +14,28 @@ const service = (opts: Partial<Parameters<typeof createTokenService>[0]> = {}) =
 const SAMPLE: { [K in TokenKind]: Parameters<Awaited<ReturnType<typeof service>>['issue']>[1] } = {
   access: { sub: FP, client_id: 'mcp', scope: 'mcp' },
   refresh: { sub: FP, client_id: 'c', scope: 'mcp offline_access', resource: RESOURCE },
-  code: { sub: FP, client_id: 'c', redirect_uri: 'https://claude.ai/api/mcp/auth_callback', code_challenge: 'x'.repeat(43), scope: 'mcp', resource: RESOURCE },
-  client: { ru: ['https://claude.ai/api/mcp/auth_callback'], am: 'client_secret_post', gt: ['authorization_code', 'refresh_token'], cn: 'Claude' },
-  consent: { client_id: 'c', redirect_uri: 'https://claude.ai/api/mcp/auth_callback', code_challenge: 'x'.repeat(43), scope: 'mcp', resource: RESOURCE, state: 's' },
+  code: {
+    sub: FP,
+    client_id: 'c',
+    redirect_uri: 'https://claude.ai/api/mcp/auth_callback',
+    code_challenge: 'x'.repeat(43),
+    scope: 'mcp',
+    resource: RESOURCE,
+  },
+  client: {
+    ru: ['https://claude.ai/api/mcp/auth_callback'],
+    am: 'client_secret_post',
+    gt: ['authorization_code', 'refresh_token'],
+    cn: 'Claude',
+  },
+  consent: {
+    client_id: 'c',
+    redirect_uri: 'https://claude.ai/api/mcp/auth_callback',
+    code_challenge: 'x'.repeat(43),
+    scope: 'mcp',
+    resource: RESOURCE,
+    state: 's',
+  },
 };
 
 const KINDS = Object.keys(TOKEN_TYP) as TokenKind[];
@@ -38,21 +57,28 @@ describe('createTokenService', () => {
     const { token, expiresAt } = await tokens.issue('access', SAMPLE.access, 3600);
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'HS256', typ: 'at+jwt', kid: expect.any(String) });
     const claims = decodeJwt(token);
-    expect(claims).toMatchObject({ iss: ISSUER, aud: RESOURCE, sub: FP, client_id: 'mcp', scope: 'mcp', iat: 1_800_000_000, exp: 1_800_003_600 });
+    expect(claims).toMatchObject({
+      iss: ISSUER,
+      aud: RESOURCE,
+      sub: FP,
+      client_id: 'mcp',
+      scope: 'mcp',
+      iat: 1_800_000_000,
+      exp: 1_800_003_600,
+    });
     expect(claims.jti).toMatch(/^[\w-]{22}$/);
     expect(expiresAt).toBe(1_800_003_600);
     expect(await tokens.verify('access', token)).toMatchObject({ sub: FP });
   });
 
   // @req TOK-KIND-SEPARATION
-  it.each(KINDS.flatMap((minted) => KINDS.filter((k) => k !== minted).map((presented) => [minted, presented] as const)))(
-    'refuses a %s token presented as a %s token',
-    async (minted, presented) => {
-      const tokens = await service();
-      const { token } = await tokens.issue(minted, SAMPLE[minted], 60);
-      expect((await rejection(tokens.verify(presented, token))).reason).toBe('invalid');
-    },
-  );
+  it.each(
+    KINDS.flatMap((minted) => KINDS.filter((k) => k !== minted).map((presented) => [minted, presented] as const)),
+  )('refuses a %s token presented as a %s token', async (minted, presented) => {
+    const tokens = await service();
+    const { token } = await tokens.issue(minted, SAMPLE[minted], 60);
+    expect((await rejection(tokens.verify(presented, token))).reason).toBe('invalid');
+  });
 
   it.each(KINDS)('verifies a %s token as its own kind', async (kind) => {
     const tokens = await service();
@@ -87,7 +113,9 @@ describe('createTokenService', () => {
   it('refuses a token signed with the raw AUTH_SECRET instead of the derived key', async () => {
     const tokens = await service();
     const { token } = await tokens.issue('access', SAMPLE.access, 60);
-    const raw = await new SignJWT(decodeJwt(token)).setProtectedHeader(decodeProtectedHeader(token) as { alg: string }).sign(SECRET);
+    const raw = await new SignJWT(decodeJwt(token))
+      .setProtectedHeader(decodeProtectedHeader(token) as { alg: string })
+      .sign(SECRET);
     expect((await rejection(tokens.verify('access', raw))).reason).toBe('invalid');
   });
 
@@ -96,7 +124,8 @@ describe('createTokenService', () => {
     const theirs = await service({ secret: OTHER });
     const elsewhere = await service({ issuer: 'https://evil.example', resource: 'https://evil.example/mcp' });
     const otherIssuer = await service({ issuer: 'https://evil.example' });
-    const refusal = async (other: TokenService) => rejection(mine.verify('access', (await other.issue('access', SAMPLE.access, 60)).token));
+    const refusal = async (other: TokenService) =>
+      rejection(mine.verify('access', (await other.issue('access', SAMPLE.access, 60)).token));
     // Another secret: nothing in it is ours, not even its subject.
     expect(await refusal(theirs)).toMatchObject({ reason: 'invalid', verifiedSubject: undefined });
     // Our secret, another resource (a deployment sharing AUTH_SECRET): its subject is ours to log.
@@ -139,7 +168,9 @@ describe('client secrets', () => {
     const secret = await tokens.clientSecretFor('client-a');
     expect(await tokens.verifyClientSecret('client-a', secret)).toBe(true);
     expect(await tokens.verifyClientSecret('client-b', secret)).toBe(false);
-    expect(await tokens.verifyClientSecret('client-a', secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A'))).toBe(false);
+    expect(await tokens.verifyClientSecret('client-a', secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A'))).toBe(
+      false,
+    );
     expect(await tokens.verifyClientSecret('client-a', '')).toBe(false);
   });
 
@@ -161,7 +192,12 @@ describe('verify', () => {
 
 describe('verify, header and claim checks', () => {
   /** Signs `payload` under `header` with the service's own derived key for `kind`, as a forger holding it would. */
-  async function resign(kind: TokenKind, token: string, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+  async function resign(
+    kind: TokenKind,
+    token: string,
+    header: Record<string, unknown>,
+    payload: Record<string, unknown>,
+  ): Promise<string> {
     // The derived key is not exported: a token of the kind carries a valid MAC only over its own bytes,
     // so a re-signed token with a changed header must fail on the signature, never on the claims.
     const [, , signature] = token.split('.');
@@ -175,7 +211,10 @@ describe('verify, header and claim checks', () => {
     const { token } = await tokens.issue('access', SAMPLE.access, 60);
     now += 3_600_000;
     expect((await rejection(tokens.verify('access', token))).reason).toBe('expired');
-    const forged = await resign('access', token, decodeProtectedHeader(token), { ...decodeJwt(token), scope: 'mcp admin' });
+    const forged = await resign('access', token, decodeProtectedHeader(token), {
+      ...decodeJwt(token),
+      scope: 'mcp admin',
+    });
     expect((await rejection(tokens.verify('access', forged))).reason).toBe('invalid');
   });
 
@@ -184,8 +223,14 @@ describe('verify, header and claim checks', () => {
     const tokens = await service();
     const { token } = await tokens.issue('access', SAMPLE.access, 60);
     const header = decodeProtectedHeader(token);
-    for (const changed of [{ ...header, crit: ['b64'], b64: false }, { ...header, typ: 'JWT' }, { ...header, kid: 'AAAAAAAA' }]) {
-      expect((await rejection(tokens.verify('access', await resign('access', token, changed, decodeJwt(token))))).reason).toBe('invalid');
+    for (const changed of [
+      { ...header, crit: ['b64'], b64: false },
+      { ...header, typ: 'JWT' },
+      { ...header, kid: 'AAAAAAAA' },
+    ]) {
+      expect(
+        (await rejection(tokens.verify('access', await resign('access', token, changed, decodeJwt(token))))).reason,
+      ).toBe('invalid');
     }
     const [h, p, s] = token.split('.') as [string, string, string];
     // The last character of a 32-byte MAC carries 4 spare bits; flipping one decodes to the same bytes.

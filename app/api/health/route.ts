@@ -12,7 +12,14 @@ export const dynamic = 'force-dynamic';
 export const GET = observe(async (): Promise<Response> => {
   const [{ config, limiter }, backend] = await Promise.all([getServices(), getBackend()]);
   return Response.json(
-    { status: 'ok', version: config.version, limiter: limiter.backend, issuer: config.issuer, ...(await backend.health()), events: countsReport() },
+    {
+      status: 'ok',
+      version: config.version,
+      limiter: limiter.backend,
+      issuer: config.issuer,
+      ...(await backend.health()),
+      events: countsReport(),
+    },
     { headers: { 'Cache-Control': 'no-store' } },
   );
 });

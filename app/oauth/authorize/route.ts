@@ -5,7 +5,9 @@ import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = observe(async (request: Request): Promise<Response> => handleAuthorizationRequest(request, await getServices()));
+export const GET = observe(async (request: Request): Promise<Response> =>
+  handleAuthorizationRequest(request, await getServices()),
+);
 
 const notAllowed = notAllowedExcept('GET');
 

@@ -6,7 +6,9 @@ import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export const POST = observe(async (request: Request): Promise<Response> => handleRegistrationRequest(request, await getServices()));
+export const POST = observe(async (request: Request): Promise<Response> =>
+  handleRegistrationRequest(request, await getServices()),
+);
 
 export const OPTIONS = observe((request: Request) => preflightResponse(request, ['POST', 'OPTIONS']));
 

@@ -5,7 +5,9 @@ import { getServices } from '@/lib/services';
 
 export const dynamic = 'force-dynamic';
 
-export const POST = observe(async (request: Request): Promise<Response> => handleTokenRequest(request, await getServices()));
+export const POST = observe(async (request: Request): Promise<Response> =>
+  handleTokenRequest(request, await getServices()),
+);
 
 const notAllowed = notAllowedExcept('POST');
 

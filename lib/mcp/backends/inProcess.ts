@@ -76,7 +76,11 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
    * progress, which needs an SSE stream to carry the notifications before the result (both are
    * Streamable HTTP; every client must accept either).
    */
-  async function serveLegacy(request: Request, identity: Identity, options: McpHandlerRequestOptions): Promise<Response> {
+  async function serveLegacy(
+    request: Request,
+    identity: Identity,
+    options: McpHandlerRequestOptions,
+  ): Promise<Response> {
     const server = createMcpServer(identity, tools);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
@@ -127,7 +131,9 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
         const legacy =
           isJsonContentType(forwarded.headers.get('content-type')) &&
           (await isLegacyRequest(forwarded, options.parsedBody, { maxRequestBodySize: MCP_BODY_LIMIT }));
-        const response = legacy ? await serveLegacy(forwarded, identity, options) : await modern.fetch(forwarded, options);
+        const response = legacy
+          ? await serveLegacy(forwarded, identity, options)
+          : await modern.fetch(forwarded, options);
         return answered(withCors(response));
       } catch (error) {
         emit('mcp', 'server_error', { fingerprint: identity.fingerprint }, error);

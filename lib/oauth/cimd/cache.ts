@@ -9,7 +9,12 @@ export const MAX_TTL_SECONDS = 24 * 3600;
 export const DEFAULT_TTL_SECONDS = 300;
 const MAX_ENTRIES = 256;
 
-export type CacheHeaders = { readonly cacheControl: string | null; readonly expires: string | null; readonly date: string | null; readonly age: string | null };
+export type CacheHeaders = {
+  readonly cacheControl: string | null;
+  readonly expires: string | null;
+  readonly date: string | null;
+  readonly age: string | null;
+};
 
 /** Seconds the response may be reused for, `0` for not at all. */
 export function freshnessSeconds(headers: CacheHeaders, nowMs: number): number {

@@ -43,17 +43,26 @@ export type FetchOptions = {
 
 function pinnedLookup(address: string, family: number): LookupFunction {
   return (_hostname, options, callback) => {
-    if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    if (options.all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
     else callback(null, address, family);
   };
 }
 
-async function resolveChecked(hostname: string, options: FetchOptions, signal: AbortSignal): Promise<{ address: string; family: number }> {
+async function resolveChecked(
+  hostname: string,
+  options: FetchOptions,
+  signal: AbortSignal,
+): Promise<{ address: string; family: number }> {
   let addresses: { address: string; family: number }[];
   if (isIP(hostname)) {
     addresses = [{ address: hostname, family: isIP(hostname) }];
   } else {
-    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new CimdFetchError('timed out resolving the host')), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(new CimdFetchError('timed out resolving the host')), {
+        once: true,
+      }),
+    );
     try {
       addresses = await Promise.race([dnsLookup(hostname, { all: true, verbatim: true }), aborted]);
     } catch (error) {
@@ -99,7 +108,11 @@ export async function fetchCimdDocument(url: URL, options: FetchOptions): Promis
           port: url.port === '' ? 443 : Number(url.port),
           path: `${url.pathname}${url.search}`,
           method: 'GET',
-          headers: { Accept: 'application/json', 'Accept-Encoding': 'identity', 'User-Agent': 'mcp-oauth-gateway (client metadata fetch)' },
+          headers: {
+            Accept: 'application/json',
+            'Accept-Encoding': 'identity',
+            'User-Agent': 'mcp-oauth-gateway (client metadata fetch)',
+          },
           lookup: pinnedLookup(pinned.address, pinned.family),
           ...(isIP(hostname) ? {} : { servername: hostname }),
           agent: false,
@@ -113,7 +126,8 @@ export async function fetchCimdDocument(url: URL, options: FetchOptions): Promis
           };
           if (status >= 300 && status < 400) return bail(`answered a redirect (${status}); redirects are not followed`);
           if (status !== 200) return bail(`answered status ${status}`);
-          if (mediaType(res.headers['content-type']) !== 'application/json') return bail('content type is not application/json');
+          if (mediaType(res.headers['content-type']) !== 'application/json')
+            return bail('content type is not application/json');
           const encoding = res.headers['content-encoding'];
           if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return bail('content is encoded');
           const declared = Number(res.headers['content-length']);
@@ -125,7 +139,9 @@ export async function fetchCimdDocument(url: URL, options: FetchOptions): Promis
             if (size > maxBytes) return bail(`document larger than ${maxBytes} bytes`);
             chunks.push(chunk);
           });
-          res.on('error', () => fail(controller.signal.aborted ? `timed out after ${timeoutMs} ms` : 'connection failed while reading'));
+          res.on('error', () =>
+            fail(controller.signal.aborted ? `timed out after ${timeoutMs} ms` : 'connection failed while reading'),
+          );
           res.on('end', () => {
             if (size > maxBytes) return;
             let body: unknown;
@@ -146,7 +162,11 @@ export async function fetchCimdDocument(url: URL, options: FetchOptions): Promis
       );
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (controller.signal.aborted) return fail(`timed out after ${timeoutMs} ms`);
-        fail(error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT') ? 'TLS certificate not trusted' : `connection failed (${error.code ?? 'error'})`);
+        fail(
+          error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT')
+            ? 'TLS certificate not trusted'
+            : `connection failed (${error.code ?? 'error'})`,
+        );
       });
       req.end();
     });

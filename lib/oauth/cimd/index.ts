@@ -16,23 +16,34 @@ import { emit, hostOf } from '../../observability/log';
 export { isCimdClientId, type CimdDocument } from './document';
 
 /** `reason` is the `cimd` event's code (`lib/observability/catalogue.ts`). */
-export type CimdResolution = { readonly ok: true; readonly document: CimdDocument } | { readonly ok: false; readonly reason: Reason };
+export type CimdResolution =
+  { readonly ok: true; readonly document: CimdDocument } | { readonly ok: false; readonly reason: Reason };
 
 /** The event code of a fetch failure, from the fixed texts `fetch.ts` gives its `CimdFetchError`s. */
 function fetchFailureCode(reason: string): Reason {
   if (reason.startsWith('timed out')) return 'cimd_timeout';
   if (reason.startsWith('document larger than')) return 'cimd_too_large';
   if (reason.startsWith('host resolves to a non-public address')) return 'cimd_blocked_address';
-  if (reason === 'document is not valid JSON' || reason === 'content type is not application/json' || reason === 'content is encoded') return 'cimd_invalid';
+  if (
+    reason === 'document is not valid JSON' ||
+    reason === 'content type is not application/json' ||
+    reason === 'content is encoded'
+  )
+    return 'cimd_invalid';
   return 'cimd_unreachable';
 }
 
 const cache = new BoundedTtlCache<CimdDocument>();
 const inflight = new Map<string, Promise<CimdResolution>>();
 
-async function fetchAndValidate(clientId: string, config: Pick<Config, 'dangerouslyAllowPrivateCimdHosts'>): Promise<CimdResolution> {
+async function fetchAndValidate(
+  clientId: string,
+  config: Pick<Config, 'dangerouslyAllowPrivateCimdHosts'>,
+): Promise<CimdResolution> {
   try {
-    const fetched = await fetchCimdDocument(new URL(clientId), { allowPrivateAddresses: config.dangerouslyAllowPrivateCimdHosts });
+    const fetched = await fetchCimdDocument(new URL(clientId), {
+      allowPrivateAddresses: config.dangerouslyAllowPrivateCimdHosts,
+    });
     const document = validateCimdDocument(fetched.body, clientId);
     cache.set(clientId, document, freshnessSeconds(fetched, Date.now()));
     return { ok: true, document };
@@ -61,7 +72,10 @@ async function fetchAndValidate(clientId: string, config: Pick<Config, 'dangerou
  * The validated document of the CIMD client `clientId`, or why there is none. Never throws for a
  * bad or unreachable document; the caller answers `invalid_client` with the reason logged.
  */
-export async function resolveCimdDocument(clientId: string, config: Pick<Config, 'dangerouslyAllowPrivateCimdHosts'>): Promise<CimdResolution> {
+export async function resolveCimdDocument(
+  clientId: string,
+  config: Pick<Config, 'dangerouslyAllowPrivateCimdHosts'>,
+): Promise<CimdResolution> {
   const cached = cache.get(clientId);
   if (cached !== undefined) return { ok: true, document: cached };
   let pending = inflight.get(clientId);

@@ -23,7 +23,10 @@ import { tokenResponse } from '../tokenResponse';
 type AuthorizationCodeRequest = Extract<TokenRequest, { grant_type: 'authorization_code' }>;
 
 /** RFC 6749 §5.2: every problem with the grant itself is `invalid_grant`, with a generic text. */
-export function invalidGrant(reason: Reason, description = 'The authorization code is invalid, expired or already used.'): OAuthError {
+export function invalidGrant(
+  reason: Reason,
+  description = 'The authorization code is invalid, expired or already used.',
+): OAuthError {
   return new OAuthError('invalid_grant', description, { reason });
 }
 
@@ -60,7 +63,10 @@ export async function authorizationCodeGrant(
 ): Promise<Response> {
   const client = await authenticateClient(request.client, services, ip);
   assertClientMayUse(client, 'authorization_code');
-  if (request.code_verifier === undefined) throw new OAuthError('invalid_request', 'The code_verifier parameter is required (PKCE).', { reason: 'pkce_required' });
+  if (request.code_verifier === undefined)
+    throw new OAuthError('invalid_request', 'The code_verifier parameter is required (PKCE).', {
+      reason: 'pkce_required',
+    });
   const resource = assertOurResource(request.resource, services.config);
 
   const claims = await verifyCode(request.code, services, ip);

@@ -23,14 +23,17 @@ export async function clientCredentialsGrant(
 ): Promise<Response> {
   const { client } = request;
   if (client.method === 'none') {
-    throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', { reason: 'client_auth_method_mismatch' });
+    throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', {
+      reason: 'client_auth_method_mismatch',
+    });
   }
   // The secret's own bucket: only its holder can spend it, so it is counted before it is checked.
   await meter.count({ kind: 'secret', secret: client.secret });
   if (client.clientId === services.config.oauthClientId) annotate({ client_kind: 'preregistered' });
   // Refused before the secret is looked at once this address has failed too often.
   await lookAtFailedAuth(services, ip);
-  const fingerprint = client.clientId === services.config.oauthClientId ? await identifyPresentedKey(services, client.secret) : null;
+  const fingerprint =
+    client.clientId === services.config.oauthClientId ? await identifyPresentedKey(services, client.secret) : null;
   if (!fingerprint) {
     await countFailedAuth(services, ip);
     throw new OAuthError('invalid_client', 'Client authentication failed.', {

@@ -50,7 +50,9 @@ async function verifyRefreshToken(token: string, services: Services, ip: string 
  * has neither, and is its own family (named by its `jti`) at generation 0.
  */
 export function familyOf(claims: Claims<'refresh'>): { family: string; generation: number } {
-  return claims.fid !== undefined ? { family: claims.fid, generation: claims.gen ?? 0 } : { family: `jti:${claims.jti}`, generation: 0 };
+  return claims.fid !== undefined
+    ? { family: claims.fid, generation: claims.gen ?? 0 }
+    : { family: `jti:${claims.jti}`, generation: 0 };
 }
 
 /**
@@ -82,7 +84,8 @@ export async function refreshTokenGrant(
   // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
   const original = scopesOf(claims.scope);
   const scopes = request.scope === undefined ? original : parseScope(request.scope);
-  if (scopes.some((s) => !original.includes(s))) throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
+  if (scopes.some((s) => !original.includes(s)))
+    throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
   if (!scopes.includes('mcp')) throw new OAuthError('invalid_scope', 'The mcp scope is required.');
 
   // Spent only once every other check passed, so a malformed request does not burn a good token.

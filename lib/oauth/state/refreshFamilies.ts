@@ -123,11 +123,14 @@ export function createRedisRefreshFamilies(options: RedisStoreOptions): RefreshF
   const spendScript = redis.createScript<number[]>(SPEND_SCRIPT);
   const killScript = redis.createScript<number>(KILL_SCRIPT);
   const deadKey = async (family: string) => `${KEY_PREFIX}:rf:dead:${await hashId('rf-dead', family)}`;
-  const spentKey = async (family: string, generation: number) => `${KEY_PREFIX}:rf:spent:${await hashId('rf-spent', `${family}\0${generation}`)}`;
+  const spentKey = async (family: string, generation: number) =>
+    `${KEY_PREFIX}:rf:spent:${await hashId('rf-spent', `${family}\0${generation}`)}`;
   return {
     async spend({ family, generation, now, spentTtlSeconds, familyTtlSeconds, graceSeconds }) {
       const keys = await Promise.all([deadKey(family), spentKey(family, generation)]);
-      const args = [now, ttlOf(spentTtlSeconds), ttlOf(familyTtlSeconds), Math.max(0, Math.floor(graceSeconds))].map(String);
+      const args = [now, ttlOf(spentTtlSeconds), ttlOf(familyTtlSeconds), Math.max(0, Math.floor(graceSeconds))].map(
+        String,
+      );
       const result = await withDeadline(() => spendScript.exec(keys, args), timeoutMs);
       if (!result.ok || !Array.isArray(result.value)) return { outcome: 'unavailable' };
       const [code, spentAt] = result.value.map(Number);
@@ -139,7 +142,10 @@ export function createRedisRefreshFamilies(options: RedisStoreOptions): RefreshF
     },
     async kill(family, ttlSeconds, now) {
       const key = await deadKey(family);
-      const result = await withDeadline(() => killScript.exec([key], [String(now), String(ttlOf(ttlSeconds))]), timeoutMs);
+      const result = await withDeadline(
+        () => killScript.exec([key], [String(now), String(ttlOf(ttlSeconds))]),
+        timeoutMs,
+      );
       return result.ok ? 'killed' : 'unavailable';
     },
   };

@@ -39,16 +39,24 @@ describe('forged and confused access tokens at /mcp', () => {
   it('refuses HS384 and HS512 over the genuine parts', async () => {
     const { claims, protectedHeader } = await genuine();
     for (const alg of ['HS384', 'HS512']) {
-      await expectRefused(await new SignJWT(claims).setProtectedHeader({ ...protectedHeader, alg }).sign(new Uint8Array(64).fill(1)));
+      await expectRefused(
+        await new SignJWT(claims).setProtectedHeader({ ...protectedHeader, alg }).sign(new Uint8Array(64).fill(1)),
+      );
     }
   });
 
-  it('refuses RS256 with the attacker\'s own key embedded as jwk, or pointed to by jku and x5u', async () => {
+  it("refuses RS256 with the attacker's own key embedded as jwk, or pointed to by jku and x5u", async () => {
     const { claims, protectedHeader } = await genuine();
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const jwk = await exportJWK(publicKey);
-    for (const extra of [{ jwk }, { jku: 'https://attacker.example/jwks.json' }, { x5u: 'https://attacker.example/cert.pem' }]) {
-      await expectRefused(await new SignJWT(claims).setProtectedHeader({ ...protectedHeader, ...extra, alg: 'RS256' }).sign(privateKey));
+    for (const extra of [
+      { jwk },
+      { jku: 'https://attacker.example/jwks.json' },
+      { x5u: 'https://attacker.example/cert.pem' },
+    ]) {
+      await expectRefused(
+        await new SignJWT(claims).setProtectedHeader({ ...protectedHeader, ...extra, alg: 'RS256' }).sign(privateKey),
+      );
     }
   });
 
@@ -59,7 +67,9 @@ describe('forged and confused access tokens at /mcp', () => {
     await expectRefused(`${header}.${encode({ ...claims, scope: 'mcp admin', sub: 'ffffffffffffffff' })}.${signature}`);
     await expectRefused(`${header}.${payload}.`);
     await expectRefused(`${header}.${payload}`);
-    await expectRefused(`${header}.${other.payload === payload ? encode({ ...claims, jti: 'x' }) : other.payload}.${signature}`);
+    await expectRefused(
+      `${header}.${other.payload === payload ? encode({ ...claims, jti: 'x' }) : other.payload}.${signature}`,
+    );
   });
 
   // @req TOK-KEY-DERIVATION
@@ -72,13 +82,26 @@ describe('forged and confused access tokens at /mcp', () => {
   // @req TOK-KIND-SEPARATION
   it('refuses every other kind of token this server signs, presented as a bearer token', async () => {
     const tokens = await tokenServiceFor(env());
-    const fp = (await fingerprintOf(KEY_A));
+    const fp = await fingerprintOf(KEY_A);
     const resource = `${base()}/mcp`;
     const samples: Record<Exclude<TokenKind, 'access'>, unknown> = {
       refresh: { sub: fp, client_id: 'c', scope: 'mcp', resource },
-      code: { sub: fp, client_id: 'c', redirect_uri: 'https://claude.ai/api/mcp/auth_callback', code_challenge: 'x'.repeat(43), scope: 'mcp', resource },
+      code: {
+        sub: fp,
+        client_id: 'c',
+        redirect_uri: 'https://claude.ai/api/mcp/auth_callback',
+        code_challenge: 'x'.repeat(43),
+        scope: 'mcp',
+        resource,
+      },
       client: { ru: ['https://claude.ai/api/mcp/auth_callback'], am: 'none', gt: ['authorization_code'] },
-      consent: { client_id: 'c', redirect_uri: 'https://claude.ai/api/mcp/auth_callback', code_challenge: 'x'.repeat(43), scope: 'mcp', resource },
+      consent: {
+        client_id: 'c',
+        redirect_uri: 'https://claude.ai/api/mcp/auth_callback',
+        code_challenge: 'x'.repeat(43),
+        scope: 'mcp',
+        resource,
+      },
     };
     for (const [kind, claims] of Object.entries(samples) as [Exclude<TokenKind, 'access'>, unknown][]) {
       const { token } = await tokens.issue(kind, claims as never, 600);
@@ -88,12 +111,13 @@ describe('forged and confused access tokens at /mcp', () => {
   });
 
   it('refuses tokens of another deployment, a wrong issuer or audience, expired or not yet valid', async () => {
-    const fp = (await fingerprintOf(KEY_A));
+    const fp = await fingerprintOf(KEY_A);
     const claims = { sub: fp, client_id: 'mcp', scope: 'mcp' };
     const otherSecret = await tokenServiceFor({ ...env(), AUTH_SECRET: 'd'.repeat(64) });
     const otherIssuer = await tokenServiceFor({ ...env(), PUBLIC_URL: 'https://other.example' });
     const expired = await tokenServiceFor(env(), () => Date.now() - 3 * 3600_000);
-    for (const service of [otherSecret, otherIssuer, expired]) await expectRefused((await service.issue('access', claims, 3600)).token);
+    for (const service of [otherSecret, otherIssuer, expired])
+      await expectRefused((await service.issue('access', claims, 3600)).token);
 
     // Not yet valid: minted by a clock an hour ahead (signed with the real derived key).
     const ahead = await tokenServiceFor(env(), () => Date.now() + 3600_000);
@@ -103,7 +127,7 @@ describe('forged and confused access tokens at /mcp', () => {
   // @req KEY-REVOCATION
   it('refuses a token whose fingerprint belongs to no configured key', async () => {
     const tokens = await tokenServiceFor(env());
-    const removed = (await fingerprintOf('a-key-that-was-removed-from-config'));
+    const removed = await fingerprintOf('a-key-that-was-removed-from-config');
     await expectRefused((await tokens.issue('access', { sub: removed, client_id: 'mcp', scope: 'mcp' }, 3600)).token);
   });
 });

@@ -30,7 +30,10 @@ const LOOK_ALIKES: Array<[string, string]> = [
   ['a Cyrillic е in claude.ai', 'https://claud\u0435.ai/api/mcp/auth_callback'],
   ['a Greek α in claude.ai', 'https://cl\u03b1ude.ai/api/mcp/auth_callback'],
   ['the punycode of a Cyrillic look-alike', 'https://xn--clude-5ve.ai/api/mcp/auth_callback'],
-  ['full-width letters that normalize to claude.ai', 'https://\uff43\uff4c\uff41\uff55\uff44\uff45.ai/api/mcp/auth_callback'],
+  [
+    'full-width letters that normalize to claude.ai',
+    'https://\uff43\uff4c\uff41\uff55\uff44\uff45.ai/api/mcp/auth_callback',
+  ],
   ['an ideographic full stop', 'https://claude\u3002ai/api/mcp/auth_callback'],
   ['a full-width full stop', 'https://claude\uff0eai/api/mcp/auth_callback'],
   ['claude.ai as a subdomain of another host', 'https://claude.ai.evil.com/api/mcp/auth_callback'],
@@ -82,7 +85,12 @@ async function expectErrorPage(res: Response, status = 400) {
 
 describe('POST /oauth/register with malformed bodies', () => {
   const post = (body: BodyInit, contentType: string | null = 'application/json') =>
-    fetch(`${base()}/oauth/register`, { method: 'POST', headers: contentType === null ? {} : { 'Content-Type': contentType }, body, signal: AbortSignal.timeout(15_000) });
+    fetch(`${base()}/oauth/register`, {
+      method: 'POST',
+      headers: contentType === null ? {} : { 'Content-Type': contentType },
+      body,
+      signal: AbortSignal.timeout(15_000),
+    });
 
   // @req ADV-MALFORMED
   it.each([
@@ -98,22 +106,42 @@ describe('POST /oauth/register with malformed bodies', () => {
 
   // @req ADV-MALFORMED
   it('answers non-UTF-8 bytes with 400 invalid_client_metadata', async () => {
-    await expectJsonError(await post(new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])), 400, 'invalid_client_metadata');
+    await expectJsonError(
+      await post(new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])),
+      400,
+      'invalid_client_metadata',
+    );
   });
 
   // @req ADV-MALFORMED
-  it.each([['text/plain'], ['application/x-www-form-urlencoded'], ['multipart/form-data; boundary=x'], ['application/jsonx'], ['application/json-patch+json'], [null]])(
-    'answers the content type %s with 400 invalid_client_metadata',
-    async (type) => {
-      await expectJsonError(await post(JSON.stringify(CLAUDE_REGISTRATION), type), 400, 'invalid_client_metadata');
-    },
-  );
+  it.each([
+    ['text/plain'],
+    ['application/x-www-form-urlencoded'],
+    ['multipart/form-data; boundary=x'],
+    ['application/jsonx'],
+    ['application/json-patch+json'],
+    [null],
+  ])('answers the content type %s with 400 invalid_client_metadata', async (type) => {
+    await expectJsonError(await post(JSON.stringify(CLAUDE_REGISTRATION), type), 400, 'invalid_client_metadata');
+  });
 
   // @req ADV-MALFORMED
   it('answers NUL bytes in a redirect URI or the client name with a 400', async () => {
-    await expectJsonError(await post(JSON.stringify({ ...CLAUDE_REGISTRATION, redirect_uris: [`${CLAUDE_CALLBACK}\u0000`] })), 400, 'invalid_redirect_uri');
-    await expectJsonError(await post(JSON.stringify({ ...CLAUDE_REGISTRATION, redirect_uris: ['https://evil.com\u0000.claude.ai/cb'] })), 400, 'invalid_redirect_uri');
-    await expectJsonError(await post(JSON.stringify({ ...CLAUDE_REGISTRATION, client_name: 'Claude\u0000' })), 400, 'invalid_client_metadata');
+    await expectJsonError(
+      await post(JSON.stringify({ ...CLAUDE_REGISTRATION, redirect_uris: [`${CLAUDE_CALLBACK}\u0000`] })),
+      400,
+      'invalid_redirect_uri',
+    );
+    await expectJsonError(
+      await post(JSON.stringify({ ...CLAUDE_REGISTRATION, redirect_uris: ['https://evil.com\u0000.claude.ai/cb'] })),
+      400,
+      'invalid_redirect_uri',
+    );
+    await expectJsonError(
+      await post(JSON.stringify({ ...CLAUDE_REGISTRATION, client_name: 'Claude\u0000' })),
+      400,
+      'invalid_client_metadata',
+    );
   });
 
   // @req ADV-MALFORMED
@@ -127,7 +155,9 @@ describe('POST /oauth/register with malformed bodies', () => {
 
   // @req ADV-MALFORMED
   it('does not let a __proto__ member change the registered metadata', async () => {
-    const res = await post(`{"redirect_uris":["${CLAUDE_CALLBACK}"],"__proto__":{"token_endpoint_auth_method":"none","grant_types":["refresh_token"]}}`);
+    const res = await post(
+      `{"redirect_uris":["${CLAUDE_CALLBACK}"],"__proto__":{"token_endpoint_auth_method":"none","grant_types":["refresh_token"]}}`,
+    );
     expect(res.status).toBe(201);
     const client = (await res.json()) as Registration;
     expect(client.token_endpoint_auth_method).toBe('client_secret_basic');
@@ -138,11 +168,19 @@ describe('POST /oauth/register with malformed bodies', () => {
   // @req ADV-MALFORMED
   it('answers deeply nested JSON: 413 for 100k-deep arrays, 400 within the size limit, without a 5xx', async () => {
     const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
-    expect(await rawPost(`${base()}/oauth/register`, { 'Content-Type': 'application/json' }, deep(100_000), false)).toBe(413);
-    expect(await rawPost(`${base()}/oauth/register`, { 'Content-Type': 'application/json' }, deep(100_000), true)).toBe(413);
+    expect(
+      await rawPost(`${base()}/oauth/register`, { 'Content-Type': 'application/json' }, deep(100_000), false),
+    ).toBe(413);
+    expect(await rawPost(`${base()}/oauth/register`, { 'Content-Type': 'application/json' }, deep(100_000), true)).toBe(
+      413,
+    );
     await expectJsonError(await post(deep(8000)), 400, 'invalid_client_metadata');
     await expectJsonError(await post(`{"redirect_uris":${deep(8000)}}`), 400, 'invalid_redirect_uri');
-    await expectJsonError(await post(`{"redirect_uris":["${CLAUDE_CALLBACK}"],"client_name":${deep(7000)}}`), 400, 'invalid_client_metadata');
+    await expectJsonError(
+      await post(`{"redirect_uris":["${CLAUDE_CALLBACK}"],"client_name":${deep(7000)}}`),
+      400,
+      'invalid_client_metadata',
+    );
     const ignored = await post(`{"redirect_uris":["${CLAUDE_CALLBACK}"],"software_statement":{"a":${deep(7000)}}}`);
     expect(ignored.status).toBe(201);
     await ignored.body?.cancel();
@@ -153,7 +191,12 @@ describe('POST /oauth/register with malformed bodies', () => {
     const big = JSON.stringify({ ...CLAUDE_REGISTRATION, pad: 'x'.repeat(200_000) });
     expect(await rawPost(`${base()}/oauth/register`, { 'Content-Type': 'application/json' }, big, false)).toBe(413);
     expect(await rawPost(`${base()}/oauth/register`, { 'Content-Type': 'application/json' }, big, true)).toBe(413);
-    const status = await rawPost(`${base()}/oauth/register`, { 'Content-Type': 'application/json', 'X-Padding': 'p'.repeat(64 * 1024) }, JSON.stringify(CLAUDE_REGISTRATION), false);
+    const status = await rawPost(
+      `${base()}/oauth/register`,
+      { 'Content-Type': 'application/json', 'X-Padding': 'p'.repeat(64 * 1024) },
+      JSON.stringify(CLAUDE_REGISTRATION),
+      false,
+    );
     expect(status).toBeGreaterThanOrEqual(400);
     expect(status).toBeLessThan(500);
   });
@@ -167,7 +210,11 @@ describe('look-alike and confusable redirect URIs', () => {
 
   // @req ADV-REDIRECT-LOOKALIKE
   it.each(LOOK_ALIKES)('refuses %s at registration with invalid_redirect_uri', async (_name, uri) => {
-    const res = await fetch(`${base()}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...CLAUDE_REGISTRATION, redirect_uris: [uri] }) });
+    const res = await fetch(`${base()}/oauth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...CLAUDE_REGISTRATION, redirect_uris: [uri] }),
+    });
     await expectJsonError(res, 400, 'invalid_redirect_uri');
   });
 
@@ -175,20 +222,34 @@ describe('look-alike and confusable redirect URIs', () => {
   it('renders an error page, never a redirect, for every look-alike presented by a registered or the pre-registered client', async () => {
     for (const [name, uri] of LOOK_ALIKES) {
       for (const clientId of [claude.client_id, 'mcp']) {
-        const res = await fetch(authorizeUrl(base(), authorizeParams(base(), clientId, uri, challenge)), { redirect: 'manual' });
+        const res = await fetch(authorizeUrl(base(), authorizeParams(base(), clientId, uri, challenge)), {
+          redirect: 'manual',
+        });
         expect(res.status, `${name} (${clientId.slice(0, 8)})`).toBe(400);
         await expectErrorPage(res);
       }
     }
     // A registered URI matches exactly: the same URI with the host in capitals is not it.
-    const upper = await fetch(authorizeUrl(base(), authorizeParams(base(), claude.client_id, 'https://CLAUDE.AI/api/mcp/auth_callback', challenge)), { redirect: 'manual' });
+    const upper = await fetch(
+      authorizeUrl(
+        base(),
+        authorizeParams(base(), claude.client_id, 'https://CLAUDE.AI/api/mcp/auth_callback', challenge),
+      ),
+      { redirect: 'manual' },
+    );
     await expectErrorPage(upper);
   });
 
   // @req ADV-REDIRECT-LOOKALIKE
   it('shows an error and no consent form when the consent page is opened directly with a look-alike', async () => {
     for (const [, uri] of LOOK_ALIKES.slice(0, 12)) {
-      const res = await fetch(authorizeUrl(base(), authorizeParams(base(), 'mcp', uri, challenge)).replace('/oauth/authorize?', '/oauth/authorize/consent?'), { redirect: 'manual' });
+      const res = await fetch(
+        authorizeUrl(base(), authorizeParams(base(), 'mcp', uri, challenge)).replace(
+          '/oauth/authorize?',
+          '/oauth/authorize/consent?',
+        ),
+        { redirect: 'manual' },
+      );
       expect(res.status).toBeLessThan(500);
       expect(res.headers.get('location')).toBeNull();
       const html = await res.text();
@@ -212,8 +273,16 @@ describe('GET /oauth/authorize with malformed queries', () => {
     await expectErrorPage(await get(authorizeUrl(base(), { ...valid(), client_id: '' })));
     await expectErrorPage(await get(authorizeUrl(base(), { ...valid(), client_id: `${claude.client_id}\u0000` })));
     await expectErrorPage(await get(authorizeUrl(base(), { ...valid(), redirect_uri: `${CLAUDE_CALLBACK}\u0000` })));
-    await expectErrorPage(await get(`${authorizeUrl(base(), { ...valid(), client_id: undefined })}&client_id=%FF%FE${claude.client_id.slice(2)}`));
-    await expectErrorPage(await get(`${authorizeUrl(base(), { ...valid(), redirect_uri: undefined })}&redirect_uri=https%3A%2F%2Fclaude.ai%2F%E2%80`));
+    await expectErrorPage(
+      await get(
+        `${authorizeUrl(base(), { ...valid(), client_id: undefined })}&client_id=%FF%FE${claude.client_id.slice(2)}`,
+      ),
+    );
+    await expectErrorPage(
+      await get(
+        `${authorizeUrl(base(), { ...valid(), redirect_uri: undefined })}&redirect_uri=https%3A%2F%2Fclaude.ai%2F%E2%80`,
+      ),
+    );
   });
 
   // @req ADV-MALFORMED
@@ -234,7 +303,9 @@ describe('GET /oauth/authorize with malformed queries', () => {
       expect(res.status).toBe(302);
       const location = new URL(res.headers.get('location')!);
       expect(`${location.origin}${location.pathname}`).toBe(CLAUDE_CALLBACK);
-      expect(location.searchParams.get('error')).toBe(url.includes('response_type=%E2') ? 'unsupported_response_type' : 'invalid_request');
+      expect(location.searchParams.get('error')).toBe(
+        url.includes('response_type=%E2') ? 'unsupported_response_type' : 'invalid_request',
+      );
       expect(location.searchParams.has('code')).toBe(false);
     }
   });
@@ -244,7 +315,10 @@ describe('GET /oauth/authorize with malformed queries', () => {
     const huge = await get(authorizeUrl(base(), { ...valid(), state: 'x'.repeat(100_000) }));
     expect(huge.status).toBeGreaterThanOrEqual(400);
     expect(huge.status).toBeLessThan(500);
-    const headers = await fetch(authorizeUrl(base(), valid()), { redirect: 'manual', headers: { 'X-Padding': 'p'.repeat(64 * 1024) } });
+    const headers = await fetch(authorizeUrl(base(), valid()), {
+      redirect: 'manual',
+      headers: { 'X-Padding': 'p'.repeat(64 * 1024) },
+    });
     expect(headers.status).toBe(431);
     const post = await fetch(authorizeUrl(base(), valid()), { method: 'POST', redirect: 'manual' });
     expect(post.status).toBe(405);
@@ -257,7 +331,11 @@ describe('POST /oauth/authorize/submit with malformed forms', () => {
   let request: string;
   beforeAll(async () => {
     claude = await register(base());
-    request = (await openConsent(authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { state: 'st' })))).request;
+    request = (
+      await openConsent(
+        authorizeUrl(base(), authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { state: 'st' })),
+      )
+    ).request;
   });
   const submit = (body: BodyInit, contentType: string | null = 'application/x-www-form-urlencoded') =>
     fetch(`${base()}/oauth/authorize/submit`, {
@@ -299,9 +377,12 @@ describe('POST /oauth/authorize/submit with malformed forms', () => {
   });
 
   // @req ADV-MALFORMED
-  it.each([['application/json'], ['text/plain'], ['multipart/form-data; boundary=x'], [null]])('answers the content type %s with an error page', async (type) => {
-    await expectErrorPage(await submit(`request=${request}&api_key=${KEY_A}&action=authorize`, type));
-  });
+  it.each([['application/json'], ['text/plain'], ['multipart/form-data; boundary=x'], [null]])(
+    'answers the content type %s with an error page',
+    async (type) => {
+      await expectErrorPage(await submit(`request=${request}&api_key=${KEY_A}&action=authorize`, type));
+    },
+  );
 
   // @req ADV-MALFORMED
   it('answers non-UTF-8 bytes with an error page, and over fetch with a JSON 400', async () => {
@@ -318,7 +399,12 @@ describe('POST /oauth/authorize/submit with malformed forms', () => {
     const type = { 'Content-Type': 'application/x-www-form-urlencoded' };
     expect(await rawPost(`${base()}/oauth/authorize/submit`, type, big, false)).toBe(413);
     expect(await rawPost(`${base()}/oauth/authorize/submit`, type, big, true)).toBe(413);
-    const status = await rawPost(`${base()}/oauth/authorize/submit`, { ...type, 'X-Padding': 'p'.repeat(64 * 1024) }, `request=${request}&action=cancel`, false);
+    const status = await rawPost(
+      `${base()}/oauth/authorize/submit`,
+      { ...type, 'X-Padding': 'p'.repeat(64 * 1024) },
+      `request=${request}&action=cancel`,
+      false,
+    );
     expect(status).toBeGreaterThanOrEqual(400);
     expect(status).toBeLessThan(500);
   });

@@ -6,7 +6,12 @@ import { rawPost } from '../../support/http';
 const base = () => inject('appUrl');
 
 async function tokenWith(body: BodyInit, contentType = 'application/x-www-form-urlencoded') {
-  return fetch(`${base()}/oauth/token`, { method: 'POST', headers: { 'Content-Type': contentType }, body, signal: AbortSignal.timeout(10_000) });
+  return fetch(`${base()}/oauth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
 }
 
 async function expectOAuth4xx(res: Response, error = 'invalid_request') {
@@ -21,7 +26,10 @@ describe('malformed token requests', () => {
     ['an empty body', ''],
     ['a truncated percent escape', 'grant_type=client_credentials&client_id=mcp&client_secret=%E2%8'],
     ['a parameter without a value', 'grant_type&client_id=mcp'],
-    ['a repeated parameter', `grant_type=client_credentials&client_id=mcp&client_secret=${KEY_A}&client_secret=${KEY_A}`],
+    [
+      'a repeated parameter',
+      `grant_type=client_credentials&client_id=mcp&client_secret=${KEY_A}&client_secret=${KEY_A}`,
+    ],
     ['a NUL byte in a value', `grant_type=client_credentials&client_id=mcp%00&client_secret=${KEY_A}`],
   ])('refuses %s', async (_name, body) => {
     const res = await tokenWith(body);
@@ -31,7 +39,12 @@ describe('malformed token requests', () => {
   });
 
   it('refuses wrong content types and non-UTF-8', async () => {
-    for (const type of ['application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencodedx']) {
+    for (const type of [
+      'application/json',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      'application/x-www-form-urlencodedx',
+    ]) {
       await expectOAuth4xx(await tokenWith(`grant_type=client_credentials&client_id=mcp&client_secret=${KEY_A}`, type));
     }
     await expectOAuth4xx(await tokenWith(new Uint8Array([0x67, 0x3d, 0xc3, 0x28])));
@@ -40,12 +53,21 @@ describe('malformed token requests', () => {
   it('refuses an oversized body with 413 whether or not its length is declared', async () => {
     // A fresh connection each: the server answers before reading the whole body and then closes it.
     const big = `grant_type=client_credentials&pad=${'a'.repeat(200_000)}`;
-    expect(await rawPost(`${base()}/oauth/token`, { 'Content-Type': 'application/x-www-form-urlencoded' }, big, false)).toBe(413);
-    expect(await rawPost(`${base()}/oauth/token`, { 'Content-Type': 'application/x-www-form-urlencoded' }, big, true)).toBe(413);
+    expect(
+      await rawPost(`${base()}/oauth/token`, { 'Content-Type': 'application/x-www-form-urlencoded' }, big, false),
+    ).toBe(413);
+    expect(
+      await rawPost(`${base()}/oauth/token`, { 'Content-Type': 'application/x-www-form-urlencoded' }, big, true),
+    ).toBe(413);
   });
 
   it('answers oversized headers with a 4xx', async () => {
-    const status = await rawPost(`${base()}/oauth/token`, { 'X-Padding': 'p'.repeat(64 * 1024), 'Content-Type': 'application/x-www-form-urlencoded' }, 'grant_type=client_credentials', false);
+    const status = await rawPost(
+      `${base()}/oauth/token`,
+      { 'X-Padding': 'p'.repeat(64 * 1024), 'Content-Type': 'application/x-www-form-urlencoded' },
+      'grant_type=client_credentials',
+      false,
+    );
     expect(status).toBeGreaterThanOrEqual(400);
     expect(status).toBeLessThan(500);
   });
@@ -55,7 +77,12 @@ describe('malformed /mcp requests', () => {
   const post = (body: BodyInit, headers: Record<string, string> = {}) =>
     fetch(`${base()}/mcp`, {
       method: 'POST',
-      headers: { 'X-API-Key': KEY_A, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+      headers: {
+        'X-API-Key': KEY_A,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        ...headers,
+      },
       body,
       signal: AbortSignal.timeout(10_000),
     });

@@ -42,7 +42,12 @@ beforeEach(async () => {
 /** An address of TEST-NET-2 no other test (or earlier run this minute) speaks from. */
 const freshIp = () => `198.51.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 
-async function withKey(app: AppInstance, key: string, ip: string, headers: Record<string, string> = {}): Promise<Response> {
+async function withKey(
+  app: AppInstance,
+  key: string,
+  ip: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const res = await postMcp(app.url, INITIALIZE, { 'X-API-Key': key, 'X-Real-IP': ip, ...headers });
   // Read, not cancelled: a client hanging up on a refused POST makes Next log an `aborted` error.
   await res.text();
@@ -81,7 +86,11 @@ describe('wrong X-API-Key attempts at /mcp', () => {
     expectLimited(await withKey(a, WRONG_KEY, ip));
     // The token comes from an address of its own: requests without one share the suite-wide
     // `unknown` bucket, which other suites' wrong keys may have used up this minute.
-    const issued = await postForm(`${a.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: OWN_KEY }, { 'X-Real-IP': freshIp() });
+    const issued = await postForm(
+      `${a.url}/oauth/token`,
+      { grant_type: 'client_credentials', client_id: 'mcp', client_secret: OWN_KEY },
+      { 'X-Real-IP': freshIp() },
+    );
     expect(issued.status).toBe(200);
     const bearer = ((await issued.json()) as { access_token: string }).access_token;
     const res = await postMcp(a.url, INITIALIZE, { Authorization: `Bearer ${bearer}`, 'X-Real-IP': ip });
@@ -93,11 +102,20 @@ describe('wrong X-API-Key attempts at /mcp', () => {
   // @req RL-FAILED-AUTH-IP
   it('share one bucket with failed client authentications at the token endpoint', async () => {
     const ip = freshIp();
-    const wrongSecret = () => postForm(`${a.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: WRONG_KEY }, { 'X-Real-IP': ip });
+    const wrongSecret = () =>
+      postForm(
+        `${a.url}/oauth/token`,
+        { grant_type: 'client_credentials', client_id: 'mcp', client_secret: WRONG_KEY },
+        { 'X-Real-IP': ip },
+      );
     for (let i = 0; i < LIMIT - 1; i++) expect((await wrongSecret()).status).toBe(401);
     expect((await withKey(a, WRONG_KEY, ip)).status).toBe(401);
     expectLimited(await withKey(a, KEY_A, ip));
-    const refused = await postForm(`${a.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: OWN_KEY }, { 'X-Real-IP': ip });
+    const refused = await postForm(
+      `${a.url}/oauth/token`,
+      { grant_type: 'client_credentials', client_id: 'mcp', client_secret: OWN_KEY },
+      { 'X-Real-IP': ip },
+    );
     expect(refused.status).toBe(429);
     expect(await refused.json()).not.toHaveProperty('access_token');
   });
@@ -111,12 +129,24 @@ describe('wrong X-API-Key attempts at /mcp', () => {
     expectLimited(await withKey(a, KEY_A, ip, skip));
     expectLimited(await withKey(a, WRONG_KEY, ip, skip));
     // Without X-Real-IP the last X-Forwarded-For hop (the proxy's) counts, not what the client wrote first.
-    const viaProxy = await postMcp(a.url, INITIALIZE, { 'X-API-Key': KEY_A, 'X-Forwarded-For': `203.0.113.${randomInt(1, 255)}, ${ip}` });
+    const viaProxy = await postMcp(a.url, INITIALIZE, {
+      'X-API-Key': KEY_A,
+      'X-Forwarded-For': `203.0.113.${randomInt(1, 255)}, ${ip}`,
+    });
     await viaProxy.text();
     expectLimited(viaProxy);
     // Other spellings of the path reach the route only through the middleware, or not at all.
     for (const path of ['/mcp/', '/mcp?x=1', '//mcp', '/mcp%2F', '/mcp.json', '/MCP', '/mcp;x']) {
-      const res = await fetch(`${a.url}${path}`, { method: 'POST', headers: { 'X-API-Key': KEY_A, 'X-Real-IP': ip, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: JSON.stringify(INITIALIZE) });
+      const res = await fetch(`${a.url}${path}`, {
+        method: 'POST',
+        headers: {
+          'X-API-Key': KEY_A,
+          'X-Real-IP': ip,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify(INITIALIZE),
+      });
       await res.text();
       expect([404, 429], path).toContain(res.status);
     }

@@ -3,9 +3,32 @@ import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { KEY_A } from '../../support/app';
 
-const field = fc.constantFrom('grant_type', 'client_id', 'client_secret', 'scope', 'code', 'code_verifier', 'redirect_uri', 'refresh_token', 'resource', 'x');
+const field = fc.constantFrom(
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'scope',
+  'code',
+  'code_verifier',
+  'redirect_uri',
+  'refresh_token',
+  'resource',
+  'x',
+);
 const value = fc.oneof(
-  fc.constantFrom('client_credentials', 'authorization_code', 'refresh_token', 'mcp', 'mcp offline_access', KEY_A, '', 'eyJ.eyJ.sig', '\u0000', '%', '+'),
+  fc.constantFrom(
+    'client_credentials',
+    'authorization_code',
+    'refresh_token',
+    'mcp',
+    'mcp offline_access',
+    KEY_A,
+    '',
+    'eyJ.eyJ.sig',
+    '\u0000',
+    '%',
+    '+',
+  ),
   fc.string({ maxLength: 64 }),
   fc.string({ unit: 'binary', maxLength: 32 }),
 );
@@ -33,12 +56,20 @@ describe('POST /oauth/token under arbitrary form bodies', () => {
 
   it('answers raw byte bodies of any content type without a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 256 }), fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', ''), async (bytes, type) => {
-        const res = await fetch(`${inject('appUrl')}/oauth/token`, { method: 'POST', headers: type ? { 'Content-Type': type } : {}, body: bytes });
-        expect(res.status).toBeGreaterThanOrEqual(400);
-        expect(res.status).toBeLessThan(500);
-        await res.body?.cancel();
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 256 }),
+        fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', ''),
+        async (bytes, type) => {
+          const res = await fetch(`${inject('appUrl')}/oauth/token`, {
+            method: 'POST',
+            headers: type ? { 'Content-Type': type } : {},
+            body: bytes,
+          });
+          expect(res.status).toBeGreaterThanOrEqual(400);
+          expect(res.status).toBeLessThan(500);
+          await res.body?.cancel();
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -47,15 +78,29 @@ describe('POST /oauth/token under arbitrary form bodies', () => {
 describe('POST /mcp under arbitrary JSON bodies', () => {
   it('answers without a 5xx for any JSON an authenticated client sends', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.json({ maxDepth: 4 }), fc.constantFrom('{"jsonrpc":"2.0"}', '[]', '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":[]}}')), async (json) => {
-        const res = await fetch(`${inject('appUrl')}/mcp`, {
-          method: 'POST',
-          headers: { 'X-API-Key': KEY_A, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-          body: json,
-        });
-        expect(res.status).toBeLessThan(500);
-        await res.body?.cancel();
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json({ maxDepth: 4 }),
+          fc.constantFrom(
+            '{"jsonrpc":"2.0"}',
+            '[]',
+            '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":[]}}',
+          ),
+        ),
+        async (json) => {
+          const res = await fetch(`${inject('appUrl')}/mcp`, {
+            method: 'POST',
+            headers: {
+              'X-API-Key': KEY_A,
+              'Content-Type': 'application/json',
+              Accept: 'application/json, text/event-stream',
+            },
+            body: json,
+          });
+          expect(res.status).toBeLessThan(500);
+          await res.body?.cancel();
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -11,7 +11,12 @@ import { CLAUDE_CALLBACK } from '../../support/oauth';
 const ALLOWED_HOSTS = ['claude.ai', 'claude.com'];
 
 async function registerWith(body: string): Promise<Response> {
-  return fetch(`${inject('appUrl')}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+  return fetch(`${inject('appUrl')}/oauth/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
 }
 
 /** The answer is 201 with only allowed redirect origins, or a 4xx with a registered error code. */
@@ -21,7 +26,9 @@ async function expectSpecShaped(res: Response) {
   if (res.status === 201) {
     for (const uri of body.redirect_uris as string[]) {
       const url = new URL(uri);
-      const allowed = (url.protocol === 'https:' && ALLOWED_HOSTS.includes(url.hostname) && url.port === '') || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
+      const allowed =
+        (url.protocol === 'https:' && ALLOWED_HOSTS.includes(url.hostname) && url.port === '') ||
+        (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
       expect(allowed, uri).toBe(true);
     }
     expect(['none', 'client_secret_post', 'client_secret_basic']).toContain(body.token_endpoint_auth_method);
@@ -35,7 +42,14 @@ async function expectSpecShaped(res: Response) {
 }
 
 const uri = fc.oneof(
-  fc.constantFrom(CLAUDE_CALLBACK, 'https://claude.com/api/mcp/auth_callback', 'http://localhost:33418/callback', 'http://[::1]/cb', 'https://evil.example/cb', 'https://claude.ai@evil.example/'),
+  fc.constantFrom(
+    CLAUDE_CALLBACK,
+    'https://claude.com/api/mcp/auth_callback',
+    'http://localhost:33418/callback',
+    'http://[::1]/cb',
+    'https://evil.example/cb',
+    'https://claude.ai@evil.example/',
+  ),
   fc.webUrl({ withFragments: true, withQueryParameters: true }),
   fc.string({ maxLength: 40 }),
 );
@@ -43,9 +57,18 @@ const anything = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ maxLength: 
 
 const registrationShaped = fc.record(
   {
-    redirect_uris: fc.oneof({ weight: 4, arbitrary: fc.array(uri, { maxLength: 12 }) }, { weight: 1, arbitrary: anything }),
-    token_endpoint_auth_method: fc.oneof(fc.constantFrom('none', 'client_secret_post', 'client_secret_basic', 'private_key_jwt', ''), anything),
-    grant_types: fc.oneof(fc.subarray(['authorization_code', 'refresh_token', 'client_credentials', 'implicit']), anything),
+    redirect_uris: fc.oneof(
+      { weight: 4, arbitrary: fc.array(uri, { maxLength: 12 }) },
+      { weight: 1, arbitrary: anything },
+    ),
+    token_endpoint_auth_method: fc.oneof(
+      fc.constantFrom('none', 'client_secret_post', 'client_secret_basic', 'private_key_jwt', ''),
+      anything,
+    ),
+    grant_types: fc.oneof(
+      fc.subarray(['authorization_code', 'refresh_token', 'client_credentials', 'implicit']),
+      anything,
+    ),
     response_types: fc.oneof(fc.constantFrom(['code'], ['token'], [], ['code', 'code']), anything),
     client_name: fc.oneof(fc.string({ maxLength: 120 }), fc.string({ unit: 'binary', maxLength: 20 }), anything),
     scope: anything,

@@ -11,7 +11,11 @@ const SAMPLES = 120;
 
 async function timeWrongKey(secret: string): Promise<number> {
   const start = performance.now();
-  const res = await postForm(`${inject('appUrl')}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: secret });
+  const res = await postForm(`${inject('appUrl')}/oauth/token`, {
+    grant_type: 'client_credentials',
+    client_id: 'mcp',
+    client_secret: secret,
+  });
   await res.text();
   expect(res.status).toBe(401);
   return performance.now() - start;

@@ -14,7 +14,14 @@ import { jwtVerify, type JWTVerifyOptions } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { base64UrlDecode, base64UrlEncode } from '@/lib/crypto/encoding';
 import { MAX_COMPACT_LENGTH, typMatches } from '@/lib/crypto/jws';
-import { ClaimSchemas, CLOCK_TOLERANCE_SECONDS, createTokenService, TOKEN_TYP, TokenError, type TokenKind } from '@/lib/tokens';
+import {
+  ClaimSchemas,
+  CLOCK_TOLERANCE_SECONDS,
+  createTokenService,
+  TOKEN_TYP,
+  TokenError,
+  type TokenKind,
+} from '@/lib/tokens';
 import { deriveGeneration } from '@/lib/tokens/signingKeys';
 
 const SECRET = new Uint8Array(32).fill(7);
@@ -35,9 +42,22 @@ const audienceOf = (kind: TokenKind) => (kind === 'access' ? RESOURCE : ISSUER);
 const BODY: Record<TokenKind, Record<string, unknown>> = {
   access: { sub: '0123456789abcdef', client_id: 'c', scope: 'mcp' },
   refresh: { sub: '0123456789abcdef', client_id: 'c', scope: 'mcp', resource: RESOURCE, fid: 'f'.repeat(22), gen: 1 },
-  code: { sub: '0123456789abcdef', client_id: 'c', redirect_uri: 'http://127.0.0.1/cb', code_challenge: 'x', scope: 'mcp', resource: RESOURCE },
+  code: {
+    sub: '0123456789abcdef',
+    client_id: 'c',
+    redirect_uri: 'http://127.0.0.1/cb',
+    code_challenge: 'x',
+    scope: 'mcp',
+    resource: RESOURCE,
+  },
   client: { ru: ['https://claude.ai/api/mcp/auth_callback'], am: 'none' },
-  consent: { client_id: 'c', redirect_uri: 'https://a.example/cb', code_challenge: 'x', scope: 'mcp', resource: RESOURCE },
+  consent: {
+    client_id: 'c',
+    redirect_uri: 'https://a.example/cb',
+    code_challenge: 'x',
+    scope: 'mcp',
+    resource: RESOURCE,
+  },
 };
 
 /** A time near `NOW`, mostly on the valid side of it (`lean`), sometimes not a time at all. */
@@ -50,7 +70,12 @@ const time = (lean: 'past' | 'future') =>
 
 const headerMutation = fc.oneof(
   { weight: 24, arbitrary: fc.constant((h: Record<string, unknown>) => h) },
-  { weight: 1, arbitrary: fc.constantFrom('none', 'HS384', 'RS256', 'hs256', '', 5).map((alg) => (h: Record<string, unknown>) => ({ ...h, alg })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('none', 'HS384', 'RS256', 'hs256', '', 5)
+      .map((alg) => (h: Record<string, unknown>) => ({ ...h, alg })),
+  },
   {
     weight: 2,
     arbitrary: fc
@@ -68,26 +93,58 @@ const headerMutation = fc.oneof(
       )
       .map((f) => (h: Record<string, unknown>) => ({ ...h, typ: f(h.typ as string) })),
   },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, 'nope', 3, other.kid).map((kid) => (h: Record<string, unknown>) => ({ ...h, kid })) },
   {
     weight: 1,
     arbitrary: fc
-      .constantFrom<Record<string, unknown>>({ crit: ['b64'], b64: true }, { crit: ['exp'] }, { crit: [] }, { b64: false }, { jku: 'https://evil.example/jwks' })
+      .constantFrom<unknown>(undefined, 'nope', 3, other.kid)
+      .map((kid) => (h: Record<string, unknown>) => ({ ...h, kid })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<Record<string, unknown>>(
+        { crit: ['b64'], b64: true },
+        { crit: ['exp'] },
+        { crit: [] },
+        { b64: false },
+        { jku: 'https://evil.example/jwks' },
+      )
       .map((extra) => (h: Record<string, unknown>) => ({ ...h, ...extra })),
   },
 );
 
 const payloadMutation = fc.oneof(
   { weight: 20, arbitrary: fc.constant((p: Record<string, unknown>) => p) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>('https://other.example', undefined, ISSUER.toUpperCase()).map((iss) => (p: Record<string, unknown>) => ({ ...p, iss })) },
   {
     weight: 1,
     arbitrary: fc
-      .constantFrom<(aud: string) => unknown>((a) => [a, 'x'], () => ['x'], () => 'https://other.example/mcp', () => undefined, (a) => `${a}/`)
+      .constantFrom<unknown>('https://other.example', undefined, ISSUER.toUpperCase())
+      .map((iss) => (p: Record<string, unknown>) => ({ ...p, iss })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<(aud: string) => unknown>(
+        (a) => [a, 'x'],
+        () => ['x'],
+        () => 'https://other.example/mcp',
+        () => undefined,
+        (a) => `${a}/`,
+      )
       .map((f) => (p: Record<string, unknown>) => ({ ...p, aud: f(p.aud as string) })),
   },
-  { weight: 1, arbitrary: fc.constantFrom('sub', 'client_id', 'scope', 'jti', 'ru').map((name) => (p: Record<string, unknown>) => ({ ...p, [name]: undefined })) },
-  { weight: 1, arbitrary: fc.constantFrom('sub', 'client_id', 'scope').map((name) => (p: Record<string, unknown>) => ({ ...p, [name]: 42 })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('sub', 'client_id', 'scope', 'jti', 'ru')
+      .map((name) => (p: Record<string, unknown>) => ({ ...p, [name]: undefined })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('sub', 'client_id', 'scope')
+      .map((name) => (p: Record<string, unknown>) => ({ ...p, [name]: 42 })),
+  },
 );
 
 /** A payload spelled as raw bytes: not an object, numbers JSON cannot hold, invalid UTF-8. */
@@ -102,14 +159,21 @@ const rawPayload = fc.oneof(
       (json) => encoder.encode(json.replace(/"exp":\d+/, '"exp":1e400')),
       (json) => encoder.encode(json.replace(/"iat":\d+/, '"iat":-1e400')),
       (json) => encoder.encode(json.replace(/}$/, ',"nbf":-1e400}')),
-      (json) => new Uint8Array([...encoder.encode(json.slice(0, -1)), 0x2c, 0x22, 0x78, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+      (json) =>
+        new Uint8Array([...encoder.encode(json.slice(0, -1)), 0x2c, 0x22, 0x78, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
     ),
   },
 );
 
-const signer = fc.oneof({ weight: 9, arbitrary: fc.constant('right') }, { weight: 1, arbitrary: fc.constantFrom('otherKind', 'otherSecret', 'empty') });
+const signer = fc.oneof(
+  { weight: 9, arbitrary: fc.constant('right') },
+  { weight: 1, arbitrary: fc.constantFrom('otherKind', 'otherSecret', 'empty') },
+);
 
-const signatureMutation = fc.oneof({ weight: 9, arbitrary: fc.constant('none') }, { weight: 1, arbitrary: fc.constantFrom('flip', 'truncate', 'noncanonical', 'pad') });
+const signatureMutation = fc.oneof(
+  { weight: 9, arbitrary: fc.constant('none') },
+  { weight: 1, arbitrary: fc.constantFrom('flip', 'truncate', 'noncanonical', 'pad') },
+);
 
 const encodingMutation = fc.oneof(
   { weight: 9, arbitrary: fc.constant('none') },
@@ -144,7 +208,10 @@ async function build(c: TokenCase): Promise<string> {
   const signingInput = `${b64(encoder.encode(JSON.stringify(header)))}.${b64(payloadBytes)}`;
   const kindForKey: TokenKind = c.signer === 'otherKind' ? KINDS[(KINDS.indexOf(c.kind) + 1) % KINDS.length]! : c.kind;
   const key = (c.signer === 'otherSecret' ? other : current).keys[kindForKey];
-  let signature = c.signer === 'empty' ? '' : b64(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(signingInput))));
+  let signature =
+    c.signer === 'empty'
+      ? ''
+      : b64(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(signingInput))));
   if (c.signature === 'flip') signature = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1);
   if (c.signature === 'truncate') signature = signature.slice(0, -2);
   // The last character of a 32-byte MAC carries 2 spare bits: `...A`, `...B`, `...C`, `...D` decode alike.
@@ -207,14 +274,22 @@ function deliberatelyStricter(token: string): boolean {
   const signature = parts[2] ?? '';
   const canonical = (() => {
     try {
-      return base64UrlEncode(Uint8Array.from(atob(signature.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0))) === signature;
+      return (
+        base64UrlEncode(
+          Uint8Array.from(atob(signature.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0)),
+        ) === signature
+      );
     } catch {
       return false;
     }
   })();
   if (!canonical) return true;
   try {
-    const header = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob((parts[0] ?? '').replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0)))) as unknown;
+    const header = JSON.parse(
+      new TextDecoder().decode(
+        Uint8Array.from(atob((parts[0] ?? '').replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0)),
+      ),
+    ) as unknown;
     if (typeof header === 'object' && header !== null && 'crit' in header) return true;
   } catch {
     return false;
@@ -226,7 +301,9 @@ function deliberatelyStricter(token: string): boolean {
 function nonFiniteDate(encodedPayload: string): boolean {
   try {
     const payload = JSON.parse(new TextDecoder().decode(base64UrlDecode(encodedPayload))) as Record<string, unknown>;
-    return ['exp', 'nbf', 'iat'].some((claim) => typeof payload[claim] === 'number' && !Number.isFinite(payload[claim]));
+    return ['exp', 'nbf', 'iat'].some(
+      (claim) => typeof payload[claim] === 'number' && !Number.isFinite(payload[claim]),
+    );
   } catch {
     return false;
   }
@@ -272,15 +349,28 @@ describe('typMatches', () => {
 describe('nbf', () => {
   async function accessWithNbf(nbf: number): Promise<string> {
     const header = { alg: 'HS256', typ: 'at+jwt', kid: current.kid };
-    const payload = { ...BODY.access, iss: ISSUER, aud: RESOURCE, jti: 'j'.repeat(22), iat: NOW - 10, exp: NOW + 600, nbf };
+    const payload = {
+      ...BODY.access,
+      iss: ISSUER,
+      aud: RESOURCE,
+      jti: 'j'.repeat(22),
+      iat: NOW - 10,
+      exp: NOW + 600,
+      nbf,
+    };
     const input = `${b64(encoder.encode(JSON.stringify(header)))}.${b64(encoder.encode(JSON.stringify(payload)))}`;
     return `${input}.${b64(new Uint8Array(await crypto.subtle.sign('HMAC', current.keys.access, encoder.encode(input))))}`;
   }
 
   // @req TOK-NBF
   it('refuses a token whose nbf is beyond the clock tolerance, and accepts one within it', async () => {
-    await expect(ours.verify('access', await accessWithNbf(NOW + CLOCK_TOLERANCE_SECONDS + 1))).rejects.toMatchObject({ reason: 'invalid', detail: 'access: not yet valid' });
-    expect((await ours.verify('access', await accessWithNbf(NOW + CLOCK_TOLERANCE_SECONDS))).sub).toBe('0123456789abcdef');
+    await expect(ours.verify('access', await accessWithNbf(NOW + CLOCK_TOLERANCE_SECONDS + 1))).rejects.toMatchObject({
+      reason: 'invalid',
+      detail: 'access: not yet valid',
+    });
+    expect((await ours.verify('access', await accessWithNbf(NOW + CLOCK_TOLERANCE_SECONDS))).sub).toBe(
+      '0123456789abcdef',
+    );
     expect((await ours.verify('access', await accessWithNbf(NOW - 60))).client_id).toBe('c');
   });
 });

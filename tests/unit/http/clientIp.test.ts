@@ -16,7 +16,9 @@ describe('clientIp', () => {
   });
 
   it('prefers x-real-ip when trusted', () => {
-    expect(clientIp(request({ 'x-real-ip': '203.0.113.7', 'x-forwarded-for': '198.51.100.1' }), trusted)).toBe('203.0.113.7');
+    expect(clientIp(request({ 'x-real-ip': '203.0.113.7', 'x-forwarded-for': '198.51.100.1' }), trusted)).toBe(
+      '203.0.113.7',
+    );
   });
 
   // @req RL-CLIENT-IP
@@ -49,7 +51,16 @@ describe('normalizeIp', () => {
   });
 
   it('rejects what is not an address', () => {
-    for (const bad of ['', '256.1.1.1', '1.2.3', '1::2::3', '12345::', 'fe80::1:2:3:4:5:6:7', 'example.com', '1.2.3.4.5']) {
+    for (const bad of [
+      '',
+      '256.1.1.1',
+      '1.2.3',
+      '1::2::3',
+      '12345::',
+      'fe80::1:2:3:4:5:6:7',
+      'example.com',
+      '1.2.3.4.5',
+    ]) {
       expect(normalizeIp(bad), bad).toBeNull();
     }
   });
@@ -78,12 +89,16 @@ describe('TRUST_PROXY_HEADERS in loadConfig', () => {
 
   it('refuses any other value with one line naming the setting', () => {
     expect(() => loadConfig(env({ TRUST_PROXY_HEADERS: 'yes' }))).toThrow(ConfigError);
-    expect(() => loadConfig(env({ TRUST_PROXY_HEADERS: 'yes' }))).toThrow(/^TRUST_PROXY_HEADERS must be 1, true, 0 or false$/);
+    expect(() => loadConfig(env({ TRUST_PROXY_HEADERS: 'yes' }))).toThrow(
+      /^TRUST_PROXY_HEADERS must be 1, true, 0 or false$/,
+    );
   });
 
   it('refuses a redis:// URL where the REST URL belongs', () => {
-    expect(() => loadConfig(env({ UPSTASH_REDIS_REST_URL: 'redis://default:pw@x.upstash.io:6379', UPSTASH_REDIS_REST_TOKEN: 't' }))).toThrow(
-      /^UPSTASH_REDIS_REST_URL must be the https REST URL/,
-    );
+    expect(() =>
+      loadConfig(
+        env({ UPSTASH_REDIS_REST_URL: 'redis://default:pw@x.upstash.io:6379', UPSTASH_REDIS_REST_TOKEN: 't' }),
+      ),
+    ).toThrow(/^UPSTASH_REDIS_REST_URL must be the https REST URL/);
   });
 });

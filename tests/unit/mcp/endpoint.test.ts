@@ -19,7 +19,12 @@ const initialize = (headers: Record<string, string> = {}) =>
   new Request(`${PUBLIC_URL}/mcp`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    }),
   });
 
 const backend = createToolsBackend();
@@ -32,7 +37,9 @@ describe('serveMcp called without the middleware (the second wall)', () => {
   it('answers 401 with the challenge when no credential is presented', async () => {
     const res = await serveMcp(initialize({ 'x-middleware-subrequest': 'middleware' }), await services, backend);
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toContain(`resource_metadata="${PUBLIC_URL}/.well-known/oauth-protected-resource/mcp"`);
+    expect(res.headers.get('www-authenticate')).toContain(
+      `resource_metadata="${PUBLIC_URL}/.well-known/oauth-protected-resource/mcp"`,
+    );
   });
 
   it('gives tools the identity it verified itself, whatever headers claim', async () => {
@@ -60,7 +67,13 @@ describe('createMcpServer', () => {
         throw new Error('database password is hunter2 at 10.0.0.7');
       },
     });
-    const identity = { fingerprint: (await fingerprintOf(KEY)) as never, clientId: 'c', scopes: ['mcp'], expiresAt: null, method: 'api_key' as const };
+    const identity = {
+      fingerprint: (await fingerprintOf(KEY)) as never,
+      clientId: 'c',
+      scopes: ['mcp'],
+      expiresAt: null,
+      method: 'api_key' as const,
+    };
     const errors: unknown[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => errors.push(args);
@@ -108,11 +121,19 @@ describe('the tools backend', () => {
   const fetchCustom: typeof fetch = async (input, init) => serveMcp(new Request(input, init), await services, custom);
 
   // @req MCP-TOOL-CONTEXT
-  it('carries a tool\'s progress notifications, one per step, and its full CallToolResult', async () => {
+  it("carries a tool's progress notifications, one per step, and its full CallToolResult", async () => {
     const client = new Client({ name: 'unit', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${PUBLIC_URL}/mcp`), { fetch: fetchCustom, requestInit: { headers: { 'X-API-Key': KEY } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${PUBLIC_URL}/mcp`), {
+        fetch: fetchCustom,
+        requestInit: { headers: { 'X-API-Key': KEY } },
+      }),
+    );
     const seen: Array<{ progress: number; total?: number; message?: string }> = [];
-    const result = await client.callTool({ name: 'steps', arguments: { count: 3 } }, { onprogress: (p) => seen.push(p) });
+    const result = await client.callTool(
+      { name: 'steps', arguments: { count: 3 } },
+      { onprogress: (p) => seen.push(p) },
+    );
     expect(seen).toEqual([
       { progress: 1, total: 3, message: 'step 1' },
       { progress: 2, total: 3, message: 'step 2' },
@@ -127,49 +148,97 @@ describe('the tools backend', () => {
     // Without a progress token the answer is plain JSON, and progress() does nothing.
     const plain = await fetchCustom(`${PUBLIC_URL}/mcp`, {
       method: 'POST',
-      headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'steps', arguments: { count: 2 } } }),
+      headers: {
+        'X-API-Key': KEY,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'MCP-Protocol-Version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'steps', arguments: { count: 2 } },
+      }),
     });
     expect(plain.headers.get('content-type')).toContain('application/json');
     expect(await plain.json()).toMatchObject({ id: 7, result: { structuredContent: { done: 2 } } });
     // A 2025-era request with a progress token is answered as an SSE stream: progress, then the result.
     const streamed = await fetchCustom(`${PUBLIC_URL}/mcp`, {
       method: 'POST',
-      headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'steps', arguments: { count: 2 }, _meta: { progressToken: 'p8' } } }),
+      headers: {
+        'X-API-Key': KEY,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'MCP-Protocol-Version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 8,
+        method: 'tools/call',
+        params: { name: 'steps', arguments: { count: 2 }, _meta: { progressToken: 'p8' } },
+      }),
     });
     expect(streamed.headers.get('content-type')).toContain('text/event-stream');
-    const events = (await streamed.text()).split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
-    expect(events.map((e) => e.method ?? 'result')).toEqual(['notifications/progress', 'notifications/progress', 'result']);
+    const events = (await streamed.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
+    expect(events.map((e) => e.method ?? 'result')).toEqual([
+      'notifications/progress',
+      'notifications/progress',
+      'result',
+    ]);
     expect(events[0]).toMatchObject({ params: { progressToken: 'p8', progress: 1, total: 2 } });
     await client.close();
   });
 
   // @req MCP-TOOL-CONTEXT
-  it('refuses arguments that do not match the tool\'s schema before the tool runs', async () => {
+  it("refuses arguments that do not match the tool's schema before the tool runs", async () => {
     const client = new Client({ name: 'unit', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${PUBLIC_URL}/mcp`), { fetch: fetchCustom, requestInit: { headers: { 'X-API-Key': KEY } } }));
-    const result = await client.callTool({ name: 'steps', arguments: { count: 'three' } }).catch((error: unknown) => ({ isError: true, error }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${PUBLIC_URL}/mcp`), {
+        fetch: fetchCustom,
+        requestInit: { headers: { 'X-API-Key': KEY } },
+      }),
+    );
+    const result = await client
+      .callTool({ name: 'steps', arguments: { count: 'three' } })
+      .catch((error: unknown) => ({ isError: true, error }));
     expect(result.isError).toBe(true);
     await client.close();
   });
 });
 
 describe('defineTool', () => {
-  it('converts a tool\'s schemas to JSON Schema once per process, not once per request', async () => {
+  it("converts a tool's schemas to JSON Schema once per process, not once per request", async () => {
     const input = z.object({ q: z.string() });
     // Counts the conversions zod is asked for (the property is writable at run time).
     const standard = input['~standard'] as { jsonSchema: { input: (options: unknown) => Record<string, unknown> } };
     let conversions = 0;
     const original = standard.jsonSchema.input;
     standard.jsonSchema = { ...standard.jsonSchema, input: (options: unknown) => (conversions++, original(options)) };
-    const backend = createToolsBackend([defineTool({ name: 'search', description: 'd', inputSchema: input, run: () => ({ content: [] }) })]);
+    const backend = createToolsBackend([
+      defineTool({ name: 'search', description: 'd', inputSchema: input, run: () => ({ content: [] }) }),
+    ]);
     const list = async () =>
-      ((await serveMcp(new Request(`${PUBLIC_URL}/mcp`, { method: 'POST', headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json', Accept: '*/*' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' }), await services, backend)).json()) as unknown;
+      (
+        await serveMcp(
+          new Request(`${PUBLIC_URL}/mcp`, {
+            method: 'POST',
+            headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json', Accept: '*/*' },
+            body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+          }),
+          await services,
+          backend,
+        )
+      ).json() as unknown;
     const first = await list();
     const second = await list();
     expect(second).toEqual(first);
-    expect(first).toMatchObject({ result: { tools: [{ name: 'search', inputSchema: { type: 'object', properties: { q: { type: 'string' } } } }] } });
+    expect(first).toMatchObject({
+      result: { tools: [{ name: 'search', inputSchema: { type: 'object', properties: { q: { type: 'string' } } } }] },
+    });
     expect(conversions).toBe(1);
   });
 });

@@ -15,20 +15,35 @@ const IP = '192.0.2.10';
 
 async function recordedServices(failedAuthPerMinute = 3) {
   const services = await createServices(
-    loadConfig({ NODE_ENV: 'production', PUBLIC_URL, AUTH_SECRET: 'c'.repeat(64), MCP_API_KEYS: KEY, TRUST_PROXY_HEADERS: '1', RATE_LIMIT_FAILED_AUTH_PER_MINUTE: String(failedAuthPerMinute) }),
+    loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_URL,
+      AUTH_SECRET: 'c'.repeat(64),
+      MCP_API_KEYS: KEY,
+      TRUST_PROXY_HEADERS: '1',
+      RATE_LIMIT_FAILED_AUTH_PER_MINUTE: String(failedAuthPerMinute),
+    }),
   );
   const { limiter, calls } = recordingLimiter(services);
   return { services: { ...services, limiter } satisfies Services, calls };
 }
 
 const request = (headers: Record<string, string>) =>
-  new Request(`${PUBLIC_URL}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Real-IP': IP, ...headers }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+  new Request(`${PUBLIC_URL}/mcp`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Real-IP': IP, ...headers },
+    body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+  });
 
 describe('mcpGate', () => {
   // @req ADV-MCP-KEY-GUESSING
   it('makes one limiter call for a bearer token, the per-fingerprint count, and none for failed-auth', async () => {
     const { services, calls } = await recordedServices();
-    const { token } = await services.tokens.issue('access', { sub: (await fingerprintOf(KEY)), client_id: 'mcp', scope: 'mcp' }, 3600);
+    const { token } = await services.tokens.issue(
+      'access',
+      { sub: await fingerprintOf(KEY), client_id: 'mcp', scope: 'mcp' },
+      3600,
+    );
     expect(await mcpGate(request({ Authorization: `Bearer ${token}` }), services)).toBeNull();
     expect((await mcpGate(request({ Authorization: 'Bearer not-a-token' }), services))?.status).toBe(401);
     expect(calls).toEqual(['count mcp']);
@@ -46,7 +61,10 @@ describe('mcpGate', () => {
   // @req ADV-MCP-KEY-GUESSING
   it('refuses a used-up address with 429 before the key is verified, and does not count a request sending both credentials', async () => {
     const { services, calls } = await recordedServices(2);
-    const both = await mcpGate(request({ 'X-API-Key': 'wrong_key_0123456789abcdefghij', Authorization: 'Bearer x' }), services);
+    const both = await mcpGate(
+      request({ 'X-API-Key': 'wrong_key_0123456789abcdefghij', Authorization: 'Bearer x' }),
+      services,
+    );
     expect(both?.status).toBe(400);
     for (let i = 0; i < 2; i++) await mcpGate(request({ 'X-API-Key': 'wrong_key_0123456789abcdefghij' }), services);
     calls.length = 0;

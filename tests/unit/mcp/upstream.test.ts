@@ -24,10 +24,20 @@ afterAll(async () => {
   await upstream?.stop();
 });
 
-const settings = () => ({ url: `http://127.0.0.1:${upstream.port}/mcp`, apiKeyHeader: 'x-api-key-upstream', timeoutMs: 2000 });
+const settings = () => ({
+  url: `http://127.0.0.1:${upstream.port}/mcp`,
+  apiKeyHeader: 'x-api-key-upstream',
+  timeoutMs: 2000,
+});
 
 function identity(fingerprint: string): Identity {
-  return { fingerprint: fingerprint as Fingerprint, clientId: 'mcp', scopes: ['mcp'], expiresAt: null, method: 'oauth_bearer' };
+  return {
+    fingerprint: fingerprint as Fingerprint,
+    clientId: 'mcp',
+    scopes: ['mcp'],
+    expiresAt: null,
+    method: 'oauth_bearer',
+  };
 }
 
 const ping = () =>
@@ -80,7 +90,12 @@ describe('createUpstreamBackend', () => {
       ok: false,
       refusal: {
         kind: 'credential',
-        failure: { kind: 'invalid_token', description: 'The access token was revoked.', credential: 'bearer', reason: 'key_revoked' },
+        failure: {
+          kind: 'invalid_token',
+          description: 'The access token was revoked.',
+          credential: 'bearer',
+          reason: 'key_revoked',
+        },
       },
     });
     const res = mcpRefusalResponse(answer.ok ? assert.fail() : answer.refusal, config);
@@ -91,13 +106,25 @@ describe('createUpstreamBackend', () => {
 
   // @req UP-HEALTH
   it('reports the upstream host only, and whether the probe reached it', async () => {
-    const backend = createUpstreamBackend({ ...settings(), url: `http://127.0.0.1:${upstream.port}/private/mcp?tenant=x` }, await createListKeySource([KEY]));
-    expect(await backend.health()).toEqual({ backend: 'upstream', upstream: { host: `127.0.0.1:${upstream.port}`, reached: true } });
+    const backend = createUpstreamBackend(
+      { ...settings(), url: `http://127.0.0.1:${upstream.port}/private/mcp?tenant=x` },
+      await createListKeySource([KEY]),
+    );
+    expect(await backend.health()).toEqual({
+      backend: 'upstream',
+      upstream: { host: `127.0.0.1:${upstream.port}`, reached: true },
+    });
     expect(upstream.arrivals.at(-1)).toMatchObject({ method: 'HEAD', url: '/private/mcp?tenant=x' });
     expect(upstream.arrivals.at(-1)!.headers['x-api-key-upstream']).toBeUndefined();
 
-    const unreachable = createUpstreamBackend({ ...settings(), url: 'http://127.0.0.1:1/mcp' }, await createListKeySource([KEY]));
-    expect(await unreachable.health()).toEqual({ backend: 'upstream', upstream: { host: '127.0.0.1:1', reached: false } });
+    const unreachable = createUpstreamBackend(
+      { ...settings(), url: 'http://127.0.0.1:1/mcp' },
+      await createListKeySource([KEY]),
+    );
+    expect(await unreachable.health()).toEqual({
+      backend: 'upstream',
+      upstream: { host: '127.0.0.1:1', reached: false },
+    });
   });
 });
 

@@ -6,14 +6,30 @@ import { CimdDocumentError, isCimdClientId, validateCimdDocument } from '@/lib/o
 import { PINNED_CIMD_DOCUMENTS } from '@/lib/oauth/cimd/pinned';
 
 const URL_ID = 'https://app.example.org/oauth/client.json';
-const doc = (extra: Record<string, unknown> = {}) => ({ client_id: URL_ID, client_name: 'Example', redirect_uris: ['https://app.example.org/cb'], ...extra });
+const doc = (extra: Record<string, unknown> = {}) => ({
+  client_id: URL_ID,
+  client_name: 'Example',
+  redirect_uris: ['https://app.example.org/cb'],
+  ...extra,
+});
 
 describe('isCimdClientId', () => {
   // @req CIMD-CLIENT-ID
   it('accepts an https URL with a path in normal form, and nothing else', () => {
     expect(isCimdClientId(URL_ID)).toBe(true);
     expect(isCimdClientId('https://claude.ai/oauth/claude-code-client-metadata')).toBe(true);
-    for (const bad of ['http://app.example.org/c.json', 'https://app.example.org', 'https://app.example.org/', 'https://u@app.example.org/c', 'https://app.example.org/c#f', 'https://APP.example.org/c', 'https://app.example.org/a/../c', 'https://app.example.org/./c', 'https://app.example.org:443/c', `https://app.example.org/${'a'.repeat(500)}`]) {
+    for (const bad of [
+      'http://app.example.org/c.json',
+      'https://app.example.org',
+      'https://app.example.org/',
+      'https://u@app.example.org/c',
+      'https://app.example.org/c#f',
+      'https://APP.example.org/c',
+      'https://app.example.org/a/../c',
+      'https://app.example.org/./c',
+      'https://app.example.org:443/c',
+      `https://app.example.org/${'a'.repeat(500)}`,
+    ]) {
       expect(isCimdClientId(bad), bad).toBe(false);
     }
   });
@@ -22,7 +38,16 @@ describe('isCimdClientId', () => {
 describe('validateCimdDocument', () => {
   // @req CIMD-VALIDATE
   it('keeps the name, the acceptable redirect URIs and the grants of a valid document', () => {
-    expect(validateCimdDocument(doc({ redirect_uris: ['https://app.example.org/cb', 'http://localhost/callback', 'myapp://cb'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' }), URL_ID)).toEqual({
+    expect(
+      validateCimdDocument(
+        doc({
+          redirect_uris: ['https://app.example.org/cb', 'http://localhost/callback', 'myapp://cb'],
+          grant_types: ['authorization_code', 'refresh_token'],
+          token_endpoint_auth_method: 'none',
+        }),
+        URL_ID,
+      ),
+    ).toEqual({
       clientId: URL_ID,
       name: 'Example',
       redirectUris: ['https://app.example.org/cb', 'http://localhost/callback'],
@@ -49,8 +74,9 @@ describe('validateCimdDocument', () => {
   });
 
   // @req CIMD-PINNED
-  it('accepts the pinned copies of Claude\'s two documents', () => {
-    for (const [url, body] of Object.entries(PINNED_CIMD_DOCUMENTS)) expect(validateCimdDocument(body, url).redirectUris.length).toBeGreaterThan(0);
+  it("accepts the pinned copies of Claude's two documents", () => {
+    for (const [url, body] of Object.entries(PINNED_CIMD_DOCUMENTS))
+      expect(validateCimdDocument(body, url).redirectUris.length).toBeGreaterThan(0);
   });
 });
 
@@ -65,7 +91,12 @@ describe('freshnessSeconds', () => {
     expect(freshnessSeconds({ ...none, cacheControl: 'max-age=31536000' }, now)).toBe(MAX_TTL_SECONDS);
     expect(freshnessSeconds({ ...none, cacheControl: 'no-store' }, now)).toBe(0);
     expect(freshnessSeconds({ ...none, cacheControl: 'no-cache, max-age=600' }, now)).toBe(0);
-    expect(freshnessSeconds({ ...none, expires: 'Sun, 30 Nov 2026 12:10:00 GMT', date: 'Sun, 30 Nov 2026 12:00:00 GMT' }, now)).toBe(600);
+    expect(
+      freshnessSeconds(
+        { ...none, expires: 'Sun, 30 Nov 2026 12:10:00 GMT', date: 'Sun, 30 Nov 2026 12:00:00 GMT' },
+        now,
+      ),
+    ).toBe(600);
     expect(freshnessSeconds({ ...none, expires: '0' }, now)).toBe(0);
     expect(freshnessSeconds(none, now)).toBe(DEFAULT_TTL_SECONDS);
   });
@@ -91,7 +122,24 @@ describe('BoundedTtlCache', () => {
 
 describe('isPublicAddress', () => {
   // @req CIMD-SSRF
-  it.each(['127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.100.100.200', '0.0.0.0', '::1', '::', 'fe80::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:a9fe:a9fe', '224.0.0.1', 'not-an-ip'])('refuses %s', (address) => {
+  it.each([
+    '127.0.0.1',
+    '10.0.0.1',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.100.100.200',
+    '0.0.0.0',
+    '::1',
+    '::',
+    'fe80::1',
+    'fd00:ec2::254',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:a9fe:a9fe',
+    '224.0.0.1',
+    'not-an-ip',
+  ])('refuses %s', (address) => {
     expect(isPublicAddress(address)).toBe(false);
   });
 

@@ -16,25 +16,42 @@ const registered = (name: string | undefined, redirectUris: string[]): Client =>
 describe('consentView', () => {
   // @req CONSENT-WHERE
   it('names a known client by its exact callback, never by the name it gives itself', () => {
-    expect(consentView({ client: registered('Evil', ['https://chatgpt.com/connector_platform_oauth_redirect']), redirectUri: 'https://chatgpt.com/connector_platform_oauth_redirect' })).toMatchObject({
+    expect(
+      consentView({
+        client: registered('Evil', ['https://chatgpt.com/connector_platform_oauth_redirect']),
+        redirectUri: 'https://chatgpt.com/connector_platform_oauth_redirect',
+      }),
+    ).toMatchObject({
       clientName: 'ChatGPT',
       known: true,
       redirectHost: 'chatgpt.com',
       localhostOnly: false,
       formActionSource: 'https://chatgpt.com',
     });
-    expect(consentView({ client: registered('Cursor', ['http://localhost:8787/callback']), redirectUri: 'http://localhost:8787/callback' })).toMatchObject({
+    expect(
+      consentView({
+        client: registered('Cursor', ['http://localhost:8787/callback']),
+        redirectUri: 'http://localhost:8787/callback',
+      }),
+    ).toMatchObject({
       clientName: 'Cursor',
       known: false,
       redirectHost: 'localhost:8787',
       localhostOnly: true,
     });
-    expect(consentView({ client: registered(undefined, ['http://[::1]:5/cb']), redirectUri: 'http://[::1]:5/cb' })).toMatchObject({ clientName: 'An unnamed application', localhostOnly: true });
+    expect(
+      consentView({ client: registered(undefined, ['http://[::1]:5/cb']), redirectUri: 'http://[::1]:5/cb' }),
+    ).toMatchObject({ clientName: 'An unnamed application', localhostOnly: true });
   });
 
   // @req CONSENT-WHERE
   it("shows an app scheme's authority and lets the form reach that scheme", () => {
-    expect(consentView({ client: registered('Cursor', ['cursor://anysphere.cursor-mcp/oauth/callback']), redirectUri: 'cursor://anysphere.cursor-mcp/oauth/callback' })).toMatchObject({
+    expect(
+      consentView({
+        client: registered('Cursor', ['cursor://anysphere.cursor-mcp/oauth/callback']),
+        redirectUri: 'cursor://anysphere.cursor-mcp/oauth/callback',
+      }),
+    ).toMatchObject({
       clientName: 'Cursor',
       known: true,
       redirectHost: 'cursor://anysphere.cursor-mcp',
@@ -44,14 +61,31 @@ describe('consentView', () => {
 
   // @req CONSENT-WHERE
   it("shows a CIMD client's document host, and knows Claude's documents", () => {
-    const cimd = (clientId: string, name: string): Client => ({ kind: 'cimd', clientId, name, redirectUris: ['http://localhost/callback'], authMethod: 'none', grantTypes: ['authorization_code'] });
-    expect(consentView({ client: cimd('https://claude.ai/oauth/claude-code-client-metadata', 'Whatever'), redirectUri: 'http://localhost:50123/callback' })).toMatchObject({
+    const cimd = (clientId: string, name: string): Client => ({
+      kind: 'cimd',
+      clientId,
+      name,
+      redirectUris: ['http://localhost/callback'],
+      authMethod: 'none',
+      grantTypes: ['authorization_code'],
+    });
+    expect(
+      consentView({
+        client: cimd('https://claude.ai/oauth/claude-code-client-metadata', 'Whatever'),
+        redirectUri: 'http://localhost:50123/callback',
+      }),
+    ).toMatchObject({
       clientName: 'Claude Code',
       known: true,
       clientIdHost: 'claude.ai',
       localhostOnly: true,
     });
-    expect(consentView({ client: cimd('https://agent.example.org/client.json', 'Agent'), redirectUri: 'http://localhost:50123/callback' })).toMatchObject({
+    expect(
+      consentView({
+        client: cimd('https://agent.example.org/client.json', 'Agent'),
+        redirectUri: 'http://localhost:50123/callback',
+      }),
+    ).toMatchObject({
       clientName: 'Agent',
       known: false,
       clientIdHost: 'agent.example.org',
@@ -60,7 +94,10 @@ describe('consentView', () => {
 });
 
 describe('prefersJson', () => {
-  const accepts = (accept?: string) => prefersJson(new Request('https://x.example/oauth/authorize', accept === undefined ? {} : { headers: { Accept: accept } }));
+  const accepts = (accept?: string) =>
+    prefersJson(
+      new Request('https://x.example/oauth/authorize', accept === undefined ? {} : { headers: { Accept: accept } }),
+    );
 
   // @req AUTHZ-JSON-REFUSAL
   it('is true only when application/json weighs more than text/html', () => {

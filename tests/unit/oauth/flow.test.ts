@@ -7,7 +7,12 @@ import { KEY_A } from '../../support/app';
 import { ISSUER, testServices, withClock } from '../../support/services';
 import { pkcePair, CLAUDE_REGISTRATION, CLAUDE_CALLBACK } from '../../support/oauth';
 import { authenticateClient, resolveClient } from '@/lib/oauth/clients';
-import { AuthorizationError, authorizationResponseUrl, issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';
+import {
+  AuthorizationError,
+  authorizationResponseUrl,
+  issueConsentToken,
+  validateAuthorizationRequest,
+} from '@/lib/oauth/authorize';
 import { decideConsent } from '@/lib/oauth/consent';
 import { OAuthError } from '@/lib/oauth/errors';
 import { createGrantMeter } from '@/lib/oauth/grantLimit';
@@ -47,10 +52,18 @@ async function codeFor(services: Services) {
   const client = await registered(services);
   const { verifier, challenge } = pkcePair();
   const request = await validateAuthorizationRequest(params(client.client_id, challenge), services);
-  const consent = await decideConsent({ request: await issueConsentToken(request, services), apiKey: KEY_A, action: 'authorize', viaFetch: false }, services, 'ip');
+  const consent = await decideConsent(
+    { request: await issueConsentToken(request, services), apiKey: KEY_A, action: 'authorize', viaFetch: false },
+    services,
+    'ip',
+  );
   if (consent.kind !== 'redirect') throw new Error('no code');
   const code = new URL(consent.location).searchParams.get('code')!;
-  const presented = { method: 'client_secret_post' as const, clientId: client.client_id, secret: client.client_secret! };
+  const presented = {
+    method: 'client_secret_post' as const,
+    clientId: client.client_id,
+    secret: client.client_secret!,
+  };
   return { client, verifier, code, presented };
 }
 
@@ -68,7 +81,10 @@ describe('resolveClient', () => {
     expect((await resolveClient('mcp', services)).client).toMatchObject({ kind: 'preregistered', authMethod: 'none' });
     expect(await resolveClient('other', services)).toMatchObject({ client: null, reason: 'client_unknown' });
     expect(await resolveClient(client.client_id + 'x', services)).toMatchObject({ client: null });
-    expect(await resolveClient('https://example.com/', services)).toMatchObject({ client: null, reason: 'client_unknown' });
+    expect(await resolveClient('https://example.com/', services)).toMatchObject({
+      client: null,
+      reason: 'client_unknown',
+    });
   });
 
   // @req CONN-INVALID-CLIENT
@@ -97,9 +113,21 @@ describe('authenticateClient', () => {
   it('refuses a secret sent by a public client and no secret from a confidential one', async () => {
     const services = await testServices();
     const confidential = await registered(services);
-    const pub = await registered(services, { redirect_uris: ['http://localhost:1/cb'], token_endpoint_auth_method: 'none' });
-    expect((await rejection(authenticateClient({ method: 'none', clientId: confidential.client_id }, services, 'ip'))).status).toBe(401);
-    expect((await rejection(authenticateClient({ method: 'client_secret_post', clientId: pub.client_id, secret: 'x' }, services, 'ip'))).status).toBe(401);
+    const pub = await registered(services, {
+      redirect_uris: ['http://localhost:1/cb'],
+      token_endpoint_auth_method: 'none',
+    });
+    expect(
+      (await rejection(authenticateClient({ method: 'none', clientId: confidential.client_id }, services, 'ip')))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await rejection(
+          authenticateClient({ method: 'client_secret_post', clientId: pub.client_id, secret: 'x' }, services, 'ip'),
+        )
+      ).status,
+    ).toBe(401);
   });
 });
 
@@ -109,11 +137,21 @@ describe('validateAuthorizationRequest', () => {
     const services = await testServices();
     const client = await registered(services);
     const { challenge } = pkcePair();
-    const early = await validateAuthorizationRequest(params(client.client_id, challenge, { redirect_uri: 'https://evil.example/cb' }), services).catch((e: unknown) => e);
+    const early = await validateAuthorizationRequest(
+      params(client.client_id, challenge, { redirect_uri: 'https://evil.example/cb' }),
+      services,
+    ).catch((e: unknown) => e);
     expect(early).toBeInstanceOf(AuthorizationError);
     expect((early as AuthorizationError).delivery).toEqual({ mode: 'render' });
-    const late = await validateAuthorizationRequest(params(client.client_id, challenge, { response_type: 'token' }), services).catch((e: unknown) => e);
-    expect((late as AuthorizationError).delivery).toEqual({ mode: 'redirect', redirectUri: CLAUDE_CALLBACK, state: 's1' });
+    const late = await validateAuthorizationRequest(
+      params(client.client_id, challenge, { response_type: 'token' }),
+      services,
+    ).catch((e: unknown) => e);
+    expect((late as AuthorizationError).delivery).toEqual({
+      mode: 'redirect',
+      redirectUri: CLAUDE_CALLBACK,
+      state: 's1',
+    });
     expect((late as AuthorizationError).error.code).toBe('unsupported_response_type');
   });
 
@@ -132,9 +170,9 @@ describe('validateAuthorizationRequest', () => {
 describe('authorizationResponseUrl', () => {
   // @req CONN-ISS
   it('appends to a registered query and adds iss', () => {
-    expect(authorizationResponseUrl('http://localhost:1/cb?a=1', { code: 'c', state: undefined }, { issuer: ISSUER })).toBe(
-      `http://localhost:1/cb?a=1&code=c&iss=${encodeURIComponent(ISSUER)}`,
-    );
+    expect(
+      authorizationResponseUrl('http://localhost:1/cb?a=1', { code: 'c', state: undefined }, { issuer: ISSUER }),
+    ).toBe(`http://localhost:1/cb?a=1&code=c&iss=${encodeURIComponent(ISSUER)}`);
   });
 });
 
@@ -145,9 +183,15 @@ describe('decideConsent', () => {
     const client = await registered(services);
     const request = await validateAuthorizationRequest(params(client.client_id, pkcePair().challenge), services);
     const token = await issueConsentToken(request, services);
-    const wrong = await decideConsent({ request: token, apiKey: 'wrong-key-0123456789abcdefgh', action: 'authorize', viaFetch: false }, services, 'ip');
+    const wrong = await decideConsent(
+      { request: token, apiKey: 'wrong-key-0123456789abcdefgh', action: 'authorize', viaFetch: false },
+      services,
+      'ip',
+    );
     expect(wrong.kind).toBe('retry');
-    const blocked = await rejection(decideConsent({ request: token, apiKey: KEY_A, action: 'authorize', viaFetch: false }, services, 'ip'));
+    const blocked = await rejection(
+      decideConsent({ request: token, apiKey: KEY_A, action: 'authorize', viaFetch: false }, services, 'ip'),
+    );
     expect(blocked.status).toBe(429);
   });
 
@@ -159,14 +203,30 @@ describe('decideConsent', () => {
     const request = await validateAuthorizationRequest(params(client.client_id, pkcePair().challenge), services);
     const token = await issueConsentToken(request, services);
     now += 11 * 60 * 1000;
-    const outcome = await decideConsent({ request: token, apiKey: KEY_A, action: 'authorize', viaFetch: false }, services, 'ip');
+    const outcome = await decideConsent(
+      { request: token, apiKey: KEY_A, action: 'authorize', viaFetch: false },
+      services,
+      'ip',
+    );
     expect(outcome).toMatchObject({ kind: 'error', status: 400, message: expect.stringMatching(/expired/) });
   });
 });
 
 describe('authorizationCodeGrant', () => {
   const exchange = (services: Services, c: Awaited<ReturnType<typeof codeFor>>) =>
-    authorizationCodeGrant({ grant_type: 'authorization_code', client: c.presented, code: c.code, redirect_uri: CLAUDE_CALLBACK, code_verifier: c.verifier, resource: undefined }, services, 'ip', createGrantMeter(services));
+    authorizationCodeGrant(
+      {
+        grant_type: 'authorization_code',
+        client: c.presented,
+        code: c.code,
+        redirect_uri: CLAUDE_CALLBACK,
+        code_verifier: c.verifier,
+        resource: undefined,
+      },
+      services,
+      'ip',
+      createGrantMeter(services),
+    );
 
   // @req CONN-CODE-BINDING
   it('refuses a code older than 60 seconds with invalid_grant', async () => {
@@ -194,7 +254,10 @@ describe('authorizationCodeGrant', () => {
     const services = await testServices();
     const c = await codeFor(services);
     const ttls: number[] = [];
-    const recording: Services = { ...services, singleUse: { claim: async (id, ttl) => (ttls.push(ttl), services.singleUse.claim(id, ttl)) } };
+    const recording: Services = {
+      ...services,
+      singleUse: { claim: async (id, ttl) => (ttls.push(ttl), services.singleUse.claim(id, ttl)) },
+    };
     expect((await exchange(recording, c)).status).toBe(200);
     expect(ttls).toHaveLength(1);
     expect(ttls[0]).toBeGreaterThan(0);
@@ -208,10 +271,29 @@ describe('refreshTokenGrant', () => {
     let now = Date.now();
     const services = await withClock(await testServices({ REFRESH_TOKEN_TTL_SECONDS: '120' }), () => now);
     const c = await codeFor(services);
-    const res = await authorizationCodeGrant({ grant_type: 'authorization_code', client: c.presented, code: c.code, redirect_uri: undefined, code_verifier: c.verifier, resource: undefined }, services, 'ip', createGrantMeter(services));
+    const res = await authorizationCodeGrant(
+      {
+        grant_type: 'authorization_code',
+        client: c.presented,
+        code: c.code,
+        redirect_uri: undefined,
+        code_verifier: c.verifier,
+        resource: undefined,
+      },
+      services,
+      'ip',
+      createGrantMeter(services),
+    );
     const { refresh_token } = (await res.json()) as { refresh_token: string };
     now += 130_000;
-    const error = await rejection(refreshTokenGrant({ grant_type: 'refresh_token', client: c.presented, refresh_token, scope: undefined, resource: undefined }, services, 'ip', createGrantMeter(services)));
+    const error = await rejection(
+      refreshTokenGrant(
+        { grant_type: 'refresh_token', client: c.presented, refresh_token, scope: undefined, resource: undefined },
+        services,
+        'ip',
+        createGrantMeter(services),
+      ),
+    );
     expect(error.code).toBe('invalid_grant');
     expect(error.status).toBe(400);
   });

@@ -24,9 +24,12 @@ describe('verifyCodeVerifier', () => {
   it('refuses the challenge itself presented as a plain verifier', async () => {
     expect(await verifyCodeVerifier(challenge, challenge)).toBe(false);
   });
-  it.each(['short', 'a'.repeat(129), 'a'.repeat(42) + '!', 'a'.repeat(43) + ' '])('refuses the malformed verifier %s', async (bad) => {
-    expect(await verifyCodeVerifier(bad, challenge)).toBe(false);
-  });
+  it.each(['short', 'a'.repeat(129), 'a'.repeat(42) + '!', 'a'.repeat(43) + ' '])(
+    'refuses the malformed verifier %s',
+    async (bad) => {
+      expect(await verifyCodeVerifier(bad, challenge)).toBe(false);
+    },
+  );
 });
 
 describe('isS256Challenge', () => {

@@ -12,15 +12,55 @@ import { classifyRedirectUri, redirectUriMatches } from '@/lib/oauth/redirectUri
 const config = { redirectHosts: ['claude.ai', 'claude.com'], redirectUris: [] as string[] };
 
 const path = fc.oneof(fc.constant('/api/mcp/auth_callback'), fc.constant('/callback'), fc.constant(''), fc.webPath());
-const query = fc.oneof(fc.constant(''), fc.webQueryParameters().map((q) => (q ? `?${q}` : '')));
-const httpsUri = fc.tuple(fc.constantFrom(...config.redirectHosts), path, query).map(([host, p, q]) => `https://${host}${p}${q}`);
+const query = fc.oneof(
+  fc.constant(''),
+  fc.webQueryParameters().map((q) => (q ? `?${q}` : '')),
+);
+const httpsUri = fc
+  .tuple(fc.constantFrom(...config.redirectHosts), path, query)
+  .map(([host, p, q]) => `https://${host}${p}${q}`);
 const loopbackUri = fc
-  .tuple(fc.constantFrom(...LOOPBACK_HOSTS), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), path, query)
+  .tuple(
+    fc.constantFrom(...LOOPBACK_HOSTS),
+    fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+    path,
+    query,
+  )
   .map(([host, port, p, q]) => `http://${host}${port === undefined ? '' : `:${port}`}${p}${q}`);
 const registered = fc.oneof(httpsUri, loopbackUri).filter((uri) => classifyRedirectUri(uri, config) !== null);
 
 /** Characters that change how a URL parses, and look-alikes of the ones in our hosts. */
-const tricky = fc.constantFrom('@', '.', ':', '/', '\\', '#', '%', '%2e', '%40', '?', '[', ']', ' ', '\t', '0', 'a', 'A', 'x', '\u0430', '\u03b1', '\uff0e', '\u3002', 'evil.com', 'evil.com@', '.evil.com', 'localhost', '127.0.0.1', ':8080', 'xn--');
+const tricky = fc.constantFrom(
+  '@',
+  '.',
+  ':',
+  '/',
+  '\\',
+  '#',
+  '%',
+  '%2e',
+  '%40',
+  '?',
+  '[',
+  ']',
+  ' ',
+  '\t',
+  '0',
+  'a',
+  'A',
+  'x',
+  '\u0430',
+  '\u03b1',
+  '\uff0e',
+  '\u3002',
+  'evil.com',
+  'evil.com@',
+  '.evil.com',
+  'localhost',
+  '127.0.0.1',
+  ':8080',
+  'xn--',
+);
 
 type Mutation = { op: 'insert' | 'replace' | 'delete' | 'upper' | 'prefix' | 'suffix'; at: number; text: string };
 const mutation = fc.record({

@@ -54,8 +54,12 @@ describe('classifyRedirectUri', () => {
   });
 
   it('uses the configured allowlist', () => {
-    expect(classifyRedirectUri('https://app.example.org/cb', { redirectHosts: ['app.example.org'], redirectUris: [] })).toBe('https');
-    expect(classifyRedirectUri('https://claude.ai/cb', { redirectHosts: ['app.example.org'], redirectUris: [] })).toBeNull();
+    expect(
+      classifyRedirectUri('https://app.example.org/cb', { redirectHosts: ['app.example.org'], redirectUris: [] }),
+    ).toBe('https');
+    expect(
+      classifyRedirectUri('https://claude.ai/cb', { redirectHosts: ['app.example.org'], redirectUris: [] }),
+    ).toBeNull();
   });
 
   // @req CONN-KNOWN-CLIENTS
@@ -85,7 +89,10 @@ describe('classifyRedirectUri', () => {
 
   // @req CONN-REDIRECT-CONFIG
   it('adds OAUTH_REDIRECT_HOSTS and OAUTH_REDIRECT_URIS to the known clients instead of replacing them', () => {
-    const policy = { redirectHosts: ['app.example.org'], redirectUris: ['com.example.app:/oauth2redirect', 'myapp://callback/done'] };
+    const policy = {
+      redirectHosts: ['app.example.org'],
+      redirectUris: ['com.example.app:/oauth2redirect', 'myapp://callback/done'],
+    };
     expect(classifyRedirectUri('https://app.example.org/cb', policy)).toBe('https');
     expect(classifyRedirectUri('com.example.app:/oauth2redirect', policy)).toBe('configured');
     expect(classifyRedirectUri('myapp://callback/done', policy)).toBe('configured');
@@ -95,12 +102,17 @@ describe('classifyRedirectUri', () => {
   });
 
   // @req CONN-REDIRECT-POLICY
-  it.each(['javascript:alert(1)', 'data:text/html,hi', 'file:///etc/passwd', 'http://evil.example/cb', 'https://*.example.org/cb', 'myapp://cb#x', 'myapp://user@cb/x'])(
-    'refuses %s even when configured as an exact URI',
-    (uri) => {
-      expect(classifyRedirectUri(uri, { redirectHosts: [], redirectUris: [uri] })).toBeNull();
-    },
-  );
+  it.each([
+    'javascript:alert(1)',
+    'data:text/html,hi',
+    'file:///etc/passwd',
+    'http://evil.example/cb',
+    'https://*.example.org/cb',
+    'myapp://cb#x',
+    'myapp://user@cb/x',
+  ])('refuses %s even when configured as an exact URI', (uri) => {
+    expect(classifyRedirectUri(uri, { redirectHosts: [], redirectUris: [uri] })).toBeNull();
+  });
 });
 
 describe('classifyCimdRedirectUri', () => {
@@ -115,7 +127,14 @@ describe('classifyCimdRedirectUri', () => {
     expect(classifyCimdRedirectUri(uri)).toBe(kind);
   });
 
-  it.each(['myapp://cb', 'javascript:alert(1)', 'http://example.org/cb', 'https://a.example/cb#f', 'https://u@a.example/cb', 'https://*.example/cb'])('refuses %s', (uri) => {
+  it.each([
+    'myapp://cb',
+    'javascript:alert(1)',
+    'http://example.org/cb',
+    'https://a.example/cb#f',
+    'https://u@a.example/cb',
+    'https://*.example/cb',
+  ])('refuses %s', (uri) => {
     expect(classifyCimdRedirectUri(uri)).toBeNull();
   });
 });
@@ -152,7 +171,9 @@ describe('redirectUriMatches', () => {
     expect(redirectUriMatches('http://[::1]:3000/cb', 'http://[::1]:4000/cb', config)).toBe(true);
     expect(redirectUriMatches('http://127.0.0.1:3000/callback', 'http://localhost:3000/callback', config)).toBe(false);
     expect(redirectUriMatches('http://127.0.0.1:3000/callback', 'http://127.0.0.1:3000/other', config)).toBe(false);
-    expect(redirectUriMatches('http://127.0.0.1:3000/callback', 'http://127.0.0.1:3000/callback?x=1', config)).toBe(false);
+    expect(redirectUriMatches('http://127.0.0.1:3000/callback', 'http://127.0.0.1:3000/callback?x=1', config)).toBe(
+      false,
+    );
     expect(redirectUriMatches('http://127.0.0.1:3000/callback', 'http://127.0.0.1:99999/callback', config)).toBe(false);
   });
 

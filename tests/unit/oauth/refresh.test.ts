@@ -22,7 +22,6 @@ import { createMemoryRateLimiter } from '@/lib/limits/limiter';
 
 type Tokens = { access_token: string; refresh_token: string; expires_in: number; scope: string };
 
-
 /** Services on a clock the test moves (seconds are what tokens and the family store see). */
 async function clocked(env: Record<string, string> = {}) {
   let now = Date.now();
@@ -43,19 +42,49 @@ async function connect(services: Services): Promise<{ presented: PresentedClient
     resource: `${ISSUER}/mcp`,
   });
   const request = await validateAuthorizationRequest(params, services);
-  const consent = await decideConsent({ request: await issueConsentToken(request, services), apiKey: KEY_A, action: 'authorize', viaFetch: false }, services, 'ip');
+  const consent = await decideConsent(
+    { request: await issueConsentToken(request, services), apiKey: KEY_A, action: 'authorize', viaFetch: false },
+    services,
+    'ip',
+  );
   if (consent.kind !== 'redirect') throw new Error('no code');
   const code = new URL(consent.location).searchParams.get('code')!;
   const presented = { method: 'client_secret_post' as const, clientId: client.client_id, secret: client.client_secret };
-  const res = await authorizationCodeGrant({ grant_type: 'authorization_code', client: presented, code, redirect_uri: undefined, code_verifier: verifier, resource: undefined }, services, 'ip', createGrantMeter(services));
+  const res = await authorizationCodeGrant(
+    {
+      grant_type: 'authorization_code',
+      client: presented,
+      code,
+      redirect_uri: undefined,
+      code_verifier: verifier,
+      resource: undefined,
+    },
+    services,
+    'ip',
+    createGrantMeter(services),
+  );
   return { presented, tokens: (await res.json()) as Tokens };
 }
 
-function refresh(services: Services, presented: PresentedClient, refreshToken: string, scope?: string): Promise<Response> {
-  return refreshTokenGrant({ grant_type: 'refresh_token', client: presented, refresh_token: refreshToken, scope, resource: undefined }, services, 'ip', createGrantMeter(services));
+function refresh(
+  services: Services,
+  presented: PresentedClient,
+  refreshToken: string,
+  scope?: string,
+): Promise<Response> {
+  return refreshTokenGrant(
+    { grant_type: 'refresh_token', client: presented, refresh_token: refreshToken, scope, resource: undefined },
+    services,
+    'ip',
+    createGrantMeter(services),
+  );
 }
 
-async function refreshed(services: Services, presented: PresentedClient, refreshToken: string): Promise<{ text: string; tokens: Tokens }> {
+async function refreshed(
+  services: Services,
+  presented: PresentedClient,
+  refreshToken: string,
+): Promise<{ text: string; tokens: Tokens }> {
   const res = await refresh(services, presented, refreshToken);
   expect(res.status).toBe(200);
   const text = await res.text();
@@ -71,7 +100,11 @@ async function rejection(promise: Promise<unknown>): Promise<OAuthError> {
   return error as OAuthError;
 }
 
-function revocation(presented: PresentedClient, token: string | undefined, headers: Record<string, string> = {}): Request {
+function revocation(
+  presented: PresentedClient,
+  token: string | undefined,
+  headers: Record<string, string> = {},
+): Request {
   const fields: Record<string, string> = { client_id: presented.clientId };
   if (presented.method !== 'none') fields.client_secret = presented.secret;
   if (token !== undefined) fields.token = token;
@@ -96,7 +129,10 @@ describe('refreshTokenGrant with families', () => {
     expect(decodeJwt(one.refresh_token)).toMatchObject({ fid: zero.fid, gen: 1 });
     expect(decodeJwt(two.refresh_token)).toMatchObject({ fid: zero.fid, gen: 2 });
     expect(new Set([tokens.refresh_token, one.refresh_token, two.refresh_token]).size).toBe(3);
-    expect(new Set([decodeJwt(one.refresh_token).jti, decodeJwt(one.access_token).jti, decodeJwt(two.refresh_token).jti]).size).toBe(3);
+    expect(
+      new Set([decodeJwt(one.refresh_token).jti, decodeJwt(one.access_token).jti, decodeJwt(two.refresh_token).jti])
+        .size,
+    ).toBe(3);
   });
 
   // @req REFRESH-TWIN
@@ -127,7 +163,9 @@ describe('refreshTokenGrant with families', () => {
   it('spends nothing on a request refused for another reason', async () => {
     const { services } = await clocked({ REFRESH_REUSE_GRACE_SECONDS: '0' });
     const { presented, tokens } = await connect(services);
-    expect((await rejection(refresh(services, presented, tokens.refresh_token, 'mcp offline_access admin'))).code).toBe('invalid_scope');
+    expect((await rejection(refresh(services, presented, tokens.refresh_token, 'mcp offline_access admin'))).code).toBe(
+      'invalid_scope',
+    );
     expect((await refresh(services, presented, tokens.refresh_token)).status).toBe(200);
     expect((await rejection(refresh(services, presented, tokens.refresh_token))).code).toBe('invalid_grant');
   });
@@ -137,7 +175,13 @@ describe('refreshTokenGrant with families', () => {
     const { services, advance } = await clocked({ REFRESH_REUSE_GRACE_SECONDS: '2' });
     const { presented, tokens } = await connect(services);
     const claims = decodeJwt(tokens.refresh_token);
-    const legacy = (await services.tokens.issue('refresh', { sub: claims.sub, client_id: presented.clientId, scope: 'mcp offline_access', resource: `${ISSUER}/mcp` }, 3600)).token;
+    const legacy = (
+      await services.tokens.issue(
+        'refresh',
+        { sub: claims.sub, client_id: presented.clientId, scope: 'mcp offline_access', resource: `${ISSUER}/mcp` },
+        3600,
+      )
+    ).token;
     const next = (await refreshed(services, presented, legacy)).tokens;
     expect(decodeJwt(next.refresh_token)).toMatchObject({ gen: 1, fid: expect.stringMatching(/^jti:/) });
     advance(3);
@@ -150,7 +194,10 @@ describe('refreshTokenGrant with families', () => {
     const { services } = await clocked();
     const { presented, tokens } = await connect(services);
     // The store's outage outcome, as the Upstash backend reports an unreachable Redis.
-    const down: Services = { ...services, refreshFamilies: { spend: async () => ({ outcome: 'unavailable' }), kill: async () => 'unavailable' } };
+    const down: Services = {
+      ...services,
+      refreshFamilies: { spend: async () => ({ outcome: 'unavailable' }), kill: async () => 'unavailable' },
+    };
     const error = await rejection(refresh(down, presented, tokens.refresh_token));
     expect(error).toMatchObject({ code: 'temporarily_unavailable', status: 503, headers: { 'Retry-After': '5' } });
     expect((await refresh(services, presented, tokens.refresh_token)).status).toBe(200);
@@ -176,7 +223,9 @@ describe('handleRevocationRequest', () => {
     const { services } = await clocked();
     const owner = await connect(services);
     const other = await connect(services);
-    expect((await handleRevocationRequest(revocation(other.presented, owner.tokens.refresh_token), services)).status).toBe(200);
+    expect(
+      (await handleRevocationRequest(revocation(other.presented, owner.tokens.refresh_token), services)).status,
+    ).toBe(200);
     expect((await refresh(services, owner.presented, owner.tokens.refresh_token)).status).toBe(200);
   });
 
@@ -188,7 +237,9 @@ describe('handleRevocationRequest', () => {
     for (const token of ['garbage', 'a.b.c', tokens.access_token]) {
       expect((await handleRevocationRequest(revocation(presented, token), services)).status).toBe(200);
     }
-    expect(await services.tokens.verify('access', tokens.access_token)).toMatchObject({ client_id: presented.clientId });
+    expect(await services.tokens.verify('access', tokens.access_token)).toMatchObject({
+      client_id: presented.clientId,
+    });
     advance(120);
     expect((await handleRevocationRequest(revocation(presented, tokens.refresh_token), services)).status).toBe(200);
   });
@@ -205,7 +256,11 @@ describe('handleRevocationRequest', () => {
 
     const basic = `Basic ${btoa(`${encodeURIComponent(presented.clientId)}:${'A'.repeat(43)}`)}`;
     const viaBasic = await handleRevocationRequest(
-      new Request(`${ISSUER}/oauth/revoke`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic }, body: `token=${tokens.refresh_token}` }),
+      new Request(`${ISSUER}/oauth/revoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic },
+        body: `token=${tokens.refresh_token}`,
+      }),
       services,
     );
     expect(viaBasic.status).toBe(401);
@@ -214,7 +269,14 @@ describe('handleRevocationRequest', () => {
     const missing = await handleRevocationRequest(revocation(presented, undefined), services);
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ error: 'invalid_request' });
-    const json = await handleRevocationRequest(new Request(`${ISSUER}/oauth/revoke`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }), services);
+    const json = await handleRevocationRequest(
+      new Request(`${ISSUER}/oauth/revoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+      }),
+      services,
+    );
     expect(json.status).toBe(400);
   });
 
@@ -223,8 +285,20 @@ describe('handleRevocationRequest', () => {
     const { services } = await clocked({ RATE_LIMIT_TOKEN_PER_MINUTE: '2' });
     // A confidential client: its own bucket. The code exchange spent 1 of 2.
     const { presented, tokens } = await connect(services);
-    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: presented.clientId, client_secret: presented.method === 'none' ? '' : presented.secret });
-    const viaToken = await handleTokenRequest(new Request(`${ISSUER}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() }), services);
+    const body = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: presented.clientId,
+      client_secret: presented.method === 'none' ? '' : presented.secret,
+    });
+    const viaToken = await handleTokenRequest(
+      new Request(`${ISSUER}/oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: body.toString(),
+      }),
+      services,
+    );
     expect(viaToken.status).toBe(200);
     expect(viaToken.headers.get('ratelimit-remaining')).toBe('0');
     const next = ((await viaToken.json()) as Tokens).refresh_token;

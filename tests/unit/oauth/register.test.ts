@@ -10,7 +10,10 @@ describe('registerClient', () => {
   it('gives two registrations of the same metadata in the same second distinct client ids and secrets', async () => {
     const services = await withClock(await testServices(), () => 1_800_000_000_000);
     const first = (await registerClient(CLAUDE_REGISTRATION, services)) as { client_id: string; client_secret: string };
-    const second = (await registerClient(CLAUDE_REGISTRATION, services)) as { client_id: string; client_secret: string };
+    const second = (await registerClient(CLAUDE_REGISTRATION, services)) as {
+      client_id: string;
+      client_secret: string;
+    };
     expect(second.client_id).not.toBe(first.client_id);
     expect(second.client_secret).not.toBe(first.client_secret);
     expect(await services.tokens.verifyClientSecret(first.client_id, second.client_secret)).toBe(false);
@@ -21,7 +24,11 @@ describe('registerClient', () => {
     const services = await testServices();
     const client = (await registerClient(
       {
-        redirect_uris: ['http://localhost:33418/callback', 'http://127.0.0.1:33418/callback', 'http://[::1]:33418/callback'],
+        redirect_uris: [
+          'http://localhost:33418/callback',
+          'http://127.0.0.1:33418/callback',
+          'http://[::1]:33418/callback',
+        ],
         token_endpoint_auth_method: 'none',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
@@ -33,24 +40,31 @@ describe('registerClient', () => {
   });
 });
 
-
-describe('registerClient with the real clients\' payloads', () => {
+describe("registerClient with the real clients' payloads", () => {
   // @req CONN-REG-REAL-CLIENTS
   // @req CONN-REG-COMPACT
-  it.each(Object.entries(REAL_PAYLOADS))('registers %s with every URI it sends, in a client id of at most 512 characters', async (_name, payload) => {
-    const services = await testServices();
-    const registration = (await registerClient(payload, services)) as { client_id: string; redirect_uris: string[] };
-    expect(registration.redirect_uris).toEqual(payload.redirect_uris);
-    expect(registration.client_id.length).toBeLessThanOrEqual(MAX_CLIENT_ID_LENGTH);
-    // Measured with a 23-character issuer: ChatGPT 334, Cursor 369, VS Code 381 characters; each
-    // issuer character costs about 2.7 (it is both iss and aud).
-    expect(registration.client_id.length).toBeLessThanOrEqual(400);
-  });
+  it.each(Object.entries(REAL_PAYLOADS))(
+    'registers %s with every URI it sends, in a client id of at most 512 characters',
+    async (_name, payload) => {
+      const services = await testServices();
+      const registration = (await registerClient(payload, services)) as { client_id: string; redirect_uris: string[] };
+      expect(registration.redirect_uris).toEqual(payload.redirect_uris);
+      expect(registration.client_id.length).toBeLessThanOrEqual(MAX_CLIENT_ID_LENGTH);
+      // Measured with a 23-character issuer: ChatGPT 334, Cursor 369, VS Code 381 characters; each
+      // issuer character costs about 2.7 (it is both iss and aud).
+      expect(registration.client_id.length).toBeLessThanOrEqual(400);
+    },
+  );
 
   // @req CONN-REG-COMPACT
-  it.each(Object.entries(REAL_PAYLOADS))('fits %s under the cap even behind a 60-character Vercel preview URL', async (_name, payload) => {
-    const services = await testServices({ PUBLIC_URL: 'https://mcp-oauth-gateway-git-feature-branch-team.vercel.app' });
-    const registration = (await registerClient(payload, services)) as { client_id: string };
-    expect(registration.client_id.length).toBeLessThanOrEqual(MAX_CLIENT_ID_LENGTH);
-  });
+  it.each(Object.entries(REAL_PAYLOADS))(
+    'fits %s under the cap even behind a 60-character Vercel preview URL',
+    async (_name, payload) => {
+      const services = await testServices({
+        PUBLIC_URL: 'https://mcp-oauth-gateway-git-feature-branch-team.vercel.app',
+      });
+      const registration = (await registerClient(payload, services)) as { client_id: string };
+      expect(registration.client_id.length).toBeLessThanOrEqual(MAX_CLIENT_ID_LENGTH);
+    },
+  );
 });

@@ -4,7 +4,11 @@ import { parseTokenRequest } from '@/lib/oauth/tokenRequest';
 
 const url = 'https://mcp.example.com/oauth/token';
 const formRequest = (body: string, headers: Record<string, string> = {}) =>
-  new Request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body });
+  new Request(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
 
 async function oauthError(promise: Promise<unknown>): Promise<OAuthError> {
   try {
@@ -21,19 +25,31 @@ const basic = (id: string, secret: string) =>
 
 describe('parseTokenRequest', () => {
   it('parses client_credentials with client_secret_post', async () => {
-    const parsed = await parseTokenRequest(formRequest('grant_type=client_credentials&client_id=mcp&client_secret=s3cret&scope=mcp'));
-    expect(parsed).toEqual({ grant_type: 'client_credentials', client: { method: 'client_secret_post', clientId: 'mcp', secret: 's3cret' }, scope: 'mcp' });
+    const parsed = await parseTokenRequest(
+      formRequest('grant_type=client_credentials&client_id=mcp&client_secret=s3cret&scope=mcp'),
+    );
+    expect(parsed).toEqual({
+      grant_type: 'client_credentials',
+      client: { method: 'client_secret_post', clientId: 'mcp', secret: 's3cret' },
+      scope: 'mcp',
+    });
   });
 
   // @req TOKEN-BASIC-DECODE
   it('form-decodes Basic credentials (RFC 6749 §2.3.1)', async () => {
-    const parsed = await parseTokenRequest(formRequest('grant_type=client_credentials', { Authorization: basic('my client', 'a+b:c%d') }));
+    const parsed = await parseTokenRequest(
+      formRequest('grant_type=client_credentials', { Authorization: basic('my client', 'a+b:c%d') }),
+    );
     expect(parsed.client).toEqual({ method: 'client_secret_basic', clientId: 'my client', secret: 'a+b:c%d' });
   });
 
   // @req TOKEN-ERRORS
   it.each([
-    ['a repeated parameter', 'grant_type=client_credentials&grant_type=client_credentials&client_id=mcp', 'invalid_request'],
+    [
+      'a repeated parameter',
+      'grant_type=client_credentials&grant_type=client_credentials&client_id=mcp',
+      'invalid_request',
+    ],
     ['a missing grant_type', 'client_id=mcp&client_secret=x', 'invalid_request'],
     ['an unknown grant_type', 'grant_type=password&client_id=mcp&client_secret=x', 'unsupported_grant_type'],
     ['no client authentication', 'grant_type=client_credentials', 'invalid_client'],
@@ -44,7 +60,11 @@ describe('parseTokenRequest', () => {
   });
 
   it('refuses a body that is not form-urlencoded', async () => {
-    const request = new Request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"grant_type":"client_credentials"}' });
+    const request = new Request(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"grant_type":"client_credentials"}',
+    });
     expect((await oauthError(parseTokenRequest(request))).code).toBe('invalid_request');
   });
 
@@ -54,7 +74,9 @@ describe('parseTokenRequest', () => {
   });
 
   it('refuses malformed Basic credentials as invalid_client with a Basic challenge', async () => {
-    const error = await oauthError(parseTokenRequest(formRequest('grant_type=client_credentials', { Authorization: 'Basic !!!' })));
+    const error = await oauthError(
+      parseTokenRequest(formRequest('grant_type=client_credentials', { Authorization: 'Basic !!!' })),
+    );
     expect(error.code).toBe('invalid_client');
     expect(error.headers['WWW-Authenticate']).toMatch(/^Basic /);
   });
@@ -69,7 +91,9 @@ describe('parseTokenRequest', () => {
   });
 
   it('refuses a body over 64 KiB before parsing it', async () => {
-    const error = await oauthError(parseTokenRequest(formRequest(`grant_type=client_credentials&pad=${'x'.repeat(70_000)}`)));
+    const error = await oauthError(
+      parseTokenRequest(formRequest(`grant_type=client_credentials&pad=${'x'.repeat(70_000)}`)),
+    );
     expect([error.code, error.status]).toEqual(['invalid_request', 413]);
   });
 });

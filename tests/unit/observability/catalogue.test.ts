@@ -9,9 +9,12 @@ describe('the event catalogue', () => {
   // @req OBS-SCHEMA
   it('is documented in docs/observability.md event by event and reason by reason', () => {
     for (const [name, event] of Object.entries(EVENTS)) {
-      expect(DOC).toContain(`| \`${name}\` | ${event.description} | ${event.reasons.map((r) => `\`${r}\``).join(', ')} |`);
+      expect(DOC).toContain(
+        `| \`${name}\` | ${event.description} | ${event.reasons.map((r) => `\`${r}\``).join(', ')} |`,
+      );
     }
-    for (const [name, reason] of Object.entries(REASONS)) expect(DOC).toContain(`| \`${name}\` | ${reason.outcome} | ${reason.description} |`);
+    for (const [name, reason] of Object.entries(REASONS))
+      expect(DOC).toContain(`| \`${name}\` | ${reason.outcome} | ${reason.description} |`);
   });
 
   it('gives every reason to at least one event', () => {

@@ -28,10 +28,16 @@ describe('toErrorResponse', () => {
   // @req OBS-SCHEMA
   it('answers an unexpected error with a bare server_error carrying the request id, and logs its stack as the event', async () => {
     const handler = observe(async () => toErrorResponse('token', new TypeError('bug in a grant')));
-    const res = await handler(new Request('http://localhost/oauth/token', { method: 'POST', headers: { 'X-Request-Id': 'unit-1' } }));
+    const res = await handler(
+      new Request('http://localhost/oauth/token', { method: 'POST', headers: { 'X-Request-Id': 'unit-1' } }),
+    );
     expect(res.status).toBe(500);
     expect(res.headers.get('x-request-id')).toBe('unit-1');
-    expect(await res.json()).toEqual({ error: 'server_error', error_description: 'The server could not complete the request.', request_id: 'unit-1' });
+    expect(await res.json()).toEqual({
+      error: 'server_error',
+      error_description: 'The server could not complete the request.',
+      request_id: 'unit-1',
+    });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[token\] failed server_error \(rid=unit-1, [\d.]+ ms\)\nTypeError: bug in a grant/);
   });
@@ -47,7 +53,9 @@ describe('emit', () => {
     })(new Request('http://localhost/', { headers: { 'X-Request-Id': 'unit-2' } }));
     expect(lines).toHaveLength(1);
     // Control characters in a client-chosen name cannot forge a second log line.
-    expect(lines[0]).toMatch(/^\[authorize\] success validated client=registered:"Claude Injected" redirect=claude\.ai \(rid=unit-2, [\d.]+ ms\)$/);
+    expect(lines[0]).toMatch(
+      /^\[authorize\] success validated client=registered:"Claude Injected" redirect=claude\.ai \(rid=unit-2, [\d.]+ ms\)$/,
+    );
   });
 
   // @req OBS-FORMAT
@@ -62,10 +70,18 @@ describe('emit', () => {
   // @req OBS-SCHEMA
   it('puts the request id in the bodies of the /mcp refusals and JSON-RPC errors', async () => {
     const config = loadConfig({ NODE_ENV: 'development', PUBLIC_URL: 'http://localhost:3000' });
-    const res = await observe(() => mcpRefusalResponse({ kind: 'credential', failure: { kind: 'missing', reason: 'credential_missing' } }, config))(new Request('http://localhost/mcp', { headers: { 'X-Request-Id': 'unit-3' } }));
+    const res = await observe(() =>
+      mcpRefusalResponse({ kind: 'credential', failure: { kind: 'missing', reason: 'credential_missing' } }, config),
+    )(new Request('http://localhost/mcp', { headers: { 'X-Request-Id': 'unit-3' } }));
     expect(await res.json()).toMatchObject({ error: 'unauthorized', request_id: 'unit-3' });
-    const rpc = await observe(() => jsonRpcErrorResponse(500, -32603, 'Internal error.'))(new Request('http://localhost/mcp', { headers: { 'X-Request-Id': 'unit-4' } }));
-    expect(await rpc.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error.', data: { request_id: 'unit-4' } } });
+    const rpc = await observe(() => jsonRpcErrorResponse(500, -32603, 'Internal error.'))(
+      new Request('http://localhost/mcp', { headers: { 'X-Request-Id': 'unit-4' } }),
+    );
+    expect(await rpc.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32603, message: 'Internal error.', data: { request_id: 'unit-4' } },
+    });
     expect(lines.join('\n')).not.toContain(SECRET_IN_ERROR);
   });
 });
@@ -84,7 +100,9 @@ describe('formatPretty', () => {
       duration_ms: 1.5,
       runtime: 'edge',
     };
-    expect(formatPretty(event)).toBe('[token] refused code_replayed grant=authorization_code fp=0123456789abcdef (rid=r, 1.5 ms, edge)');
+    expect(formatPretty(event)).toBe(
+      '[token] refused code_replayed grant=authorization_code fp=0123456789abcdef (rid=r, 1.5 ms, edge)',
+    );
   });
 });
 
@@ -103,11 +121,18 @@ describe('requestIdFrom', () => {
 describe('loadConfig LOG_FORMAT', () => {
   // @req OBS-FORMAT
   it('defaults to JSON in production and pretty in development, follows LOG_FORMAT and refuses other values', () => {
-    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://mcp.example.com', AUTH_SECRET: 'ab'.repeat(32), MCP_API_KEYS: 'key_alpha_0123456789abcdefghijkl' };
+    const production = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://mcp.example.com',
+      AUTH_SECRET: 'ab'.repeat(32),
+      MCP_API_KEYS: 'key_alpha_0123456789abcdefghijkl',
+    };
     expect(loadConfig({ ...production }).logFormat).toBe('json');
     expect(loadConfig({ ...production, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
     expect(loadConfig({ NODE_ENV: 'development' }).logFormat).toBe('pretty');
     expect(loadConfig({ NODE_ENV: 'development', LOG_FORMAT: 'JSON' }).logFormat).toBe('json');
-    expect(() => loadConfig({ ...production, LOG_FORMAT: 'xml' })).toThrow(new ConfigError('LOG_FORMAT must be json or pretty'));
+    expect(() => loadConfig({ ...production, LOG_FORMAT: 'xml' })).toThrow(
+      new ConfigError('LOG_FORMAT must be json or pretty'),
+    );
   });
 });

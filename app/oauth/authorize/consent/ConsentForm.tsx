@@ -8,7 +8,15 @@ import { useRef, useState, type FormEvent } from 'react';
 
 type Reply = { location?: string; error?: string; request?: string };
 
-export function ConsentForm({ action, request, initialError }: { action: string; request: string; initialError: string | null }) {
+export function ConsentForm({
+  action,
+  request,
+  initialError,
+}: {
+  action: string;
+  request: string;
+  initialError: string | null;
+}) {
   const [token, setToken] = useState(request);
   const [error, setError] = useState<string | null>(initialError);
   const [busy, setBusy] = useState(false);
@@ -18,7 +26,8 @@ export function ConsentForm({ action, request, initialError }: { action: string;
     event.preventDefault();
     const submitter = (event.nativeEvent as SubmitEvent).submitter;
     const fields = new URLSearchParams();
-    for (const [name, value] of new FormData(event.currentTarget, submitter)) if (typeof value === 'string') fields.append(name, value);
+    for (const [name, value] of new FormData(event.currentTarget, submitter))
+      if (typeof value === 'string') fields.append(name, value);
     fields.set('via', 'fetch');
     setBusy(true);
     try {
@@ -51,7 +60,17 @@ export function ConsentForm({ action, request, initialError }: { action: string;
       <p>
         <label htmlFor="api_key">API key</label>
         <br />
-        <input ref={keyInput} id="api_key" name="api_key" type="password" autoComplete="off" spellCheck={false} required size={40} aria-invalid={error ? true : undefined} />
+        <input
+          ref={keyInput}
+          id="api_key"
+          name="api_key"
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          required
+          size={40}
+          aria-invalid={error ? true : undefined}
+        />
       </p>
       <p>
         <button type="submit" name="action" value="authorize" disabled={busy}>

@@ -5,7 +5,12 @@
  */
 import type { Metadata } from 'next';
 import { headers } from 'next/headers';
-import { AuthorizationError, CONSENT_SUBMIT_PATH, issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';
+import {
+  AuthorizationError,
+  CONSENT_SUBMIT_PATH,
+  issueConsentToken,
+  validateAuthorizationRequest,
+} from '@/lib/oauth/authorize';
 import { WRONG_KEY_MESSAGE } from '@/lib/oauth/consent';
 import { consentView } from '@/lib/oauth/consentView';
 import { inPageContext } from '@/lib/observability/context';
@@ -78,8 +83,9 @@ async function renderConsent(searchParams: SearchParams) {
       </p>
       {view.localhostOnly ? (
         <p role="note" data-testid="localhost-warning">
-          <strong>Warning:</strong> the authorization goes to a program on this computer ({view.redirectHost}), not to a website. Continue only if you
-          just started this connection from an application on this computer: any program running here could receive it.
+          <strong>Warning:</strong> the authorization goes to a program on this computer ({view.redirectHost}), not to a
+          website. Continue only if you just started this connection from an application on this computer: any program
+          running here could receive it.
         </p>
       ) : null}
       <p>It will be able to:</p>
@@ -88,7 +94,11 @@ async function renderConsent(searchParams: SearchParams) {
         {request.client.grantTypes.includes('refresh_token') ? <li>{SCOPE_TEXT.offline_access}</li> : null}
       </ul>
       <p>The application never sees your key: it receives short-lived tokens tied to it.</p>
-      <ConsentForm action={CONSENT_SUBMIT_PATH} request={consentToken} initialError={params.get('consent_error') === 'invalid_key' ? WRONG_KEY_MESSAGE : null} />
+      <ConsentForm
+        action={CONSENT_SUBMIT_PATH}
+        request={consentToken}
+        initialError={params.get('consent_error') === 'invalid_key' ? WRONG_KEY_MESSAGE : null}
+      />
     </main>
   );
 }

@@ -11,7 +11,13 @@ import { canonicalAccept } from '../../transport';
  * Request headers passed as they came (`Accept` is added after normalisation). Streamable HTTP
  * (MCP 2025-06-18 §Transports) and the 2026-07-28 routing headers `Mcp-Method`/`Mcp-Name`.
  */
-const FORWARDED_REQUEST_HEADERS = ['content-type', 'mcp-protocol-version', 'mcp-method', 'mcp-name', 'last-event-id'] as const;
+const FORWARDED_REQUEST_HEADERS = [
+  'content-type',
+  'mcp-protocol-version',
+  'mcp-method',
+  'mcp-name',
+  'last-event-id',
+] as const;
 /** Response headers passed back; CORS and caching are the gateway's own. */
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version'] as const;
 
@@ -24,7 +30,10 @@ const FIELD_VALUE = /^[\t\x20-\x7e]{0,8192}$/;
  * The gateway's own headers on every forwarded answer. `no-transform` keeps a compressing proxy
  * (and Next's own compression) from holding back SSE events to fill a buffer (RFC 9111 §5.2.2.6).
  */
-const ANSWER_HEADERS: Readonly<Record<string, string>> = { ...MCP_CORS_HEADERS, 'Cache-Control': 'no-store, no-transform' };
+const ANSWER_HEADERS: Readonly<Record<string, string>> = {
+  ...MCP_CORS_HEADERS,
+  'Cache-Control': 'no-store, no-transform',
+};
 
 export type KeyPlacement = { readonly apiKeyHeader: string };
 
@@ -37,7 +46,8 @@ export function upstreamRequestHeaders(
   key: string,
   placement: KeyPlacement,
 ): { readonly ok: true; readonly headers: Record<string, string> } | { readonly ok: false; readonly message: string } {
-  const badHeader = (name: string) => ({ ok: false, message: `Invalid ${name} header: only printable ASCII is allowed.` }) as const;
+  const badHeader = (name: string) =>
+    ({ ok: false, message: `Invalid ${name} header: only printable ASCII is allowed.` }) as const;
   const headers: Record<string, string> = {
     accept: canonicalAccept(incoming.get('accept')) ?? incoming.get('accept')!,
     // Undecoded bytes pass straight through, and an SSE event is never held by a decompressor.

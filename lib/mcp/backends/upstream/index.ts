@@ -29,17 +29,26 @@ type KeyHoldingSource = Extract<KeySource, { readonly holdsKeys: true }>;
 const TIMED_OUT = Symbol('upstream timeout');
 
 /** One `upstream` event per failure, with the caller's fingerprint (never the key, never the upstream's address). */
-function report(identity: Identity, reason: 'upstream_unreachable' | 'upstream_timeout' | 'upstream_status' | 'upstream_dropped'): void {
+function report(
+  identity: Identity,
+  reason: 'upstream_unreachable' | 'upstream_timeout' | 'upstream_status' | 'upstream_dropped',
+): void {
   emit('upstream', reason, { fingerprint: identity.fingerprint });
 }
 
 /** The /mcp refusal's own event says the token's key is no good; the `upstream` event says who refused it. */
 const keyRefused = (description: string): BackendAnswer => {
-  const failure: CredentialFailure = { kind: 'invalid_token', description, credential: 'bearer', reason: 'key_revoked' };
+  const failure: CredentialFailure = {
+    kind: 'invalid_token',
+    description,
+    credential: 'bearer',
+    reason: 'key_revoked',
+  };
   return refused({ kind: 'credential', failure });
 };
 
-const upstreamFailed = (status: 502 | 504, message: string): BackendAnswer => refused({ kind: 'upstream_failed', status, message });
+const upstreamFailed = (status: 502 | 504, message: string): BackendAnswer =>
+  refused({ kind: 'upstream_failed', status, message });
 
 /**
  * Builds the forwarder for `settings`. Everything that does not depend on the request (the target
@@ -47,7 +56,8 @@ const upstreamFailed = (status: 502 | 504, message: string): BackendAnswer => re
  * @see MCP 2025-06-18 §Transports (Streamable HTTP), RFC 9110 §7.6.1
  */
 export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySource): McpBackend {
-  if (!keys.holdsKeys) throw new TypeError('the upstream backend needs a key source that holds the keys (MCP_API_KEYS)');
+  if (!keys.holdsKeys)
+    throw new TypeError('the upstream backend needs a key source that holds the keys (MCP_API_KEYS)');
   const source: KeyHoldingSource = keys;
   const target = new URL(settings.url).href;
   const upstreamHost = new URL(settings.url).host;
@@ -121,7 +131,10 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
       release();
       await upstream.body?.cancel().catch(() => {});
       report(identity, 'upstream_status');
-      return upstreamFailed(502, 'The upstream MCP server answered with a redirect, which the gateway does not follow.');
+      return upstreamFailed(
+        502,
+        'The upstream MCP server answered with a redirect, which the gateway does not follow.',
+      );
     }
 
     const answer = answerHeaders(upstream.headers);
@@ -133,7 +146,12 @@ export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySourc
       // A read that failed because the client went away is not the upstream's doing.
       if (!controller.signal.aborted) report(identity, 'upstream_dropped');
     };
-    const relayed = relay(upstream.body, answer['content-type']?.startsWith('text/event-stream') ?? false, dropped, release);
+    const relayed = relay(
+      upstream.body,
+      answer['content-type']?.startsWith('text/event-stream') ?? false,
+      dropped,
+      release,
+    );
     return answered(new Response(relayed, { status: upstream.status, headers: answer }));
   }
 

@@ -32,7 +32,12 @@ export function limitedBody(body: ReadableStream<Uint8Array>, onTooLarge: () => 
  * client's stream cleanly instead of tearing it down; a client that goes away cancels the upstream
  * read, which aborts the upstream request.
  */
-export function relay(body: ReadableStream<Uint8Array>, eventStream: boolean, onDropped: () => void, onEnd: () => void): ReadableStream<Uint8Array> {
+export function relay(
+  body: ReadableStream<Uint8Array>,
+  eventStream: boolean,
+  onDropped: () => void,
+  onEnd: () => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let ended = false;
   const end = () => {
@@ -71,4 +76,3 @@ export function relay(body: ReadableStream<Uint8Array>, eventStream: boolean, on
     { highWaterMark: 0 },
   );
 }
-
