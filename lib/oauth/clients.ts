@@ -4,7 +4,8 @@
  *   redirect URIs (known clients' ones by alias, `knownClients.ts`), authentication method, grant
  *   types and name;
  * - a CIMD client: the id is an https URL whose Client ID Metadata Document names the client and
- *   its redirect URIs (`cimd/`); always public (no shared secret);
+ *   its redirect URIs (`cimd/`); public, or authenticated by signed assertions against the keys
+ *   its document names (`assertions/`), never by a shared secret;
  * - the pre-registered client `OAUTH_CLIENT_ID`: public for the code flow, its redirect URIs are
  *   every non-loopback URI the policy allows (`redirectUri.ts`); for `client_credentials` its
  *   secret is an API key (`grants/clientCredentials.ts`).
@@ -15,7 +16,8 @@ import type { Reason } from '../observability/catalogue';
 import { annotate } from '../observability/context';
 import { OAuthError } from './errors';
 import { countFailedAuth, lookAtFailedAuth } from './rateLimits';
-import { isCimdClientId, resolveCimdDocument } from './cimd';
+import { isCimdClientId, resolveCimdDocument, type CimdAuth } from './cimd';
+import { assertionRefused, verifyClientAssertion } from './assertions/verify';
 import { expandRedirectUri } from './knownClients';
 import { classifyCimdRedirectUri, classifyRedirectUri, redirectUriMatches, sameRedirectUri } from './redirectUri';
 import type { PresentedClient } from './tokenRequest';
@@ -36,7 +38,7 @@ export type Client =
       readonly clientId: string;
       readonly name: string;
       readonly redirectUris: readonly string[];
-      readonly authMethod: 'none';
+      readonly auth: CimdAuth;
       readonly grantTypes: readonly CodeFlowGrant[];
     }
   | {
@@ -86,7 +88,7 @@ export async function resolveClient(clientId: string, services: Services): Promi
         clientId,
         name: document.name,
         redirectUris: document.redirectUris,
-        authMethod: 'none',
+        auth: document.auth,
         grantTypes: document.grantTypes,
       },
     };
@@ -163,7 +165,14 @@ export async function authenticateClient(
     throw clientAuthFailed(lookup.reason);
   }
   const { client } = lookup;
-  if (client.authMethod === 'none') {
+  if (client.kind === 'cimd' && client.auth.method === 'private_key_jwt') {
+    return authenticateByAssertion(client, client.auth, presented, services, ip);
+  }
+  if (presented.method === 'private_key_jwt') {
+    await countFailedAuth(services, ip);
+    throw clientAuthFailed('client_auth_method_mismatch');
+  }
+  if (client.kind !== 'registered' || client.authMethod === 'none') {
     if (presented.method !== 'none') {
       await countFailedAuth(services, ip);
       throw clientAuthFailed('client_auth_method_mismatch');
@@ -178,6 +187,34 @@ export async function authenticateClient(
   if (!(await services.tokens.verifyClientSecret(client.clientId, presented.secret))) {
     await countFailedAuth(services, ip);
     throw clientAuthFailed('client_secret_mismatch');
+  }
+  return client;
+}
+
+/**
+ * A metadata-document client that signs its requests (RFC 7523 §2.2): an assertion must verify;
+ * without one, the request is a public client's only when the document also offers `none`.
+ */
+async function authenticateByAssertion(
+  client: Client,
+  auth: Extract<CimdAuth, { method: 'private_key_jwt' }>,
+  presented: PresentedClient,
+  services: Services,
+  ip: string | null,
+): Promise<Client> {
+  if (presented.method === 'none' && auth.alsoPublic) return client;
+  if (presented.method !== 'private_key_jwt') {
+    await countFailedAuth(services, ip);
+    throw presented.method === 'none'
+      ? assertionRefused('assertion_missing')
+      : clientAuthFailed('client_auth_method_mismatch');
+  }
+  await lookAtFailedAuth(services, ip);
+  try {
+    await verifyClientAssertion(presented.assertion, client.clientId, auth.keys, services);
+  } catch (error) {
+    if (error instanceof OAuthError && error.status === 401) await countFailedAuth(services, ip);
+    throw error;
   }
   return client;
 }

@@ -7,9 +7,10 @@
  *
  * Buckets, each a keyed hash in the limiter:
  * - `client_credentials`: the presented secret (only its holder can spend it);
- * - a confidential client, once authenticated: the client;
- * - a public client's `authorization_code`: the key and client the verified code names;
- * - a public client's `refresh_token` (and revocation): the verified token's family.
+ * - `authorization_code`: the key and client the verified code names;
+ * - `refresh_token` (and revocation): the verified token's family.
+ * A client that authenticated (a secret, a signed assertion) is still counted per grant, not as
+ * one client: ChatGPT's one metadata document serves every ChatGPT user of a deployment.
  */
 import { fingerprintOf } from '../keys';
 import type { Services } from '../services';
@@ -26,10 +27,9 @@ async function bucketId(bucket: GrantBucket): Promise<string> {
     case 'secret':
       return `secret:${await fingerprintOf(bucket.secret)}`;
     case 'grant':
+      return `grant:${bucket.subject}\0${bucket.client.clientId}`;
     case 'family':
-      // A confidential client proved who it is: its own bucket, whatever it presents.
-      if (bucket.client.authMethod !== 'none') return `client:${bucket.client.clientId}`;
-      return bucket.kind === 'grant' ? `grant:${bucket.subject}\0${bucket.client.clientId}` : `family:${bucket.family}`;
+      return `family:${bucket.family}`;
   }
 }
 

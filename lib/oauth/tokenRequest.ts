@@ -2,7 +2,9 @@
  * Parsing a token request (RFC 6749 §3.2, §4.1.3, §4.4.2, §6) into a union on `grant_type`.
  * Parsing only: nothing here verifies a credential.
  */
+import { decodeJwt } from 'jose';
 import { mediaTypeOf } from '../http/readBody';
+import { assertionRefused, CLIENT_ASSERTION_TYPE, MAX_ASSERTION_BYTES } from './assertions/verify';
 import { readOAuthBody } from './formBody';
 import { OAuthError } from './errors';
 
@@ -15,6 +17,8 @@ export type PresentedClient =
       readonly clientId: string;
       readonly secret: string;
     }
+  /** RFC 7523 §2.2: a signed assertion; `clientId` is the parameter, or else the assertion's `iss` (unverified). */
+  | { readonly method: 'private_key_jwt'; readonly clientId: string; readonly assertion: string }
   | { readonly method: 'none'; readonly clientId: string };
 
 export type TokenRequest =
@@ -87,6 +91,14 @@ export function presentedClient(request: Request, fields: Map<string, string>): 
   const authorization = request.headers.get('authorization');
   const bodyId = fields.get('client_id');
   const bodySecret = fields.get('client_secret');
+  if (fields.has('client_assertion') || fields.has('client_assertion_type')) {
+    const basic = authorization !== null && /^basic\b/i.test(authorization.trim());
+    // RFC 6749 §2.3: a client must not use more than one authentication method per request.
+    if (basic || bodySecret !== undefined) {
+      throw new OAuthError('invalid_request', 'Use either a client assertion or a client secret, not both.');
+    }
+    return assertionClient(fields, bodyId);
+  }
   if (authorization !== null && /^basic\b/i.test(authorization.trim())) {
     const basic = parseBasic(authorization.trim());
     if (!basic) {
@@ -106,6 +118,24 @@ export function presentedClient(request: Request, fields: Map<string, string>): 
   }
   if (bodySecret !== undefined) return { method: 'client_secret_post', clientId: bodyId, secret: bodySecret };
   return { method: 'none', clientId: bodyId };
+}
+
+/** RFC 7521 §4.2: both parameters, the JWT bearer type, and (unless `client_id` is sent) an `iss` naming the client. */
+function assertionClient(fields: Map<string, string>, bodyId: string | undefined): PresentedClient {
+  const assertion = fields.get('client_assertion');
+  if (assertion === undefined) throw assertionRefused('assertion_missing');
+  if (fields.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE || assertion.length > MAX_ASSERTION_BYTES) {
+    throw assertionRefused('assertion_malformed');
+  }
+  if (bodyId !== undefined) return { method: 'private_key_jwt', clientId: bodyId, assertion };
+  let iss: unknown;
+  try {
+    iss = decodeJwt(assertion).iss;
+  } catch {
+    throw assertionRefused('assertion_malformed');
+  }
+  if (typeof iss !== 'string' || iss === '') throw assertionRefused('assertion_malformed');
+  return { method: 'private_key_jwt', clientId: iss, assertion };
 }
 
 function required(fields: Map<string, string>, name: string): string {

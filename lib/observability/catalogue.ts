@@ -158,6 +158,37 @@ export const REASONS = {
     outcome: 'failed',
     description: 'the upstream MCP server dropped the connection mid-answer; the client stream was ended cleanly',
   },
+  assertion_missing: {
+    outcome: 'refused',
+    description: 'a client whose metadata document asks for private_key_jwt sent no client assertion',
+  },
+  assertion_malformed: {
+    outcome: 'refused',
+    description:
+      'the client assertion is not a JWT bearer assertion for this client: wrong type, over 8 KiB, unparsable, iss or sub not the client, no jti',
+  },
+  assertion_bad_signature: {
+    outcome: 'refused',
+    description:
+      "the client assertion's signature does not verify with the client's keys (unknown kid, alg none or HS*, wrong key)",
+  },
+  assertion_wrong_audience: {
+    outcome: 'refused',
+    description: "the client assertion's aud names neither this token endpoint nor this issuer",
+  },
+  assertion_expired: {
+    outcome: 'refused',
+    description: 'the client assertion has expired, or its exp lies more than 5 minutes after its iat or after now',
+  },
+  assertion_replayed: { outcome: 'refused', description: "the client assertion's jti was already used" },
+  jwks_unavailable: {
+    outcome: 'refused',
+    description: "the client's jwks_uri could not be fetched (same guards as metadata documents)",
+  },
+  jwks_invalid: {
+    outcome: 'refused',
+    description: "the client's key set is not public asymmetric keys (a private member, an oct key, an unknown kty)",
+  },
   cimd_unreachable: {
     outcome: 'failed',
     description: 'the client metadata document could not be fetched (DNS, connection, TLS, bot challenge)',
@@ -231,6 +262,14 @@ export const EVENTS = {
       'client_unknown',
       'client_auth_method_mismatch',
       'client_secret_mismatch',
+      'assertion_missing',
+      'assertion_malformed',
+      'assertion_bad_signature',
+      'assertion_wrong_audience',
+      'assertion_expired',
+      'assertion_replayed',
+      'jwks_unavailable',
+      'jwks_invalid',
       'unauthorized_client',
       'api_key_invalid',
       'pkce_required',
@@ -270,6 +309,14 @@ export const EVENTS = {
       'client_unknown',
       'client_auth_method_mismatch',
       'client_secret_mismatch',
+      'assertion_missing',
+      'assertion_malformed',
+      'assertion_bad_signature',
+      'assertion_wrong_audience',
+      'assertion_expired',
+      'assertion_replayed',
+      'jwks_unavailable',
+      'jwks_invalid',
       'rate_limited',
       'client_aborted',
       'redis_unavailable',

@@ -57,6 +57,14 @@ const ASSERTED_ELSEWHERE: Record<string, string> = {
   'upstream upstream_status': 'tests/integration/upstream-faults.test.ts',
   'mcp client_aborted': 'tests/integration/token-limits.test.ts',
   'token client_aborted': 'tests/integration/token-limits.test.ts',
+  'token assertion_missing': 'tests/integration/private-key-jwt.test.ts',
+  'token assertion_malformed': 'tests/integration/private-key-jwt.test.ts',
+  'token assertion_bad_signature': 'tests/integration/private-key-jwt.test.ts',
+  'token assertion_wrong_audience': 'tests/integration/private-key-jwt.test.ts',
+  'token assertion_expired': 'tests/integration/private-key-jwt.test.ts',
+  'token assertion_replayed': 'tests/integration/private-key-jwt.test.ts',
+  'token jwks_unavailable': 'tests/integration/private-key-jwt.test.ts',
+  'token jwks_invalid': 'tests/integration/private-key-jwt.test.ts',
 };
 
 /** Only a bug answers 500: tests/unit/observability/log.test.ts emits these through the same code. */
@@ -79,6 +87,14 @@ const SHARED_WITH_TOKEN = new Set<string>(
     'redis_unavailable',
     'refresh_expired',
     'client_aborted',
+    'assertion_missing',
+    'assertion_malformed',
+    'assertion_bad_signature',
+    'assertion_wrong_audience',
+    'assertion_expired',
+    'assertion_replayed',
+    'jwks_unavailable',
+    'jwks_invalid',
   ].map((r) => `revoke ${r}`),
 );
 

@@ -592,6 +592,30 @@ export const requirements = {
     clause: 'MCP 2026-07-28 client registration, RFC 8252 §7.3',
     behaviour: 'the requested redirect URI must be listed; loopback ones match on any port',
   },
+  'CIMD-PRIVATE-KEY-JWT': {
+    clause: 'RFC 7523 §2.2, §3; RFC 7521 §4.2; draft-ietf-oauth-rfc7523bis',
+    behaviour:
+      'a metadata-document client with token_endpoint_auth_method private_key_jwt (both ChatGPT shapes) completes code, /mcp, refresh and revocation with a fresh assertion at each; RS256, PS256, ES256, ES384 and EdDSA accepted; aud is the token endpoint or the issuer',
+  },
+  'CIMD-ASSERTION-REFUSALS': {
+    clause: 'RFC 7523 §3, RFC 7521 §4.2.1',
+    behaviour:
+      'every wrong assertion (missing where required, unknown key, wrong aud, expired or long-lived, iss or sub not the client, alg none, HS256 over the public key, replayed jti, a secret instead, over 8 KiB) is 401 invalid_client with its own event reason, and leaves the code unspent',
+  },
+  'CIMD-KEY-SET': {
+    clause: 'RFC 7517 §5, RFC 7591 §2',
+    behaviour:
+      'a key set of public RSA, EC P-256/P-384 or Ed25519 keys only, from an https jwks_uri fetched like a document (64 KiB, no redirects) or inline; exactly one of the two',
+  },
+  'CIMD-KEY-ROTATION': {
+    clause: 'RFC 7517 §5 (key rotation)',
+    behaviour: 'an unknown kid refetches the key set at most once per 30 s per set; a rotated key is accepted after it',
+  },
+  'CIMD-ASSERTION-OUTAGE': {
+    clause: 'RFC 7523 §3 item 7; docs/rate-limits.md outage behaviour',
+    behaviour:
+      'the jti replay check fails closed with 503 and Retry-After when Redis cannot answer; the same assertion works once it is back',
+  },
   'CIMD-CACHE': {
     clause: 'RFC 9111 §4.2',
     behaviour: 'documents are cached per instance as their cache headers say, bounded in time and entries',

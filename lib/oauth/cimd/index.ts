@@ -13,7 +13,7 @@ import { PINNED_CIMD_DOCUMENTS, PINNED_TTL_SECONDS } from './pinned';
 import type { Reason } from '../../observability/catalogue';
 import { emit, hostOf } from '../../observability/log';
 
-export { isCimdClientId, type CimdDocument } from './document';
+export { isCimdClientId, type CimdAuth, type CimdDocument, type KeySetSource } from './document';
 
 /** `reason` is the `cimd` event's code (`lib/observability/catalogue.ts`). */
 export type CimdResolution =

@@ -22,7 +22,7 @@ export async function clientCredentialsGrant(
   meter: GrantMeter,
 ): Promise<Response> {
   const { client } = request;
-  if (client.method === 'none') {
+  if (client.method === 'none' || client.method === 'private_key_jwt') {
     throw new OAuthError('invalid_client', 'client_credentials requires a client secret (your API key).', {
       reason: 'client_auth_method_mismatch',
     });

@@ -35,6 +35,13 @@ describe('isCimdClientId', () => {
   });
 });
 
+/** A public RSA key's members (not a real key: the document checks shape, the verifier the maths). */
+const RSA_PUBLIC = {
+  kty: 'RSA',
+  n: 'sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw',
+  e: 'AQAB',
+};
+
 describe('validateCimdDocument', () => {
   // @req CIMD-VALIDATE
   it('keeps the name, the acceptable redirect URIs and the grants of a valid document', () => {
@@ -49,6 +56,7 @@ describe('validateCimdDocument', () => {
       ),
     ).toEqual({
       clientId: URL_ID,
+      auth: { method: 'none' },
       name: 'Example',
       redirectUris: ['https://app.example.org/cb', 'http://localhost/callback'],
       grantTypes: ['authorization_code', 'refresh_token'],
@@ -66,11 +74,57 @@ describe('validateCimdDocument', () => {
     ['client_secret_basic', doc({ token_endpoint_auth_method: 'client_secret_basic' })],
     ['client_secret_post', doc({ token_endpoint_auth_method: 'client_secret_post' })],
     ['a client_secret', doc({ client_secret: 'shh' })],
+    ['private_key_jwt without keys', doc({ token_endpoint_auth_method: 'private_key_jwt' })],
+    [
+      'private_key_jwt with both jwks_uri and jwks',
+      doc({
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'https://a.example/jwks.json',
+        jwks: { keys: [RSA_PUBLIC] },
+      }),
+    ],
+    [
+      'private_key_jwt with an http jwks_uri',
+      doc({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://a.example/jwks.json' }),
+    ],
+    [
+      'private_key_jwt with an inline private key',
+      doc({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...RSA_PUBLIC, d: 'secret' }] } }),
+    ],
+    [
+      'private_key_jwt signed with HS256',
+      doc({
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'HS256',
+        jwks_uri: 'https://a.example/jwks.json',
+      }),
+    ],
     ['grant_types without authorization_code', doc({ grant_types: ['client_credentials'] })],
     ['an array', [doc()]],
     ['a string', 'hello'],
   ])('refuses a document with %s', (_what, body) => {
     expect(() => validateCimdDocument(body, URL_ID)).toThrow(CimdDocumentError);
+  });
+
+  // @req CIMD-KEY-SET
+  it("reads ChatGPT's two document shapes: private_key_jwt by jwks_uri, also public only when the document lists none", () => {
+    const shared = doc({
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg: 'RS256',
+      jwks_uri: 'https://chatgpt.example/oauth/jwks.json',
+    });
+    expect(validateCimdDocument(shared, URL_ID).auth).toEqual({
+      method: 'private_key_jwt',
+      alsoPublic: true,
+      keys: { kind: 'uri', uri: 'https://chatgpt.example/oauth/jwks.json' },
+    });
+    const perApp = doc({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [RSA_PUBLIC] } });
+    expect(validateCimdDocument(perApp, URL_ID).auth).toEqual({
+      method: 'private_key_jwt',
+      alsoPublic: false,
+      keys: { kind: 'inline', keys: { keys: [RSA_PUBLIC] } },
+    });
   });
 
   // @req CIMD-PINNED

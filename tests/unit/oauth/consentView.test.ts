@@ -66,7 +66,7 @@ describe('consentView', () => {
       clientId,
       name,
       redirectUris: ['http://localhost/callback'],
-      authMethod: 'none',
+      auth: { method: 'none' },
       grantTypes: ['authorization_code'],
     });
     expect(

@@ -106,7 +106,8 @@ function revocation(
   headers: Record<string, string> = {},
 ): Request {
   const fields: Record<string, string> = { client_id: presented.clientId };
-  if (presented.method !== 'none') fields.client_secret = presented.secret;
+  if (presented.method === 'client_secret_post' || presented.method === 'client_secret_basic')
+    fields.client_secret = presented.secret;
   if (token !== undefined) fields.token = token;
   return new Request(`${ISSUER}/oauth/revoke`, {
     method: 'POST',
@@ -281,24 +282,32 @@ describe('handleRevocationRequest', () => {
   });
 
   // @req REVOKE-CLIENT-AUTH
-  it("counts against the client's limit only once the token verified: junk revocations spend nothing, 429 past it", async () => {
+  it("counts against the family's limit only once the token verified: junk revocations spend nothing, 429 past it", async () => {
     const { services } = await clocked({ RATE_LIMIT_TOKEN_PER_MINUTE: '2' });
-    // A confidential client: its own bucket. The code exchange spent 1 of 2.
+    // A confidential client is still counted per grant: the refresh family's 2 are spent by two refreshes.
     const { presented, tokens } = await connect(services);
-    const body = new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-      client_id: presented.clientId,
-      client_secret: presented.method === 'none' ? '' : presented.secret,
-    });
-    const viaToken = await handleTokenRequest(
-      new Request(`${ISSUER}/oauth/token`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: body.toString(),
-      }),
-      services,
-    );
+    const refreshVia = async (refreshToken: string) => {
+      const body = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: presented.clientId,
+        client_secret:
+          presented.method === 'client_secret_post' || presented.method === 'client_secret_basic'
+            ? presented.secret
+            : '',
+      });
+      return handleTokenRequest(
+        new Request(`${ISSUER}/oauth/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: body.toString(),
+        }),
+        services,
+      );
+    };
+    const once = await refreshVia(tokens.refresh_token);
+    expect(once.headers.get('ratelimit-remaining')).toBe('1');
+    const viaToken = await refreshVia(((await once.json()) as Tokens).refresh_token);
     expect(viaToken.status).toBe(200);
     expect(viaToken.headers.get('ratelimit-remaining')).toBe('0');
     const next = ((await viaToken.json()) as Tokens).refresh_token;
