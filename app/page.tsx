@@ -1,4 +1,5 @@
 import { getConfig } from '@/lib/config';
+import { cursorInstallLink, vscodeInstallLink } from '@/lib/dashboard/installLinks';
 import { CopyField } from './components/CopyField';
 import { DeploymentCheck } from './components/DeploymentCheck';
 import { KeyTester } from './components/KeyTester';
@@ -7,14 +8,16 @@ import styles from './page.module.css';
 
 export const dynamic = 'force-dynamic';
 
-/** The name Claude Code lists the server under; any name works. */
-const CLAUDE_CODE_NAME = 'gateway';
+/** The name Claude Code, Cursor and VS Code list the server under; any name works. */
+const SERVER_NAME = 'gateway';
 
 /** The connect instructions, built from `PUBLIC_URL` only (never from the request's Host). */
 export default function Home() {
   const { issuer, resource, oauthClientId } = getConfig();
   const tokenEndpoint = `${issuer}/oauth/token`;
-  const claudeCode = `claude mcp add --transport http ${CLAUDE_CODE_NAME} ${resource}`;
+  const claudeCode = `claude mcp add --transport http ${SERVER_NAME} ${resource}`;
+  const cursorJson = JSON.stringify({ mcpServers: { [SERVER_NAME]: { url: resource } } }, null, 2);
+  const vscodeJson = JSON.stringify({ servers: { [SERVER_NAME]: { type: 'http', url: resource } } }, null, 2);
   const curlToken = [
     `ACCESS_TOKEN=$(curl -s ${tokenEndpoint} \\`,
     `  -d grant_type=client_credentials \\`,
@@ -34,8 +37,8 @@ export default function Home() {
       <header className={styles.header}>
         <h1>MCP OAuth gateway</h1>
         <p className={styles.lede}>
-          Connect claude.ai, Claude Desktop, Claude Code or a script to this MCP server with your API key, and check
-          what a connector will see.
+          Connect claude.ai, Claude Desktop, Claude Code, ChatGPT, Cursor, VS Code or a script to this MCP server with
+          your API key, and check what a connector will see.
         </p>
       </header>
 
@@ -55,6 +58,27 @@ export default function Home() {
           key page.
         </p>
         <CopyField value={claudeCode} label="Claude Code command" block />
+
+        <h3>ChatGPT</h3>
+        <p>
+          In <strong>Settings → Connectors</strong> (developer mode on), choose <strong>Create</strong>, paste the
+          connector URL above as the MCP server URL and pick OAuth authentication. ChatGPT identifies itself and signs
+          its requests; a page of this server asks for your API key.
+        </p>
+
+        <h3>Cursor</h3>
+        <p>
+          <a href={cursorInstallLink(SERVER_NAME, resource)}>Add to Cursor</a>, or put this in{' '}
+          <code>~/.cursor/mcp.json</code>, then choose <strong>Connect</strong> in Settings → MCP.
+        </p>
+        <CopyField value={cursorJson} label="Cursor configuration" block />
+
+        <h3>VS Code</h3>
+        <p>
+          <a href={vscodeInstallLink(SERVER_NAME, resource)}>Add to VS Code</a>, or put this in{' '}
+          <code>.vscode/mcp.json</code>, then start the server from the file and sign in when asked.
+        </p>
+        <CopyField value={vscodeJson} label="VS Code configuration" block />
 
         <h3>Scripts</h3>
         <p>

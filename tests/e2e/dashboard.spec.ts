@@ -132,6 +132,27 @@ test.describe('dashboard', () => {
     expect(unexpectedConsoleErrors(w)).toEqual([]);
   });
 
+  // @req DASH-INSTALL-LINKS
+  test('lists ChatGPT, Cursor and VS Code, with install links that decode to this /mcp URL', async ({ page }) => {
+    const w = watch(page);
+    await page.goto(baseUrl());
+    for (const name of ['ChatGPT', 'Cursor', 'VS Code']) {
+      await expect(page.getByRole('heading', { level: 3, name, exact: true })).toBeVisible();
+    }
+    const cursor = new URL((await page.getByRole('link', { name: 'Add to Cursor' }).getAttribute('href'))!);
+    expect(cursor.protocol).toBe('cursor:');
+    expect(JSON.parse(Buffer.from(cursor.searchParams.get('config')!, 'base64').toString('utf8'))).toEqual({
+      url: `${baseUrl()}/mcp`,
+    });
+    const vscode = (await page.getByRole('link', { name: 'Add to VS Code' }).getAttribute('href'))!;
+    expect(JSON.parse(decodeURIComponent(vscode.replace(/^vscode:mcp\/install\?/, '')))).toMatchObject({
+      type: 'http',
+      url: `${baseUrl()}/mcp`,
+    });
+    await expect(page.locator('pre', { hasText: '"mcpServers"' })).toContainText(`"url": "${baseUrl()}/mcp"`);
+    expect(unexpectedConsoleErrors(w)).toEqual([]);
+  });
+
   // @req DASH-CONNECT
   test('copies the connector URL to the clipboard', async ({ page, context }) => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl() });

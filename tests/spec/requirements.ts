@@ -157,6 +157,11 @@ export const requirements = {
     clause: 'docs/dashboard.md',
     behaviour: 'connector URL, Claude Code command and curl example are built from PUBLIC_URL, selectable and copyable',
   },
+  'DASH-INSTALL-LINKS': {
+    clause: "cursor.com/docs/mcp/install-links; VS Code's MCP URL handler",
+    behaviour:
+      "the dashboard's Cursor and VS Code one-click links decode to this deployment's /mcp URL, and ChatGPT, Cursor and VS Code each have their steps",
+  },
   'DASH-KEY-TEST': {
     clause: 'docs/dashboard.md, docs/architecture.md: Flow 4',
     behaviour:
