@@ -11,7 +11,7 @@
  *   secret is an API key (`grants/clientCredentials.ts`).
  */
 import type { Services } from '../services';
-import { TokenError, type ClientAuthMethod } from '../tokens';
+import { TokenError } from '../tokens';
 import type { Reason } from '../observability/catalogue';
 import { annotate } from '../observability/context';
 import { OAuthError } from './errors';
@@ -24,13 +24,21 @@ import type { PresentedClient } from './tokenRequest';
 
 export type CodeFlowGrant = 'authorization_code' | 'refresh_token';
 
+/**
+ * How a client authenticates at the token and revocation endpoints (RFC 6749 §2.3, RFC 7523
+ * §2.2): not at all (public, PKCE), by the secret derived from its id, or by signed assertions
+ * against its public keys. A metadata document offers `none` or `private_key_jwt` only.
+ */
+export type ClientAuth = CimdAuth | { readonly method: 'client_secret_post' | 'client_secret_basic' };
+type AssertionAuth = Extract<ClientAuth, { method: 'private_key_jwt' }>;
+
 export type Client =
   | {
       readonly kind: 'registered';
       readonly clientId: string;
       readonly name: string | undefined;
       readonly redirectUris: readonly string[];
-      readonly authMethod: ClientAuthMethod;
+      readonly auth: ClientAuth;
       readonly grantTypes: readonly CodeFlowGrant[];
     }
   | {
@@ -45,7 +53,7 @@ export type Client =
       readonly kind: 'preregistered';
       readonly clientId: string;
       readonly name: undefined;
-      readonly authMethod: 'none';
+      readonly auth: { readonly method: 'none' };
       readonly grantTypes: readonly CodeFlowGrant[];
     };
 
@@ -69,7 +77,7 @@ export async function resolveClient(clientId: string, services: Services): Promi
         kind: 'preregistered',
         clientId,
         name: undefined,
-        authMethod: 'none',
+        auth: { method: 'none' },
         grantTypes: ['authorization_code', 'refresh_token'],
       },
     };
@@ -99,6 +107,8 @@ export async function resolveClient(clientId: string, services: Services): Promi
     const claims = await services.tokens.verify('client', clientId);
     const redirectUris = claims.ru.map(expandRedirectUri);
     if (redirectUris.some((uri) => uri === null)) return { client: null, reason: 'client_unknown' };
+    const auth = registeredAuth(claims.am, claims.ju);
+    if (auth === null) return { client: null, reason: 'client_unknown' };
     annotate({ client_kind: 'registered', client_name: claims.cn });
     return {
       client: {
@@ -106,13 +116,27 @@ export async function resolveClient(clientId: string, services: Services): Promi
         clientId,
         name: claims.cn,
         redirectUris: redirectUris as string[],
-        authMethod: claims.am,
+        auth,
         grantTypes: claims.gt,
       },
     };
   } catch (error) {
     if (error instanceof TokenError) return { client: null, reason: 'client_unknown' };
     throw error;
+  }
+}
+
+/** A registered client's method as its id carries it; `null` for a combination registration never signs. */
+function registeredAuth(method: string, jwksUri: string | undefined): ClientAuth | null {
+  switch (method) {
+    case 'none':
+    case 'client_secret_post':
+    case 'client_secret_basic':
+      return jwksUri === undefined ? { method } : null;
+    case 'private_key_jwt':
+      return jwksUri === undefined ? null : { method, alsoPublic: false, keys: { kind: 'uri', uri: jwksUri } };
+    default:
+      return null;
   }
 }
 
@@ -165,14 +189,14 @@ export async function authenticateClient(
     throw clientAuthFailed(lookup.reason);
   }
   const { client } = lookup;
-  if (client.kind === 'cimd' && client.auth.method === 'private_key_jwt') {
+  if (client.auth.method === 'private_key_jwt') {
     return authenticateByAssertion(client, client.auth, presented, services, ip);
   }
   if (presented.method === 'private_key_jwt') {
     await countFailedAuth(services, ip);
     throw clientAuthFailed('client_auth_method_mismatch');
   }
-  if (client.kind !== 'registered' || client.authMethod === 'none') {
+  if (client.auth.method === 'none') {
     if (presented.method !== 'none') {
       await countFailedAuth(services, ip);
       throw clientAuthFailed('client_auth_method_mismatch');
@@ -192,12 +216,12 @@ export async function authenticateClient(
 }
 
 /**
- * A metadata-document client that signs its requests (RFC 7523 §2.2): an assertion must verify;
- * without one, the request is a public client's only when the document also offers `none`.
+ * A client that signs its requests (RFC 7523 §2.2): an assertion must verify; without one, the
+ * request is a public client's only when its metadata document also offers `none`.
  */
 async function authenticateByAssertion(
   client: Client,
-  auth: Extract<CimdAuth, { method: 'private_key_jwt' }>,
+  auth: AssertionAuth,
   presented: PresentedClient,
   services: Services,
   ip: string | null,

@@ -8,6 +8,9 @@
  * redirect URIs compactly: a known client's URI as its alias (`knownClients.ts`), and a loopback
  * URI without its port (the port never matters when matching, RFC 8252 §7.3), so Cursor's three
  * URIs and VS Code's four fit with room to spare.
+ *
+ * A client may register `private_key_jwt` (RFC 7523 §2.2) with an https `jwks_uri`, which the id
+ * carries; an inline `jwks` is refused, as it would not fit the id.
  */
 import { z } from 'zod';
 import { mediaTypeOf } from '../http/readBody';
@@ -30,7 +33,8 @@ const MAX_REDIRECT_URIS = 10;
 const MAX_CLIENT_NAME_LENGTH = 100;
 
 const GRANTS = ['authorization_code', 'refresh_token'] as const;
-const AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic'] as const;
+const AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic', 'private_key_jwt'] as const;
+const MAX_JWKS_URI_LENGTH = 200;
 
 /** The metadata this server registers; other RFC 7591 fields are accepted and ignored. */
 const RegistrationRequestSchema = z.object({
@@ -38,6 +42,8 @@ const RegistrationRequestSchema = z.object({
   // RFC 7591 §2: the default method is client_secret_basic.
   token_endpoint_auth_method: z.enum(AUTH_METHODS).default('client_secret_basic'),
   grant_types: z.array(z.enum(GRANTS)).min(1).max(2).default(['authorization_code']),
+  jwks_uri: z.string().max(MAX_JWKS_URI_LENGTH).optional(),
+  jwks: z.unknown().optional(),
   response_types: z.array(z.literal('code')).min(1).max(1).default(['code']),
   client_name: z
     .string()
@@ -78,6 +84,8 @@ function describeIssue(path: readonly PropertyKey[]): string {
   switch (path[0]) {
     case 'token_endpoint_auth_method':
       return `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}.`;
+    case 'jwks_uri':
+      return `jwks_uri must be an https URL of at most ${MAX_JWKS_URI_LENGTH} characters.`;
     case 'grant_types':
       return `grant_types must be a subset of ${GRANTS.join(', ')}.`;
     case 'response_types':
@@ -114,6 +122,7 @@ export async function registerClient(body: unknown, services: Services): Promise
   const grantTypes = GRANTS.filter((g) => metadata.grant_types.includes(g));
   if (!grantTypes.includes('authorization_code')) throw metadataError('grant_types must include authorization_code.');
   const clientName = metadata.client_name?.trim() || undefined;
+  const jwksUri = jwksUriOf(metadata);
 
   const { tokens } = services;
   const { token: clientId } = await tokens.issue(
@@ -121,6 +130,7 @@ export async function registerClient(body: unknown, services: Services): Promise
     {
       ru: compactRedirectUris(redirectUris),
       am: metadata.token_endpoint_auth_method,
+      ...(jwksUri === undefined ? {} : { ju: jwksUri }),
       // The claim's default is both grants; spelling it out would cost ~65 characters.
       ...(grantTypes.length === GRANTS.length ? {} : { gt: grantTypes }),
       ...(clientName ? { cn: clientName } : {}),
@@ -143,12 +153,35 @@ export async function registerClient(body: unknown, services: Services): Promise
     response_types: ['code'],
   };
   if (clientName) response.client_name = clientName;
-  if (metadata.token_endpoint_auth_method !== 'none') {
+  if (jwksUri !== undefined) response.jwks_uri = jwksUri;
+  if (
+    metadata.token_endpoint_auth_method === 'client_secret_post' ||
+    metadata.token_endpoint_auth_method === 'client_secret_basic'
+  ) {
     response.client_secret = await tokens.clientSecretFor(clientId);
     // RFC 7591 §3.2.1: 0 means the secret does not expire (it lives as long as AUTH_SECRET).
     response.client_secret_expires_at = 0;
   }
   return response;
+}
+
+/** The key set's URL of a `private_key_jwt` registration (RFC 7591 §2: not both `jwks_uri` and `jwks`). */
+function jwksUriOf(metadata: RegistrationRequest): string | undefined {
+  if (metadata.token_endpoint_auth_method !== 'private_key_jwt') return undefined;
+  if (metadata.jwks !== undefined) {
+    throw metadataError('Register private_key_jwt with a jwks_uri: an inline jwks does not fit a stateless client_id.');
+  }
+  if (metadata.jwks_uri === undefined) throw metadataError('private_key_jwt needs a jwks_uri.');
+  let url: URL;
+  try {
+    url = new URL(metadata.jwks_uri);
+  } catch {
+    throw metadataError(describeIssue(['jwks_uri']));
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.hash !== '') {
+    throw metadataError(describeIssue(['jwks_uri']));
+  }
+  return url.href;
 }
 
 /** The distinct hosts of the registered redirect URIs, comma-separated, for the event. */

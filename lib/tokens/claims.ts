@@ -21,7 +21,7 @@ export const CLOCK_TOLERANCE_SECONDS = 5;
 export const CODE_TTL_SECONDS = 60;
 export const CONSENT_TTL_SECONDS = 600;
 
-export type ClientAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
+export type ClientAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt';
 
 const scopeString = z.string().max(200);
 /**
@@ -66,7 +66,9 @@ export const ClaimSchemas = {
   // Compact claim names: a client id must stay short enough for clients to store (≤ 512 chars).
   client: z.object({
     ru: z.array(z.string()).min(1),
-    am: z.enum(['none', 'client_secret_post', 'client_secret_basic']),
+    am: z.enum(['none', 'client_secret_post', 'client_secret_basic', 'private_key_jwt']),
+    // The key set's https URL, for `private_key_jwt` only (an inline set would not fit the id).
+    ju: z.string().optional(),
     // Omitted when both (the usual registration): ids must fit Cursor's and VS Code's payloads.
     gt: z
       .array(z.enum(['authorization_code', 'refresh_token']))

@@ -399,3 +399,53 @@ describe('a Redis outage during the replay check', () => {
     await tokensOf(await exchange(signed, withAssertion(value, signed.clientId)));
   });
 });
+
+describe('a registered client (RFC 7591) with private_key_jwt', () => {
+  const register = (metadata: Record<string, unknown>) =>
+    fetch(`${app.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'Signing agent',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        ...metadata,
+      }),
+    });
+
+  // @req CIMD-PRIVATE-KEY-JWT
+  it('registers with a jwks_uri carried in the client id, and signs in with assertions only', async () => {
+    serveClient('/registered/client.json', PER_APP_REDIRECT, { keys: [ec.jwk] });
+    const jwksUri = `${docs.origin}/registered/jwks.json`;
+    const res = await register({ jwks_uri: jwksUri });
+    expect(res.status).toBe(201);
+    const registration = (await res.json()) as Record<string, unknown>;
+    expect(registration).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri });
+    expect(registration).not.toHaveProperty('client_secret');
+    const clientId = registration.client_id as string;
+
+    const redirectUri = 'http://127.0.0.1:47123/callback';
+    const { verifier, challenge } = pkcePair();
+    const callback = await authorizeWithKey(app.url, authorizeParams(app.url, clientId, redirectUri, challenge), KEY_A);
+    const signed = { clientId, code: callback.searchParams.get('code')!, verifier, redirectUri };
+    const requestId = newRequestId('pkjwt-dcr');
+    await expectRefused(await exchange(signed, { client_id: clientId }, requestId), requestId, 'assertion_missing');
+    const tokens = await tokensOf(await exchange(signed, withAssertion(await assertion(clientId, ec), clientId)));
+    expect(await whoami(tokens.access_token)).toMatchObject({ fingerprint: expect.any(String) });
+  });
+
+  // @req CIMD-KEY-SET
+  it('refuses an inline jwks, a missing or http jwks_uri', async () => {
+    for (const metadata of [
+      { jwks: { keys: [rsa.jwk] } },
+      {},
+      { jwks_uri: 'http://keys.example/jwks.json' },
+      { jwks_uri: 'not a url' },
+    ]) {
+      const res = await register(metadata);
+      expect(res.status, JSON.stringify(metadata)).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe('invalid_client_metadata');
+    }
+  });
+});

@@ -9,7 +9,7 @@ const registered = (name: string | undefined, redirectUris: string[]): Client =>
   clientId: 'id',
   name,
   redirectUris,
-  authMethod: 'none',
+  auth: { method: 'none' },
   grantTypes: ['authorization_code', 'refresh_token'],
 });
 

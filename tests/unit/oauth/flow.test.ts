@@ -74,11 +74,14 @@ describe('resolveClient', () => {
     expect((await resolveClient(client.client_id, services)).client).toMatchObject({
       kind: 'registered',
       name: 'Claude',
-      authMethod: 'client_secret_post',
+      auth: { method: 'client_secret_post' },
       redirectUris: ['https://claude.ai/api/mcp/auth_callback'],
       grantTypes: ['authorization_code', 'refresh_token'],
     });
-    expect((await resolveClient('mcp', services)).client).toMatchObject({ kind: 'preregistered', authMethod: 'none' });
+    expect((await resolveClient('mcp', services)).client).toMatchObject({
+      kind: 'preregistered',
+      auth: { method: 'none' },
+    });
     expect(await resolveClient('other', services)).toMatchObject({ client: null, reason: 'client_unknown' });
     expect(await resolveClient(client.client_id + 'x', services)).toMatchObject({ client: null });
     expect(await resolveClient('https://example.com/', services)).toMatchObject({
