@@ -4,7 +4,8 @@
  * built from the same configuration.
  */
 import { getConfig, type Config, type KeySettings } from './config';
-import { createDigestKeySource, createListKeySource, type KeySource } from './keys';
+import { createDigestKeySource, createKeyServiceSource, createListKeySource, type KeySource } from './keys';
+import { hkdf } from './crypto/hkdf';
 import { createTokenService, type TokenService } from './tokens';
 import type { RateLimiter } from './limits/decision';
 import { createMemoryRateLimiter, createUpstashRateLimiter } from './limits/limiter';
@@ -43,14 +44,24 @@ async function createStores(config: Config): Promise<Pick<Services, 'limiter' | 
   };
 }
 
-/** The key source named by configuration. A new source is one file in `lib/keys/` plus one line here. */
-async function createKeySource(settings: KeySettings): Promise<KeySource> {
-  return settings.kind === 'list' ? createListKeySource(settings.apiKeys) : createDigestKeySource(settings.digests);
+/** The key source named by configuration. A new source is one file in `lib/keys/` plus one case here. */
+async function createKeySource(settings: KeySettings, secret: Uint8Array): Promise<KeySource> {
+  switch (settings.kind) {
+    case 'list':
+      return createListKeySource(settings.apiKeys);
+    case 'digests':
+      return createDigestKeySource(settings.digests);
+    case 'service':
+      return createKeyServiceSource({
+        settings,
+        subjectHashKey: await hkdf(secret, 'mcp-oauth-gateway/key-service/v1', 'subject-fingerprint', 32),
+      });
+  }
 }
 
 export async function createServices(config: Config): Promise<Services> {
   const [keys, tokens, stores] = await Promise.all([
-    createKeySource(config.keys),
+    createKeySource(config.keys, config.authSecret),
     createTokenService({
       secret: config.authSecret,
       previousSecret: config.authSecretPrevious,

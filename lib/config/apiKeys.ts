@@ -1,10 +1,38 @@
-/** Where API keys come from: `MCP_API_KEYS` (the keys) or `MCP_API_KEY_HASHES` (only their digests). */
+/**
+ * Where API keys come from: `MCP_API_KEYS` (the keys), `MCP_API_KEY_HASHES` (only their digests),
+ * or `MCP_KEY_SERVICE_URL` (the operator's own key service, asked over HTTPS: `lib/keys/service.ts`).
+ */
 import { randomHex } from '../crypto/random';
-import { ConfigError, listSetting, trimmed, type Env } from './settings';
+import { isLoopbackHost } from '../url/loopback';
+import {
+  ConfigError,
+  flagSetting,
+  integerSetting,
+  listSetting,
+  parseOrRefuse,
+  parseUrl,
+  trimmed,
+  type Env,
+} from './settings';
+
+export type KeyServiceSettings = {
+  readonly kind: 'service';
+  readonly url: string;
+  /** Sent as `Authorization: Bearer …` so that only the gateway can ask. */
+  readonly token: string;
+  /** Send the key itself instead of its SHA-256 digest (for stores that hash with a salt). */
+  readonly sendKey: boolean;
+  readonly timeoutMs: number;
+  /** How long an answer is reused in process; `0` asks every time. Negative answers: at most 10 s. */
+  readonly cacheSeconds: number;
+  /** While the service cannot answer, a subject seen active within this long stays active. */
+  readonly staleSeconds: number;
+};
 
 export type KeySettings =
   | { readonly kind: 'list'; readonly apiKeys: readonly string[] }
-  | { readonly kind: 'digests'; readonly digests: readonly string[] };
+  | { readonly kind: 'digests'; readonly digests: readonly string[] }
+  | KeyServiceSettings;
 
 const MIN_API_KEY_LENGTH = 24;
 const MAX_KEYS = 100_000;
@@ -35,12 +63,59 @@ function apiKeyList(raw: string | undefined): string[] {
   return [...new Set(keys)];
 }
 
-/** Exactly one key source: the keys, or their digests (then the gateway never holds a key). */
+function keyServiceSettings(env: Env, raw: string): KeyServiceSettings {
+  const url = parseUrl(raw);
+  if (!url)
+    throw new ConfigError('MCP_KEY_SERVICE_URL must be an absolute URL such as https://keys.example.com/mcp-keys');
+  if (url.username || url.password) {
+    throw new ConfigError('MCP_KEY_SERVICE_URL must not carry credentials: the gateway sends MCP_KEY_SERVICE_TOKEN');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new ConfigError('MCP_KEY_SERVICE_URL must use https (http is allowed only for a loopback host)');
+  }
+  const token = trimmed(env.MCP_KEY_SERVICE_TOKEN);
+  if (!token) {
+    throw new ConfigError(
+      'MCP_KEY_SERVICE_TOKEN is required with MCP_KEY_SERVICE_URL: a shared secret only the gateway knows',
+    );
+  }
+  if (token.length < 16 || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError('MCP_KEY_SERVICE_TOKEN must be at least 16 printable ASCII characters without spaces');
+  }
+  const number = (name: string, fallback: number, max: number, min: number) =>
+    parseOrRefuse(integerSetting(name, fallback, max, min), env[name], `${name} is invalid`);
+  return {
+    kind: 'service',
+    url: url.href,
+    token,
+    sendKey:
+      parseOrRefuse(
+        flagSetting('MCP_KEY_SERVICE_SEND_KEY'),
+        env.MCP_KEY_SERVICE_SEND_KEY,
+        'MCP_KEY_SERVICE_SEND_KEY is invalid',
+      ) ?? false,
+    timeoutMs: number('MCP_KEY_SERVICE_TIMEOUT_MS', 3000, 30_000, 100),
+    cacheSeconds: number('MCP_KEY_SERVICE_CACHE_SECONDS', 60, 3600, 0),
+    staleSeconds: number('MCP_KEY_SERVICE_STALE_SECONDS', 300, 86_400, 0),
+  };
+}
+
+/** Exactly one key source: the keys, their digests, or a key service (then the gateway holds no key). */
 export function keySettings(env: Env): KeySettings {
   const keysRaw = trimmed(env.MCP_API_KEYS);
   const hashesRaw = trimmed(env.MCP_API_KEY_HASHES);
-  if (keysRaw && hashesRaw)
-    throw new ConfigError('MCP_API_KEYS and MCP_API_KEY_HASHES are both set: set exactly one key source');
+  const serviceRaw = trimmed(env.MCP_KEY_SERVICE_URL);
+  if ([keysRaw, hashesRaw, serviceRaw].filter(Boolean).length > 1) {
+    throw new ConfigError(
+      'More than one of MCP_API_KEYS, MCP_API_KEY_HASHES and MCP_KEY_SERVICE_URL is set: set exactly one key source',
+    );
+  }
+  if (serviceRaw) return keyServiceSettings(env, serviceRaw);
+  if (trimmed(env.MCP_KEY_SERVICE_SEND_KEY) !== undefined) {
+    throw new ConfigError(
+      'MCP_KEY_SERVICE_SEND_KEY is set without MCP_KEY_SERVICE_URL: there is no key service to send to',
+    );
+  }
   if (hashesRaw) {
     const digests = digestList(hashesRaw);
     if (digests.length === 0)
@@ -49,13 +124,15 @@ export function keySettings(env: Env): KeySettings {
   }
   const apiKeys = apiKeyList(keysRaw);
   if (apiKeys.length === 0) {
-    throw new ConfigError('MCP_API_KEYS is empty: set at least one API key (comma-separated), or MCP_API_KEY_HASHES');
+    throw new ConfigError(
+      'MCP_API_KEYS is empty: set at least one API key (comma-separated), or MCP_API_KEY_HASHES, or MCP_KEY_SERVICE_URL',
+    );
   }
   return { kind: 'list', apiKeys };
 }
 
 /** A development key when none is configured, so `npm run dev` works with no settings. */
 export function developmentKey(env: Env): string | null {
-  if (trimmed(env.MCP_API_KEYS) || trimmed(env.MCP_API_KEY_HASHES)) return null;
+  if (trimmed(env.MCP_API_KEYS) || trimmed(env.MCP_API_KEY_HASHES) || trimmed(env.MCP_KEY_SERVICE_URL)) return null;
   return `dev_${randomHex(24)}`;
 }

@@ -54,6 +54,11 @@ export function upstreamSettings(env: Env, keys: KeySettings): UpstreamSettings 
       'MCP_UPSTREAM_URL needs the keys themselves (MCP_API_KEYS): with MCP_API_KEY_HASHES there is no key to forward',
     );
   }
+  if (keys.kind === 'service') {
+    throw new ConfigError(
+      'MCP_UPSTREAM_URL needs the keys themselves (MCP_API_KEYS): a key service answers who a key belongs to, not the key, so there is no key to forward',
+    );
+  }
   const headerRaw = trimmed(env.MCP_UPSTREAM_KEY_HEADER) ?? 'Authorization';
   if (!HEADER_NAME.test(headerRaw)) {
     throw new ConfigError('MCP_UPSTREAM_KEY_HEADER must be a header name such as Authorization or X-API-Key');

@@ -15,5 +15,5 @@ export async function identifyByDigest(
 ): Promise<Identification> {
   if (presented.length === 0 || presented.length > MAX_PRESENTED_KEY_LENGTH) return { outcome: 'unknown' };
   const fingerprint = byDigest.get(await sha256Hex(presented));
-  return fingerprint ? { outcome: 'known', fingerprint } : { outcome: 'unknown' };
+  return fingerprint ? { outcome: 'known', subject: fingerprint, fingerprint } : { outcome: 'unknown' };
 }

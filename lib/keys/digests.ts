@@ -15,8 +15,11 @@ export function createDigestKeySource(digests: readonly string[]): KeySource {
     holdsKeys: false,
     size: byDigest.size,
     identify: (presented) => identifyByDigest(byDigest, presented),
-    async isActive(fingerprint) {
-      return active.has(fingerprint) ? 'active' : 'inactive';
+    async isActive(subject) {
+      return active.has(subject) ? 'active' : 'inactive';
     },
+    // A subject here is the key's fingerprint itself (and only a verified token's is asked).
+    fingerprintOfSubject: (subject) => subject as Fingerprint,
+    health: () => ({ keySource: 'digests' }),
   };
 }

@@ -6,11 +6,12 @@
  * - `isActive(fingerprint)`: does a fingerprint taken from a token still name a key?
  * - `keyFor(fingerprint)`: the key itself, only from sources that hold keys (to forward upstream).
  *
- * A fingerprint is the first 16 hex characters of SHA-256(key). Token subjects are opaque to
- * everything but the key source.
+ * A fingerprint is the first 16 hex characters of SHA-256(key), or for a key service a keyed hash
+ * of its subject. Token subjects are opaque to everything but the key source.
  */
 export { sha256Hex } from '../crypto/sha256';
 export { fingerprintOf, type Fingerprint } from './fingerprint';
 export { createListKeySource } from './list';
 export { createDigestKeySource } from './digests';
+export { createKeyServiceSource } from './service';
 export type { Activity, Identification, KeySource } from './source';

@@ -15,6 +15,7 @@ export async function createListKeySource(apiKeys: readonly string[]): Promise<K
     ...createDigestKeySource(digests),
     kind: 'list',
     holdsKeys: true,
+    health: () => ({ keySource: 'list' }),
     async keyFor(fingerprint) {
       return keyByFingerprint.get(fingerprint) ?? null;
     },

@@ -1,7 +1,12 @@
 import type { Fingerprint } from './fingerprint';
 
+/**
+ * A known key's `subject` is what tokens carry as `sub` and what `isActive` is asked about: the
+ * fingerprint for sources that hold keys or digests, the operator's own id for a key service.
+ * `fingerprint` is the public name events and limits use.
+ */
 export type Identification =
-  | { readonly outcome: 'known'; readonly fingerprint: Fingerprint }
+  | { readonly outcome: 'known'; readonly subject: string; readonly fingerprint: Fingerprint }
   | { readonly outcome: 'unknown' }
   /** The source could not answer (a remote key service down): a 503, never a 401, never counted. */
   | { readonly outcome: 'unavailable' };
@@ -16,8 +21,12 @@ type SourceBase = {
    * presented value, so the time taken does not depend on how much of it matches a real key.
    */
   identify(presented: string): Promise<Identification>;
-  /** Whether a fingerprint taken from a token still names a valid key. */
-  isActive(fingerprint: string): Promise<Activity>;
+  /** Whether a subject taken from a token still names a valid key. */
+  isActive(subject: string): Promise<Activity>;
+  /** The public name of a verified token's subject, for events and limits. */
+  fingerprintOfSubject(subject: string): Fingerprint;
+  /** What `/api/health` says about the source: its kind and, for a service, its last answer. Nothing secret. */
+  health(): { readonly keySource: string; readonly keyService?: string };
 };
 
 /**
@@ -31,4 +40,4 @@ export type KeySource =
       /** The key behind a fingerprint, for forwarding to the configured upstream only. */
       keyFor(fingerprint: Fingerprint): Promise<string | null>;
     })
-  | (SourceBase & { readonly kind: 'digests'; readonly holdsKeys: false });
+  | (SourceBase & { readonly kind: 'digests' | 'service'; readonly holdsKeys: false });

@@ -10,7 +10,6 @@ import type { Config } from '../config';
 import { clientIp } from '../http/clientIp';
 import type { Services } from '../services';
 import { TokenError } from '../tokens';
-import { asFingerprint } from '../keys/fingerprint';
 import type { Identity } from './identity';
 import { REQUIRED_SCOPE, type CredentialFailure, type McpRefusal } from './refusals';
 
@@ -49,7 +48,9 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
           : error.reason === 'audience'
             ? 'audience_mismatch'
             : 'token_invalid';
-      const fingerprint = asFingerprint(error.verifiedSubject);
+      // A subject only a signature vouches for (another audience, expired, removed key): its public name.
+      const fingerprint =
+        error.verifiedSubject === undefined ? undefined : services.keys.fingerprintOfSubject(error.verifiedSubject);
       return refused({
         kind: 'invalid_token',
         reason,
@@ -66,7 +67,7 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
         reason: 'key_revoked',
         description: 'The access token was revoked.',
         credential: 'bearer',
-        fingerprint: claims.sub,
+        fingerprint: services.keys.fingerprintOfSubject(claims.sub),
       });
     }
     const scopes = claims.scope.split(' ').filter(Boolean);
@@ -79,7 +80,7 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
     return {
       ok: true,
       identity: {
-        fingerprint: claims.sub,
+        fingerprint: services.keys.fingerprintOfSubject(claims.sub),
         clientId: claims.client_id,
         scopes,
         expiresAt: claims.exp,

@@ -114,8 +114,8 @@ export async function decideConsent(
     };
 
   await lookAtFailedAuth(services, ip);
-  const fingerprint = submission.apiKey ? await identifyPresentedKey(services, submission.apiKey) : null;
-  if (!fingerprint) {
+  const key = submission.apiKey ? await identifyPresentedKey(services, submission.apiKey) : null;
+  if (!key) {
     await countFailedAuth(services, ip);
     // A fresh token with the full lifetime again: the user is still at the page.
     const { token } = await tokens.issue('consent', withoutIssued(claims), CONSENT_TTL_SECONDS);
@@ -130,7 +130,7 @@ export async function decideConsent(
   const code = await tokens.issue(
     'code',
     {
-      sub: fingerprint,
+      sub: key.subject,
       client_id: claims.client_id,
       redirect_uri: claims.redirect_uri,
       code_challenge: claims.code_challenge,
@@ -139,7 +139,7 @@ export async function decideConsent(
     },
     CODE_TTL_SECONDS,
   );
-  annotate({ fingerprint });
+  annotate({ fingerprint: key.fingerprint });
   return { kind: 'redirect', reason: 'granted', location: respond({ code: code.token }) };
 }
 

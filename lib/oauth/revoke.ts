@@ -62,7 +62,7 @@ async function revoke(token: string, client: Client, services: Services, meter: 
   }
   // RFC 7009 §2.1: a client may revoke only the tokens issued to it; the answer stays 200.
   if (claims.client_id !== clientId) {
-    emit('revoke', 'refresh_client_mismatch', { fingerprint: claims.sub });
+    emit('revoke', 'refresh_client_mismatch', { fingerprint: services.keys.fingerprintOfSubject(claims.sub) });
     return;
   }
   const { family } = familyOf(claims);
@@ -74,7 +74,7 @@ async function revoke(token: string, client: Client, services: Services, meter: 
   );
   // RFC 7009 §2.2.1: 503 with Retry-After when the server cannot revoke now.
   if (outcome === 'unavailable') throw serviceUnavailable('redis_unavailable');
-  emit('revoke', 'revoked', { fingerprint: claims.sub });
+  emit('revoke', 'revoked', { fingerprint: services.keys.fingerprintOfSubject(claims.sub) });
 }
 
 /** Answers one revocation request: 200 with no body, or an RFC 6749 §5.2 error (RFC 7009 §2.2.1). */

@@ -1,5 +1,4 @@
 /** The successful token response (RFC 6749 §5.1), shared by every grant. */
-import type { Fingerprint } from '../keys';
 import type { Services } from '../services';
 import { jsonResponse } from '../http/json';
 import { annotate } from '../observability/context';
@@ -15,7 +14,8 @@ export type RefreshIssue = {
 };
 
 export type Grant = {
-  readonly fingerprint: Fingerprint;
+  /** The key source's subject for the key (`sub` of every token minted). */
+  readonly subject: string;
   readonly clientId: string;
   readonly scopes: readonly Scope[];
   /** When set, a refresh token of this family and generation is issued alongside. */
@@ -30,10 +30,10 @@ export type Grant = {
 /** Mints an access token (and a refresh token when asked) and answers RFC 6749 §5.1 JSON, never cached. */
 export async function tokenResponse(services: Services, grant: Grant): Promise<Response> {
   const { config, tokens } = services;
-  annotate({ fingerprint: grant.fingerprint });
+  annotate({ fingerprint: services.keys.fingerprintOfSubject(grant.subject) });
   const scope = formatScope(grant.scopes);
   const ttl = config.accessTokenTtlSeconds;
-  const accessClaims = { sub: grant.fingerprint, client_id: grant.clientId, scope };
+  const accessClaims = { sub: grant.subject, client_id: grant.clientId, scope };
   const access = grant.derived
     ? await tokens.issueDerived('access', accessClaims, ttl, grant.derived)
     : await tokens.issue('access', accessClaims, ttl);
@@ -47,7 +47,7 @@ export async function tokenResponse(services: Services, grant: Grant): Promise<R
   if (grant.refresh !== undefined) {
     const { resource, scopes, family, generation } = grant.refresh;
     const refreshClaims = {
-      sub: grant.fingerprint,
+      sub: grant.subject,
       client_id: grant.clientId,
       scope: formatScope(scopes),
       resource,

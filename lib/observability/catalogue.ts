@@ -189,6 +189,16 @@ export const REASONS = {
     outcome: 'refused',
     description: "the client's key set is not public asymmetric keys (a private member, an oct key, an unknown kty)",
   },
+  key_service_unavailable: {
+    outcome: 'failed',
+    description:
+      'the key service did not answer 200 in time (unreachable, timeout, redirect, another status): its questions are 503s, never a wrong key',
+  },
+  key_service_bad_answer: {
+    outcome: 'failed',
+    description:
+      'the key service answered 200 with a body that is not the documented JSON (or a subject over 128 characters)',
+  },
   cimd_unreachable: {
     outcome: 'failed',
     description: 'the client metadata document could not be fetched (DNS, connection, TLS, bot challenge)',
@@ -350,6 +360,10 @@ export const EVENTS = {
   upstream: {
     description: 'forwarding a /mcp request to MCP_UPSTREAM_URL',
     reasons: ['upstream_unreachable', 'upstream_timeout', 'upstream_status', 'upstream_dropped'],
+  },
+  key_service: {
+    description: 'a question to MCP_KEY_SERVICE_URL that got no usable answer (each failed call; answers are cached)',
+    reasons: ['key_service_unavailable', 'key_service_bad_answer'],
   },
   cimd: {
     description: 'fetching a Client ID Metadata Document',

@@ -3,7 +3,6 @@
  * verified. Field names of wire-visible claims keep RFC spelling.
  */
 import { z } from 'zod';
-import type { Fingerprint } from '../keys';
 
 export type TokenKind = 'access' | 'refresh' | 'code' | 'client' | 'consent';
 
@@ -25,15 +24,16 @@ export type ClientAuthMethod = 'none' | 'client_secret_post' | 'client_secret_ba
 
 const scopeString = z.string().max(200);
 /**
- * A token's subject names a key for the key source (today its fingerprint). Opaque here: only the
- * key source decides whether it still names a valid key.
+ * A token's subject names a key for the key source (the key's fingerprint, or a key service's own
+ * id for the key). Opaque here: only the key source decides whether it still names a valid key,
+ * and gives its public name (`fingerprintOfSubject`).
  */
-const fingerprint = z.string().min(1).max(128) as unknown as z.ZodType<Fingerprint>;
+const subject = z.string().min(1).max(128);
 
 /** Claims per kind, as verified. Field names of wire-visible claims keep RFC spelling. */
 export const ClaimSchemas = {
   access: z.object({
-    sub: fingerprint,
+    sub: subject,
     client_id: z.string(),
     scope: scopeString,
     jti: z.string(),
@@ -43,7 +43,7 @@ export const ClaimSchemas = {
   // `fid`/`gen`: the refresh family and generation (`lib/oauth/state/refreshFamilies.ts`). Tokens minted before
   // families existed lack them; the refresh grant treats each such token as its own family.
   refresh: z.object({
-    sub: fingerprint,
+    sub: subject,
     client_id: z.string(),
     scope: scopeString,
     resource: z.string(),
@@ -54,7 +54,7 @@ export const ClaimSchemas = {
     exp: z.number(),
   }),
   code: z.object({
-    sub: fingerprint,
+    sub: subject,
     client_id: z.string(),
     redirect_uri: z.string(),
     code_challenge: z.string(),

@@ -36,10 +36,6 @@ import { startRedisStack, type RedisStack } from '../support/redis';
 const PENDING = new Set<string>([
   // Unreachable: registration and CIMD validation (lib/oauth/cimd/document.ts) both require authorization_code.
   'authorize unauthorized_client',
-  // Neither configured key source (list, digests) can be unavailable: a remote one will be.
-  'token key_source_unavailable',
-  'consent key_source_unavailable',
-  'mcp key_source_unavailable',
 ]);
 
 /**
@@ -57,6 +53,11 @@ const ASSERTED_ELSEWHERE: Record<string, string> = {
   'upstream upstream_status': 'tests/integration/upstream-faults.test.ts',
   'mcp client_aborted': 'tests/integration/token-limits.test.ts',
   'token client_aborted': 'tests/integration/token-limits.test.ts',
+  'token key_source_unavailable': 'tests/integration/key-service.test.ts',
+  'consent key_source_unavailable': 'tests/integration/key-service.test.ts',
+  'mcp key_source_unavailable': 'tests/integration/key-service.test.ts',
+  'key_service key_service_unavailable': 'tests/integration/key-service.test.ts',
+  'key_service key_service_bad_answer': 'tests/integration/key-service.test.ts',
   'token assertion_missing': 'tests/integration/private-key-jwt.test.ts',
   'token assertion_malformed': 'tests/integration/private-key-jwt.test.ts',
   'token assertion_bad_signature': 'tests/integration/private-key-jwt.test.ts',

@@ -621,6 +621,16 @@ export const requirements = {
     behaviour:
       'the jti replay check fails closed with 503 and Retry-After when Redis cannot answer; the same assertion works once it is back',
   },
+  'KEYS-SERVICE': {
+    clause: 'docs/key-service.md',
+    behaviour:
+      "a key service decides which keys are valid at runtime: asked with the key's digest (or the key with SEND_KEY) and a bearer token, nothing in the URL; tokens carry its subject, events a keyed hash; answers cached per process for both walls, a removed key refused once the cache period passed",
+  },
+  'KEYS-SERVICE-OUTAGE': {
+    clause: 'docs/key-service.md',
+    behaviour:
+      'a key service that is down, slow or answering garbage is 503 with Retry-After at /mcp, the token endpoint and consent, never a wrong key; subjects active within the stale window keep working',
+  },
   'CIMD-CACHE': {
     clause: 'RFC 9111 §4.2',
     behaviour: 'documents are cached per instance as their cache headers say, bounded in time and entries',

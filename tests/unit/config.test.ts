@@ -168,6 +168,11 @@ describe('loadConfig over arbitrary values', () => {
     'AUTH_SECRET_PREVIOUS',
     'MCP_API_KEYS',
     'MCP_API_KEY_HASHES',
+    'MCP_KEY_SERVICE_URL',
+    'MCP_KEY_SERVICE_TOKEN',
+    'MCP_KEY_SERVICE_TIMEOUT_MS',
+    'MCP_KEY_SERVICE_CACHE_SECONDS',
+    'MCP_KEY_SERVICE_STALE_SECONDS',
     'MCP_UPSTREAM_URL',
     'MCP_UPSTREAM_KEY_HEADER',
     'MCP_UPSTREAM_TIMEOUT_MS',
@@ -202,7 +207,13 @@ describe('loadConfig over arbitrary values', () => {
           ? { UPSTASH_REDIS_REST_TOKEN: 'tok' }
           : setting === 'MCP_API_KEY_HASHES'
             ? { MCP_API_KEYS: undefined as unknown as string }
-            : {};
+            : setting.startsWith('MCP_KEY_SERVICE_')
+              ? {
+                  MCP_API_KEYS: undefined as unknown as string,
+                  MCP_KEY_SERVICE_URL: 'https://keys.example.com/check',
+                  MCP_KEY_SERVICE_TOKEN: 't'.repeat(32),
+                }
+              : {};
     fc.assert(
       fc.property(arbitraryValue, (value) => {
         try {
@@ -221,7 +232,45 @@ describe('loadConfig over arbitrary values', () => {
 
   // @req CFG-MALFORMED-ONE-LINE
   it.each([
-    ['both key sources', { MCP_API_KEY_HASHES: 'a'.repeat(64) }, /^MCP_API_KEYS and MCP_API_KEY_HASHES are both set/],
+    [
+      'two key sources',
+      { MCP_API_KEY_HASHES: 'a'.repeat(64) },
+      /^More than one of MCP_API_KEYS, MCP_API_KEY_HASHES and MCP_KEY_SERVICE_URL is set/,
+    ],
+    [
+      'a key service beside a key list',
+      { MCP_KEY_SERVICE_URL: 'https://keys.example.com/check', MCP_KEY_SERVICE_TOKEN: 't'.repeat(32) },
+      /^More than one of MCP_API_KEYS, MCP_API_KEY_HASHES and MCP_KEY_SERVICE_URL is set/,
+    ],
+    [
+      'MCP_KEY_SERVICE_SEND_KEY without a service',
+      { MCP_KEY_SERVICE_SEND_KEY: '1' },
+      /^MCP_KEY_SERVICE_SEND_KEY is set without/,
+    ],
+    [
+      'a key service over plain http off loopback',
+      {
+        MCP_API_KEYS: undefined,
+        MCP_KEY_SERVICE_URL: 'http://keys.example.com/check',
+        MCP_KEY_SERVICE_TOKEN: 't'.repeat(32),
+      },
+      /^MCP_KEY_SERVICE_URL must use https/,
+    ],
+    [
+      'a key service without its token',
+      { MCP_API_KEYS: undefined, MCP_KEY_SERVICE_URL: 'https://keys.example.com/check' },
+      /^MCP_KEY_SERVICE_TOKEN is required/,
+    ],
+    [
+      'a key service with an upstream (no key to forward)',
+      {
+        MCP_API_KEYS: undefined,
+        MCP_KEY_SERVICE_URL: 'https://keys.example.com/check',
+        MCP_KEY_SERVICE_TOKEN: 't'.repeat(32),
+        MCP_UPSTREAM_URL: 'https://u.example.com/mcp',
+      },
+      /^MCP_UPSTREAM_URL needs the keys themselves/,
+    ],
     [
       'a digest list with a bad entry',
       { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: `${'a'.repeat(64)}, ${'A'.repeat(64)}` },
@@ -250,6 +299,25 @@ describe('loadConfig over arbitrary values', () => {
     ],
   ])('refuses %s with one line', (_name, override, message) => {
     expect(() => loadConfig(prod(override))).toThrow(message);
+  });
+
+  it('takes a key service with its defaults, http allowed on loopback', () => {
+    const config = loadConfig(
+      prod({
+        MCP_API_KEYS: undefined,
+        MCP_KEY_SERVICE_URL: 'http://127.0.0.1:7000/keys',
+        MCP_KEY_SERVICE_TOKEN: 't'.repeat(32),
+      }),
+    );
+    expect(config.keys).toEqual({
+      kind: 'service',
+      url: 'http://127.0.0.1:7000/keys',
+      token: 't'.repeat(32),
+      sendKey: false,
+      timeoutMs: 3000,
+      cacheSeconds: 60,
+      staleSeconds: 300,
+    });
   });
 
   it('takes the digest source instead of keys, and an upstream with a custom key header', () => {

@@ -10,12 +10,13 @@ export const dynamic = 'force-dynamic';
  * event counts since it started (codes and numbers only; see docs/observability.md). Nothing secret.
  */
 export const GET = observe(async (): Promise<Response> => {
-  const [{ config, limiter }, backend] = await Promise.all([getServices(), getBackend()]);
+  const [{ config, limiter, keys }, backend] = await Promise.all([getServices(), getBackend()]);
   return Response.json(
     {
       status: 'ok',
       version: config.version,
       limiter: limiter.backend,
+      ...keys.health(),
       issuer: config.issuer,
       ...(await backend.health()),
       events: countsReport(),

@@ -90,7 +90,7 @@ export async function authorizationCodeGrant(
   const offline = client.grantTypes.includes('refresh_token');
   const scopes = scopesOf(claims.scope);
   return tokenResponse(services, {
-    fingerprint: claims.sub,
+    subject: claims.sub,
     clientId: client.clientId,
     scopes,
     ...(offline ? { refresh: { resource: claims.resource, scopes, family: randomBase64Url(16), generation: 0 } } : {}),

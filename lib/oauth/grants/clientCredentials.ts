@@ -32,9 +32,9 @@ export async function clientCredentialsGrant(
   if (client.clientId === services.config.oauthClientId) annotate({ client_kind: 'preregistered' });
   // Refused before the secret is looked at once this address has failed too often.
   await lookAtFailedAuth(services, ip);
-  const fingerprint =
+  const key =
     client.clientId === services.config.oauthClientId ? await identifyPresentedKey(services, client.secret) : null;
-  if (!fingerprint) {
+  if (!key) {
     await countFailedAuth(services, ip);
     throw new OAuthError('invalid_client', 'Client authentication failed.', {
       reason: client.clientId === services.config.oauthClientId ? 'api_key_invalid' : 'client_unknown',
@@ -43,5 +43,5 @@ export async function clientCredentialsGrant(
   // No refresh token for this grant (RFC 6749 §4.4.3), so `offline_access` is not granted.
   const scopes = parseScope(request.scope).filter((s) => s === 'mcp');
   if (scopes.length === 0) throw new OAuthError('invalid_scope', 'This grant issues only the mcp scope.');
-  return tokenResponse(services, { fingerprint, clientId: client.clientId, scopes });
+  return tokenResponse(services, { subject: key.subject, clientId: client.clientId, scopes });
 }

@@ -105,10 +105,10 @@ export async function refreshTokenGrant(
     case 'dead':
       throw invalidGrant('family_revoked', DEAD);
     case 'reused':
-      emit('refresh_reuse', 'reuse_detected', { fingerprint: claims.sub });
+      emit('refresh_reuse', 'reuse_detected', { fingerprint: services.keys.fingerprintOfSubject(claims.sub) });
       throw invalidGrant('reuse_detected', DEAD);
     case 'twin':
-      emit('refresh_twin', 'twin_served', { fingerprint: claims.sub });
+      emit('refresh_twin', 'twin_served', { fingerprint: services.keys.fingerprintOfSubject(claims.sub) });
       break;
     case 'first':
       break;
@@ -116,7 +116,7 @@ export async function refreshTokenGrant(
 
   const next = generation + 1;
   return tokenResponse(services, {
-    fingerprint: claims.sub,
+    subject: claims.sub,
     clientId: client.clientId,
     scopes,
     refresh: { resource: claims.resource, scopes: original, family, generation: next },

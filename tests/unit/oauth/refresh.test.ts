@@ -179,7 +179,7 @@ describe('refreshTokenGrant with families', () => {
     const legacy = (
       await services.tokens.issue(
         'refresh',
-        { sub: claims.sub, client_id: presented.clientId, scope: 'mcp offline_access', resource: `${ISSUER}/mcp` },
+        { sub: claims.sub!, client_id: presented.clientId, scope: 'mcp offline_access', resource: `${ISSUER}/mcp` },
         3600,
       )
     ).token;

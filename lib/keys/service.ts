@@ -1,0 +1,231 @@
+/**
+ * `MCP_KEY_SERVICE_URL`: the operator's own key service decides which keys are valid, so keys can
+ * be issued and revoked all day without a redeploy. The gateway asks it two questions over HTTP,
+ * with `Authorization: Bearer MCP_KEY_SERVICE_TOKEN`, never with anything in the URL:
+ *
+ * - identify: `POST {"digest": "<sha-256 hex of the key>"}` (or `{"key": …}` with
+ *   `MCP_KEY_SERVICE_SEND_KEY=1`) → `200 {"valid": true, "subject": "…", "label"?: "…"}` or
+ *   `200 {"valid": false}`;
+ * - still active: `POST {"subject": "…"}` → `200 {"active": true|false}`.
+ *
+ * Anything else (another status, another shape, a subject over 128 characters, a redirect, the
+ * timeout) is *unavailable*: a 503 upstream of here, never "no". Answers are reused in process for
+ * `MCP_KEY_SERVICE_CACHE_SECONDS` (negative ones at most 10 s), concurrent questions about one
+ * digest or subject make one call, and while the service cannot answer, a subject seen active
+ * within `MCP_KEY_SERVICE_STALE_SECONDS` stays active, so a short outage logs nobody out.
+ *
+ * Tokens carry the service's subject; events and limits use its keyed hash (`fingerprintOfSubject`),
+ * so logs name no customer id.
+ */
+import { z } from 'zod';
+import type { KeyServiceSettings } from '../config/apiKeys';
+import { nodeCrypto } from '../crypto/nodeCrypto';
+import { sha256Hex } from '../crypto/sha256';
+import { emit } from '../observability/log';
+import { failure, ok, type Result } from '../result';
+import type { Fingerprint } from './fingerprint';
+import type { Activity, Identification, KeySource } from './source';
+
+const MAX_SUBJECT_LENGTH = 128;
+const MAX_PRESENTED_KEY_LENGTH = 512;
+const NEGATIVE_CACHE_SECONDS = 10;
+const MAX_ENTRIES = 10_000;
+/** Real answers are a few dozen bytes. */
+const MAX_ANSWER_BYTES = 4096;
+
+const IdentifyAnswer = z.union([
+  z.object({
+    valid: z.literal(true),
+    subject: z.string().min(1).max(MAX_SUBJECT_LENGTH),
+    label: z.string().optional(),
+  }),
+  z.object({ valid: z.literal(false) }),
+]);
+const ActiveAnswer = z.object({ active: z.boolean() });
+
+type CallFailure = 'key_service_unavailable' | 'key_service_bad_answer';
+
+/** A map that forgets its oldest entry past `MAX_ENTRIES`, with an expiry per entry. */
+class ExpiringMap<V> {
+  readonly #entries = new Map<string, { value: V; expiresAt: number }>();
+  constructor(private readonly now: () => number) {}
+  get(key: string): V | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+  set(key: string, value: V, ttlMs: number): void {
+    this.#entries.delete(key);
+    if (ttlMs <= 0) return;
+    this.#entries.set(key, { value, expiresAt: this.now() + ttlMs });
+    if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+}
+
+/** One call per key at a time: later callers share the first one's promise. */
+function singleFlight<T>(): (key: string, run: () => Promise<T>) => Promise<T> {
+  const inflight = new Map<string, Promise<T>>();
+  return (key, run) => {
+    let pending = inflight.get(key);
+    if (pending === undefined) {
+      pending = run().finally(() => inflight.delete(key));
+      inflight.set(key, pending);
+    }
+    return pending;
+  };
+}
+
+type SharedState = {
+  readonly identified: ExpiringMap<{ subject: string } | null>;
+  readonly activity: ExpiringMap<boolean>;
+  readonly lastSeenActive: ExpiringMap<true>;
+  readonly identifyOnce: (key: string, run: () => Promise<Identification>) => Promise<Identification>;
+  readonly activeOnce: (key: string, run: () => Promise<Activity>) => Promise<Activity>;
+  lastCall: 'answered' | 'failed' | null;
+};
+
+/**
+ * The caches live on `globalThis`, one set per service URL: `next start` loads the middleware and
+ * the route handlers as separate bundles in one process, and both walls must share one cache, so
+ * the service is asked once per period, not once per wall.
+ */
+function sharedState(url: string, now: () => number): SharedState {
+  const holder = globalThis as { __mcpKeyServiceState?: Map<string, SharedState> };
+  holder.__mcpKeyServiceState ??= new Map();
+  let state = holder.__mcpKeyServiceState.get(url);
+  if (state === undefined) {
+    state = {
+      identified: new ExpiringMap(now),
+      activity: new ExpiringMap(now),
+      lastSeenActive: new ExpiringMap(now),
+      identifyOnce: singleFlight<Identification>(),
+      activeOnce: singleFlight<Activity>(),
+      lastCall: null,
+    };
+    holder.__mcpKeyServiceState.set(url, state);
+  }
+  return state;
+}
+
+export type KeyServiceOptions = {
+  readonly settings: KeyServiceSettings;
+  /** Key material for the subject's keyed hash (derived from `AUTH_SECRET`). */
+  readonly subjectHashKey: Uint8Array;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  /** Caches of its own instead of the process's shared ones (tests of the source alone). */
+  readonly isolated?: boolean;
+};
+
+export function createKeyServiceSource(options: KeyServiceOptions): KeySource {
+  const { settings } = options;
+  const fetchFn = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const node = nodeCrypto;
+  if (!node) throw new TypeError('The key service source needs the Node.js runtime');
+  const hashKey = node.createSecretKey(options.subjectHashKey);
+
+  const state = options.isolated ? sharedState(`isolated:${Math.random()}`, now) : sharedState(settings.url, now);
+  const { identified, activity, lastSeenActive, identifyOnce, activeOnce } = state;
+
+  const fingerprintOfSubject = (subject: string): Fingerprint =>
+    node
+      .createHmac('sha256', hashKey)
+      .update(`key-service-subject\0${subject}`)
+      .digest('hex')
+      .slice(0, 16) as Fingerprint;
+
+  const seenActive = (subject: string) => lastSeenActive.set(subject, true, settings.staleSeconds * 1000);
+
+  async function ask(body: Record<string, string>): Promise<Result<unknown, CallFailure>> {
+    let res: Response;
+    try {
+      res = await fetchFn(settings.url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${settings.token}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+        },
+        body: JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(settings.timeoutMs),
+      });
+    } catch {
+      return failure('key_service_unavailable');
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => {});
+      return failure('key_service_unavailable');
+    }
+    try {
+      const text = await res.text();
+      if (text.length > MAX_ANSWER_BYTES) return failure('key_service_bad_answer');
+      return ok(JSON.parse(text) as unknown);
+    } catch {
+      return failure('key_service_bad_answer');
+    }
+  }
+
+  /** Asks, parses with `schema`, and logs a failure (the event names the code only, never the URL). */
+  async function question<T>(body: Record<string, string>, schema: z.ZodType<T>): Promise<T | null> {
+    const answer = await ask(body);
+    const parsed = answer.ok ? schema.safeParse(answer.value) : null;
+    if (parsed?.success) {
+      state.lastCall = 'answered';
+      return parsed.data;
+    }
+    state.lastCall = 'failed';
+    emit('key_service', answer.ok ? 'key_service_bad_answer' : answer.reason);
+    return null;
+  }
+
+  return {
+    kind: 'service',
+    holdsKeys: false,
+    size: null,
+    async identify(presented) {
+      if (presented.length === 0 || presented.length > MAX_PRESENTED_KEY_LENGTH) return { outcome: 'unknown' };
+      const digest = await sha256Hex(presented);
+      const cached = identified.get(digest);
+      if (cached === null) return { outcome: 'unknown' };
+      if (cached !== undefined) {
+        seenActive(cached.subject);
+        return { outcome: 'known', subject: cached.subject, fingerprint: fingerprintOfSubject(cached.subject) };
+      }
+      return identifyOnce(digest, async () => {
+        const answer = await question(settings.sendKey ? { key: presented } : { digest }, IdentifyAnswer);
+        // New keys cannot be identified while the service is down: 503, never "wrong key".
+        if (answer === null) return { outcome: 'unavailable' };
+        if (!answer.valid) {
+          identified.set(digest, null, Math.min(settings.cacheSeconds, NEGATIVE_CACHE_SECONDS) * 1000);
+          return { outcome: 'unknown' };
+        }
+        identified.set(digest, { subject: answer.subject }, settings.cacheSeconds * 1000);
+        activity.set(answer.subject, true, settings.cacheSeconds * 1000);
+        seenActive(answer.subject);
+        return { outcome: 'known', subject: answer.subject, fingerprint: fingerprintOfSubject(answer.subject) };
+      });
+    },
+    async isActive(subject) {
+      const cached = activity.get(subject);
+      if (cached !== undefined) return cached ? 'active' : 'inactive';
+      return activeOnce(subject, async () => {
+        const answer = await question({ subject }, ActiveAnswer);
+        if (answer === null) return lastSeenActive.get(subject) ? 'active' : 'unavailable';
+        const ttl =
+          (answer.active ? settings.cacheSeconds : Math.min(settings.cacheSeconds, NEGATIVE_CACHE_SECONDS)) * 1000;
+        activity.set(subject, answer.active, ttl);
+        if (answer.active) seenActive(subject);
+        else lastSeenActive.set(subject, true, 0);
+        return answer.active ? 'active' : 'inactive';
+      });
+    },
+    fingerprintOfSubject,
+    health: () => ({ keySource: 'service', keyService: state.lastCall ?? 'not asked yet' }),
+  };
+}

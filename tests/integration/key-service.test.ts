@@ -1,0 +1,242 @@
+/**
+ * Keys that live in the operator's own system (`MCP_KEY_SERVICE_URL`, lib/keys/service.ts): a key
+ * service fixture whose table the tests change while a real `next start` runs, asked over HTTP
+ * with a bearer token, never with a key or digest in a URL.
+ */
+import { createHash } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type AppInstance } from '../support/app';
+import { eventsFor, newRequestId } from '../support/events';
+import { postForm, postMcp, rpcMessages } from '../support/http';
+import { authorizeParams, authorizeUrl, openConsent, pkcePair, submitConsent } from '../support/oauth';
+import { startKeyService, type KeyServiceFixture } from '../support/keyService';
+
+const CACHE_SECONDS = 1;
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+let counter = 0;
+/** A fresh key and subject for one test, added to the service. */
+function newKey(service: KeyServiceFixture): { key: string; subject: string } {
+  counter += 1;
+  const key = `sk_live_${sha256(`key-${counter}-${Math.random()}`).slice(0, 32)}`;
+  const subject = `cus_${counter.toString().padStart(6, '0')}`;
+  service.add(key, subject);
+  return { key, subject };
+}
+
+let ks: KeyServiceFixture;
+let app: AppInstance;
+
+beforeAll(async () => {
+  ks = await startKeyService();
+  app = await startApp({
+    MCP_API_KEYS: undefined,
+    MCP_KEY_SERVICE_URL: ks.url,
+    MCP_KEY_SERVICE_TOKEN: ks.token,
+    MCP_KEY_SERVICE_CACHE_SECONDS: String(CACHE_SECONDS),
+    MCP_KEY_SERVICE_STALE_SECONDS: '30',
+    MCP_KEY_SERVICE_TIMEOUT_MS: '500',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await ks?.stop();
+});
+
+const tokenFor = (key: string, instance: AppInstance = app) =>
+  postForm(`${instance.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'mcp', client_secret: key });
+
+async function whoami(headers: Record<string, string>): Promise<{ status: number; fingerprint?: unknown }> {
+  const res = await postMcp(
+    app.url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+    { 'Mcp-Protocol-Version': '2025-11-25', ...headers },
+  );
+  if (res.status !== 200) {
+    await res.text();
+    return { status: res.status };
+  }
+  const [message] = await rpcMessages(res);
+  return {
+    status: 200,
+    fingerprint: (message as { result: { structuredContent: { fingerprint: unknown } } }).result.structuredContent
+      .fingerprint,
+  };
+}
+
+describe('a key service', () => {
+  // @req KEYS-SERVICE
+  it('accepts a key added at runtime, with the subject in tokens and only a keyed hash of it in events', async () => {
+    const { key, subject } = newKey(ks);
+    const res = await tokenFor(key);
+    expect(res.status).toBe(200);
+    const { access_token } = (await res.json()) as { access_token: string };
+    expect(decodeJwt(access_token).sub).toBe(subject);
+    const served = await whoami({ Authorization: `Bearer ${access_token}` });
+    expect(served.status).toBe(200);
+    expect(served.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(served.fingerprint).not.toBe(sha256(key).slice(0, 16));
+    expect((await whoami({ 'X-API-Key': key })).fingerprint).toBe(served.fingerprint);
+    expect(app.output()).not.toContain(subject);
+  });
+
+  // @req KEYS-SERVICE
+  it('is asked with digests only, a bearer token, and nothing in the URL', async () => {
+    const { key } = newKey(ks);
+    const before = ks.questions.length;
+    expect((await whoami({ 'X-API-Key': key })).status).toBe(200);
+    const asked = ks.questions.slice(before);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const q of asked) {
+      expect(q.url).toBe('/v1/mcp-keys');
+      expect(q.authorization).toBe(`Bearer ${ks.token}`);
+      expect(q.body).not.toContain(key);
+    }
+    expect(asked.map((q) => JSON.parse(q.body) as unknown)).toContainEqual({ digest: sha256(key) });
+  });
+
+  // @req KEYS-SERVICE
+  it('refuses a removed key at /mcp and at refresh once the cache period has passed', async () => {
+    const { key } = newKey(ks);
+    const { access_token } = (await (await tokenFor(key)).json()) as { access_token: string };
+    expect((await whoami({ Authorization: `Bearer ${access_token}` })).status).toBe(200);
+    ks.remove(key);
+    await new Promise((done) => setTimeout(done, CACHE_SECONDS * 1000 + 300));
+    expect((await whoami({ Authorization: `Bearer ${access_token}` })).status).toBe(401);
+    expect((await whoami({ 'X-API-Key': key })).status).toBe(401);
+    expect((await tokenFor(key)).status).toBe(401);
+  });
+
+  // @req KEYS-SERVICE-OUTAGE
+  it('answers 503 with Retry-After for new keys in an outage, and keeps recently active users working', async () => {
+    const known = newKey(ks);
+    const { access_token } = (await (await tokenFor(known.key)).json()) as { access_token: string };
+    expect((await whoami({ Authorization: `Bearer ${access_token}` })).status).toBe(200);
+    const fresh = newKey(ks);
+    ks.mode = 'down';
+    try {
+      await new Promise((done) => setTimeout(done, CACHE_SECONDS * 1000 + 300));
+      // The cache has expired: the known subject is served on the stale window.
+      expect((await whoami({ Authorization: `Bearer ${access_token}` })).status).toBe(200);
+      const requestId = newRequestId('ks-down');
+      const res = await postMcp(
+        app.url,
+        { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+        { 'X-API-Key': fresh.key, 'X-Request-Id': requestId },
+      );
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      await res.text();
+      const events = await eventsFor(app, requestId, 2);
+      expect(events.map((e) => [e.event, e.reason])).toEqual([
+        ['key_service', 'key_service_unavailable'],
+        ['mcp', 'key_source_unavailable'],
+      ]);
+      const token = await tokenFor(fresh.key);
+      expect(token.status).toBe(503);
+      expect(((await token.json()) as { error: string }).error).toBe('temporarily_unavailable');
+    } finally {
+      ks.mode = 'ok';
+    }
+    expect((await tokenFor(fresh.key)).status).toBe(200);
+  });
+
+  // @req KEYS-SERVICE-OUTAGE
+  it('answers the consent page 503 in an outage, never "wrong key"', async () => {
+    const { key } = newKey(ks);
+    const { challenge } = pkcePair();
+    const { request } = await openConsent(
+      authorizeUrl(app.url, authorizeParams(app.url, 'mcp', 'https://claude.ai/api/mcp/auth_callback', challenge)),
+    );
+    ks.mode = 'down';
+    try {
+      const requestId = newRequestId('ks-consent');
+      const res = await submitConsent(
+        app.url,
+        { request, api_key: key, action: 'authorize' },
+        { 'X-Request-Id': requestId },
+      );
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await res.text()).not.toContain('not accepted');
+      const events = await eventsFor(app, requestId, 2);
+      expect(events.map((e) => [e.event, e.reason])).toEqual([
+        ['key_service', 'key_service_unavailable'],
+        ['consent', 'key_source_unavailable'],
+      ]);
+    } finally {
+      ks.mode = 'ok';
+    }
+  });
+
+  // @req KEYS-SERVICE-OUTAGE
+  it('treats a slow service and a garbage answer as unavailable, never as a wrong key', async () => {
+    for (const [mode, reason] of [
+      ['slow', 'key_service_unavailable'],
+      ['garbage', 'key_service_bad_answer'],
+    ] as const) {
+      const { key } = newKey(ks);
+      ks.mode = mode;
+      try {
+        const requestId = newRequestId(`ks-${mode}`);
+        const res = await postForm(
+          `${app.url}/oauth/token`,
+          { grant_type: 'client_credentials', client_id: 'mcp', client_secret: key },
+          { 'X-Request-Id': requestId },
+        );
+        expect(res.status, mode).toBe(503);
+        const events = await eventsFor(app, requestId, 2);
+        expect(events.map((e) => [e.event, e.reason])).toEqual([
+          ['key_service', reason],
+          ['token', 'key_source_unavailable'],
+        ]);
+      } finally {
+        ks.mode = 'ok';
+      }
+    }
+  });
+
+  // @req KEYS-SERVICE
+  it('asks once per subject per cache period under concurrent load, both walls together', async () => {
+    const { key, subject } = newKey(ks);
+    const { access_token } = (await (await tokenFor(key)).json()) as { access_token: string };
+    // Past the cache of the token request's own answer: the next request asks afresh, once.
+    await new Promise((done) => setTimeout(done, CACHE_SECONDS * 1000 + 300));
+    const before = ks.questions.length;
+    const statuses = await Promise.all(
+      Array.from({ length: 32 }, () => whoami({ Authorization: `Bearer ${access_token}` }).then((r) => r.status)),
+    );
+    expect(statuses).toEqual(Array.from({ length: 32 }, () => 200));
+    const aboutSubject = ks.questions.slice(before).filter((q) => q.body.includes(subject));
+    expect(aboutSubject.length).toBeLessThanOrEqual(1);
+  });
+
+  // @req KEYS-SERVICE
+  it('is named in /api/health with its last answer, and never its URL or token', async () => {
+    const health = await (await fetch(`${app.url}/api/health`)).text();
+    expect(JSON.parse(health)).toMatchObject({ keySource: 'service', keyService: 'answered' });
+    expect(health).not.toContain(ks.url);
+    expect(health).not.toContain(ks.token);
+  });
+});
+
+describe('MCP_KEY_SERVICE_SEND_KEY', () => {
+  // @req KEYS-SERVICE
+  it('sends the key itself, for stores that hash with a salt', async () => {
+    const other = await startApp({
+      MCP_API_KEYS: undefined,
+      MCP_KEY_SERVICE_URL: ks.url,
+      MCP_KEY_SERVICE_TOKEN: ks.token,
+      MCP_KEY_SERVICE_SEND_KEY: '1',
+    });
+    try {
+      const { key } = newKey(ks);
+      const before = ks.questions.length;
+      expect((await tokenFor(key, other)).status).toBe(200);
+      expect(ks.questions.slice(before).map((q) => JSON.parse(q.body) as unknown)).toContainEqual({ key });
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
+});
