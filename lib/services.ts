@@ -3,8 +3,14 @@
  * service, limiter and single-use store. Each bundle (middleware, each route) gets its own copy,
  * built from the same configuration.
  */
-import { getConfig, type Config, type KeySettings } from './config';
-import { createDigestKeySource, createKeyServiceSource, createListKeySource, type KeySource } from './keys';
+import { getConfig, type Config } from './config';
+import {
+  createDigestKeySource,
+  createKeyServiceSource,
+  createListKeySource,
+  createUpstreamJudgeSource,
+  type KeySource,
+} from './keys';
 import { hkdf } from './crypto/hkdf';
 import { createTokenService, type TokenService } from './tokens';
 import type { RateLimiter } from './limits/decision';
@@ -45,7 +51,8 @@ async function createStores(config: Config): Promise<Pick<Services, 'limiter' | 
 }
 
 /** The key source named by configuration. A new source is one file in `lib/keys/` plus one case here. */
-async function createKeySource(settings: KeySettings, secret: Uint8Array): Promise<KeySource> {
+async function createKeySource(config: Config): Promise<KeySource> {
+  const settings = config.keys;
   switch (settings.kind) {
     case 'list':
       return createListKeySource(settings.apiKeys);
@@ -54,14 +61,18 @@ async function createKeySource(settings: KeySettings, secret: Uint8Array): Promi
     case 'service':
       return createKeyServiceSource({
         settings,
-        subjectHashKey: await hkdf(secret, 'mcp-oauth-gateway/key-service/v1', 'subject-fingerprint', 32),
+        subjectHashKey: await hkdf(config.authSecret, 'mcp-oauth-gateway/key-service/v1', 'subject-fingerprint', 32),
       });
+    case 'upstream':
+      // The configuration refuses MCP_KEY_SOURCE=upstream without MCP_UPSTREAM_URL.
+      if (config.upstream === null) throw new TypeError('MCP_KEY_SOURCE=upstream needs MCP_UPSTREAM_URL');
+      return createUpstreamJudgeSource(config.upstream);
   }
 }
 
 export async function createServices(config: Config): Promise<Services> {
   const [keys, tokens, stores] = await Promise.all([
-    createKeySource(config.keys, config.authSecret),
+    createKeySource(config),
     createTokenService({
       secret: config.authSecret,
       previousSecret: config.authSecretPrevious,

@@ -32,7 +32,9 @@ export type KeyServiceSettings = {
 export type KeySettings =
   | { readonly kind: 'list'; readonly apiKeys: readonly string[] }
   | { readonly kind: 'digests'; readonly digests: readonly string[] }
-  | KeyServiceSettings;
+  | KeyServiceSettings
+  /** `MCP_KEY_SOURCE=upstream`: a key is valid when the configured upstream accepts it. */
+  | { readonly kind: 'upstream' };
 
 const MIN_API_KEY_LENGTH = 24;
 const MAX_KEYS = 100_000;
@@ -105,10 +107,21 @@ export function keySettings(env: Env): KeySettings {
   const keysRaw = trimmed(env.MCP_API_KEYS);
   const hashesRaw = trimmed(env.MCP_API_KEY_HASHES);
   const serviceRaw = trimmed(env.MCP_KEY_SERVICE_URL);
-  if ([keysRaw, hashesRaw, serviceRaw].filter(Boolean).length > 1) {
+  const sourceRaw = trimmed(env.MCP_KEY_SOURCE);
+  if (sourceRaw !== undefined && sourceRaw !== 'upstream') {
+    throw new ConfigError('MCP_KEY_SOURCE must be upstream (or unset: the source then follows the key settings)');
+  }
+  const judge = sourceRaw === 'upstream';
+  if ([keysRaw, hashesRaw, serviceRaw, judge].filter(Boolean).length > 1) {
     throw new ConfigError(
-      'More than one of MCP_API_KEYS, MCP_API_KEY_HASHES and MCP_KEY_SERVICE_URL is set: set exactly one key source',
+      'More than one of MCP_API_KEYS, MCP_API_KEY_HASHES, MCP_KEY_SERVICE_URL and MCP_KEY_SOURCE=upstream is set: set exactly one key source',
     );
+  }
+  if (judge) {
+    if (!trimmed(env.MCP_UPSTREAM_URL)) {
+      throw new ConfigError('MCP_KEY_SOURCE=upstream needs MCP_UPSTREAM_URL: the upstream is the judge of every key');
+    }
+    return { kind: 'upstream' };
   }
   if (serviceRaw) return keyServiceSettings(env, serviceRaw);
   if (trimmed(env.MCP_KEY_SERVICE_SEND_KEY) !== undefined) {
@@ -134,5 +147,6 @@ export function keySettings(env: Env): KeySettings {
 /** A development key when none is configured, so `npm run dev` works with no settings. */
 export function developmentKey(env: Env): string | null {
   if (trimmed(env.MCP_API_KEYS) || trimmed(env.MCP_API_KEY_HASHES) || trimmed(env.MCP_KEY_SERVICE_URL)) return null;
+  if (trimmed(env.MCP_KEY_SOURCE)) return null;
   return `dev_${randomHex(24)}`;
 }

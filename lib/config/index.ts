@@ -31,10 +31,15 @@ export type Config = PublicUrlSettings &
   ClientSettings &
   LifetimeSettings & {
     readonly mode: Mode;
-    /** Where API keys come from: the keys themselves, or only their SHA-256 digests. */
+    /** Where API keys come from: the keys, their digests, a key service, or the upstream's judgement. */
     readonly keys: KeySettings;
     /** When set, `/mcp` forwards to this MCP server instead of serving the in-process tools. */
     readonly upstream: UpstreamSettings | null;
+    /**
+     * Tokens that grant `/mcp` carry the user's key sealed (`lib/tokens/seal.ts`): an upstream
+     * needs it, and the key source cannot hand it back (every source but the key list).
+     */
+    readonly sealsKeys: boolean;
     readonly redis: RedisSettings | null;
     readonly limits: RateLimits;
     /** See `trustsProxyHeaders` (`network.ts`) and `lib/http/clientIp.ts`. */
@@ -64,7 +69,7 @@ export function loadConfig(env: Env): Config {
   const publicUrl = publicUrlSettings(env, mode);
   const secrets = secretSettings(env);
   const keys = keySettings(env);
-  const upstream = upstreamSettings(env, keys);
+  const upstream = upstreamSettings(env);
   const redis = redisSettings(env);
   const trustProxyHeaders = trustsProxyHeaders(env);
   const clients = clientSettings(env);
@@ -79,6 +84,7 @@ export function loadConfig(env: Env): Config {
     ...secrets,
     keys,
     upstream,
+    sealsKeys: upstream !== null && keys.kind !== 'list',
     redis,
     ...clients,
     ...lifetimes,

@@ -1,6 +1,5 @@
 /** The forwarder's settings (`MCP_UPSTREAM_*`) and its rules: where it sends, which header carries the key. */
 import { isLoopbackHost } from '../url/loopback';
-import type { KeySettings } from './apiKeys';
 import { ConfigError, integerSetting, parseOrRefuse, parseUrl, trimmed, type Env } from './settings';
 
 export type UpstreamSettings = {
@@ -37,7 +36,7 @@ const RESERVED_API_KEY_HEADERS = new Set([
 ]);
 
 /** `null` when no upstream is configured: `/mcp` then serves the in-process tools. */
-export function upstreamSettings(env: Env, keys: KeySettings): UpstreamSettings | null {
+export function upstreamSettings(env: Env): UpstreamSettings | null {
   const raw = trimmed(env.MCP_UPSTREAM_URL);
   if (!raw) return null;
   const url = parseUrl(raw);
@@ -48,16 +47,6 @@ export function upstreamSettings(env: Env, keys: KeySettings): UpstreamSettings 
   if (url.hash) throw new ConfigError('MCP_UPSTREAM_URL must not have a fragment');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw new ConfigError('MCP_UPSTREAM_URL must use https (http is allowed only for a loopback host)');
-  }
-  if (keys.kind === 'digests') {
-    throw new ConfigError(
-      'MCP_UPSTREAM_URL needs the keys themselves (MCP_API_KEYS): with MCP_API_KEY_HASHES there is no key to forward',
-    );
-  }
-  if (keys.kind === 'service') {
-    throw new ConfigError(
-      'MCP_UPSTREAM_URL needs the keys themselves (MCP_API_KEYS): a key service answers who a key belongs to, not the key, so there is no key to forward',
-    );
   }
   const headerRaw = trimmed(env.MCP_UPSTREAM_KEY_HEADER) ?? 'Authorization';
   if (!HEADER_NAME.test(headerRaw)) {

@@ -14,4 +14,5 @@ export { fingerprintOf, type Fingerprint } from './fingerprint';
 export { createListKeySource } from './list';
 export { createDigestKeySource } from './digests';
 export { createKeyServiceSource } from './service';
-export type { Activity, Identification, KeySource } from './source';
+export { createUpstreamJudgeSource } from './upstreamJudge';
+export type { Activity, Identification, IdentifyOptions, KeySource } from './source';

@@ -188,10 +188,10 @@ export function createKeyServiceSource(options: KeyServiceOptions): KeySource {
     kind: 'service',
     holdsKeys: false,
     size: null,
-    async identify(presented) {
+    async identify(presented, options) {
       if (presented.length === 0 || presented.length > MAX_PRESENTED_KEY_LENGTH) return { outcome: 'unknown' };
       const digest = await sha256Hex(presented);
-      const cached = identified.get(digest);
+      const cached = options?.fresh === true ? undefined : identified.get(digest);
       if (cached === null) return { outcome: 'unknown' };
       if (cached !== undefined) {
         seenActive(cached.subject);

@@ -13,6 +13,11 @@ export type Identification =
 
 export type Activity = 'active' | 'inactive' | 'unavailable';
 
+export type IdentifyOptions = {
+  /** Ask afresh, past any cached answer (the refresh grant judging a sealed key again). */
+  readonly fresh?: boolean;
+};
+
 type SourceBase = {
   /** How many keys the source knows (for health and tests), `null` when it cannot tell. */
   readonly size: number | null;
@@ -20,7 +25,7 @@ type SourceBase = {
    * The fingerprint of `presented` when it is a valid key. Implementations look up a hash of the
    * presented value, so the time taken does not depend on how much of it matches a real key.
    */
-  identify(presented: string): Promise<Identification>;
+  identify(presented: string, options?: IdentifyOptions): Promise<Identification>;
   /** Whether a subject taken from a token still names a valid key. */
   isActive(subject: string): Promise<Activity>;
   /** The public name of a verified token's subject, for events and limits. */
@@ -40,4 +45,4 @@ export type KeySource =
       /** The key behind a fingerprint, for forwarding to the configured upstream only. */
       keyFor(fingerprint: Fingerprint): Promise<string | null>;
     })
-  | (SourceBase & { readonly kind: 'digests' | 'service'; readonly holdsKeys: false });
+  | (SourceBase & { readonly kind: 'digests' | 'service' | 'upstream'; readonly holdsKeys: false });

@@ -10,11 +10,12 @@ import type { Config } from '../config';
 import { clientIp } from '../http/clientIp';
 import type { Services } from '../services';
 import { TokenError } from '../tokens';
-import type { Identity } from './identity';
+import type { ForwardKey, Identity } from './identity';
 import { REQUIRED_SCOPE, type CredentialFailure, type McpRefusal } from './refusals';
 
 export type Verdict =
-  { readonly ok: true; readonly identity: Identity } | { readonly ok: false; readonly failure: CredentialFailure };
+  | { readonly ok: true; readonly identity: Identity; readonly forwardKey: ForwardKey }
+  | { readonly ok: false; readonly failure: CredentialFailure };
 
 const refused = (failure: CredentialFailure): Verdict => ({ ok: false, failure });
 
@@ -77,10 +78,30 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
         reason: 'insufficient_scope',
         description: 'The access token lacks the mcp scope.',
       });
+    const fingerprint = services.keys.fingerprintOfSubject(claims.sub);
+    let forwardKey: ForwardKey;
+    if (services.config.sealsKeys) {
+      // The upstream needs the key and only the token has it: a seal that does not open is an invalid token.
+      const key = await services.tokens.openSeal('access', claims);
+      if (key === null) {
+        return refused({
+          kind: 'invalid_token',
+          reason: 'seal_invalid',
+          description: 'The access token is invalid.',
+          credential: 'bearer',
+          fingerprint,
+        });
+      }
+      forwardKey = async () => key;
+    } else {
+      const keys = services.keys;
+      forwardKey = keys.holdsKeys ? () => keys.keyFor(fingerprint) : async () => null;
+    }
     return {
       ok: true,
+      forwardKey,
       identity: {
-        fingerprint: services.keys.fingerprintOfSubject(claims.sub),
+        fingerprint,
         clientId: claims.client_id,
         scopes,
         expiresAt: claims.exp,
@@ -98,8 +119,10 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
         description: 'The API key is not valid.',
         credential: 'api_key',
       });
+    const presented = apiKey.trim();
     return {
       ok: true,
+      forwardKey: async () => presented,
       identity: {
         fingerprint: answer.fingerprint,
         clientId: 'api-key',
@@ -136,7 +159,10 @@ export async function authenticateMcpRequest(
   request: Request,
   services: Services,
   options: AuthenticateOptions,
-): Promise<{ readonly ok: true; readonly identity: Identity } | { readonly ok: false; readonly refusal: McpRefusal }> {
+): Promise<
+  | { readonly ok: true; readonly identity: Identity; readonly forwardKey: ForwardKey }
+  | { readonly ok: false; readonly refusal: McpRefusal }
+> {
   if (!hostAllowed(request, services.config)) return { ok: false, refusal: { kind: 'host_not_allowed' } };
   // Only a raw key can be guessed: bearer tokens are signed, and take no extra limiter call.
   const ip = options.countFailures && request.headers.has('x-api-key') ? clientIp(request, services.config) : null;

@@ -4,7 +4,7 @@
  * or, when `MCP_UPSTREAM_URL` is set, the upstream forwarder (`backends/upstream.ts`). The route has already authenticated the
  * request (both walls), applied CORS preflight and the method guard; the body is still unread.
  */
-import type { Identity } from './identity';
+import type { ForwardKey, Identity } from './identity';
 import type { McpRefusal } from './refusals';
 
 /** A backend's answer: its response, or a refusal that `endpoint.ts` puts on the wire. */
@@ -36,9 +36,10 @@ export interface McpBackend {
   /**
    * Answers one verified request. Never throws for bad input: what it refuses is a refusal value
    * (a body too large, a malformed header, an upstream that failed); a JSON-RPC error the SDK
-   * writes itself is a response. The identity comes from the route's own verification only.
+   * writes itself is a response. The identity comes from the route's own verification only;
+   * `forwardKey` yields the user's own key, for a backend that forwards it.
    */
-  serve(request: Request, identity: Identity): Promise<BackendAnswer>;
+  serve(request: Request, identity: Identity, forwardKey: ForwardKey): Promise<BackendAnswer>;
   /** For `/api/health`; may probe the upstream (at most once per interval), never throws. */
   health(): Promise<BackendHealth>;
 }

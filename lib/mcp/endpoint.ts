@@ -17,7 +17,7 @@ export async function serveMcp(request: Request, services: Services, backend: Mc
   if (request.method === 'OPTIONS') return preflightResponse(request, allowed);
   const authentication = await authenticateMcpRequest(request, services, { countFailures: false });
   if (!authentication.ok) return mcpRefusalResponse(authentication.refusal, services.config);
-  const { identity } = authentication;
+  const { identity, forwardKey } = authentication;
   if (!backend.methods.some((method) => method === request.method)) {
     const response = methodNotAllowed(allowed, { cors: true });
     return request.method === 'HEAD'
@@ -26,7 +26,7 @@ export async function serveMcp(request: Request, services: Services, backend: Mc
   }
   // Counted, never logged (docs/observability.md): a line per tool call would swamp the logs.
   emit('mcp', 'served');
-  const answer = await backend.serve(request, identity);
+  const answer = await backend.serve(request, identity, forwardKey);
   if (!answer.ok) return mcpRefusalResponse(answer.refusal, services.config);
   // The SDK's own error answers (406, 415, its parse errors) carry the request id like ours.
   return answer.response.status >= 400 ? withRequestIdInForeignError(answer.response) : answer.response;

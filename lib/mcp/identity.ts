@@ -9,3 +9,9 @@ export type Identity = {
   readonly expiresAt: number | null;
   readonly method: 'oauth_bearer' | 'api_key';
 };
+
+/**
+ * The user's own key, for the upstream backend only: the presented `X-API-Key`, the key sealed in
+ * the access token, or the key list's copy. Kept apart from `Identity`, which tools see.
+ */
+export type ForwardKey = () => Promise<string | null>;

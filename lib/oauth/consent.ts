@@ -138,6 +138,8 @@ export async function decideConsent(
       resource: claims.resource,
     },
     CODE_TTL_SECONDS,
+    // The upstream will need the key and the key source cannot give it back: it rides sealed.
+    services.config.sealsKeys ? submission.apiKey!.trim() : undefined,
   );
   annotate({ fingerprint: key.fingerprint });
   return { kind: 'redirect', reason: 'granted', location: respond({ code: code.token }) };

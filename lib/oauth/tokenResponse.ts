@@ -16,6 +16,8 @@ export type RefreshIssue = {
 export type Grant = {
   /** The key source's subject for the key (`sub` of every token minted). */
   readonly subject: string;
+  /** The user's key, sealed into every token minted, when the deployment seals keys (`lib/tokens/seal.ts`). */
+  readonly sealKey?: string;
   readonly clientId: string;
   readonly scopes: readonly Scope[];
   /** When set, a refresh token of this family and generation is issued alongside. */
@@ -35,8 +37,8 @@ export async function tokenResponse(services: Services, grant: Grant): Promise<R
   const ttl = config.accessTokenTtlSeconds;
   const accessClaims = { sub: grant.subject, client_id: grant.clientId, scope };
   const access = grant.derived
-    ? await tokens.issueDerived('access', accessClaims, ttl, grant.derived)
-    : await tokens.issue('access', accessClaims, ttl);
+    ? await tokens.issueDerived('access', accessClaims, ttl, grant.derived, grant.sealKey)
+    : await tokens.issue('access', accessClaims, ttl, grant.sealKey);
   // `expires_in` is the configured lifetime, not what is left of it, so a twin's body is identical too.
   const body: Record<string, string | number> = {
     access_token: access.token,
@@ -56,8 +58,8 @@ export async function tokenResponse(services: Services, grant: Grant): Promise<R
     };
     const refreshTtl = config.refreshTokenTtlSeconds;
     const refresh = grant.derived
-      ? await tokens.issueDerived('refresh', refreshClaims, refreshTtl, grant.derived)
-      : await tokens.issue('refresh', refreshClaims, refreshTtl);
+      ? await tokens.issueDerived('refresh', refreshClaims, refreshTtl, grant.derived, grant.sealKey)
+      : await tokens.issue('refresh', refreshClaims, refreshTtl, grant.sealKey);
     body.refresh_token = refresh.token;
   }
   return jsonResponse(body);

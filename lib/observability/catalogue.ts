@@ -189,6 +189,11 @@ export const REASONS = {
     outcome: 'refused',
     description: "the client's key set is not public asymmetric keys (a private member, an oct key, an unknown kty)",
   },
+  seal_invalid: {
+    outcome: 'refused',
+    description:
+      'a token that must carry the user key sealed for the upstream carries none, or one that does not open (tampered, another secret)',
+  },
   key_service_unavailable: {
     outcome: 'failed',
     description:
@@ -293,6 +298,7 @@ export const EVENTS = {
       'invalid_target',
       'invalid_scope',
       'key_revoked',
+      'seal_invalid',
       'refresh_invalid',
       'refresh_expired',
       'refresh_client_mismatch',
@@ -344,6 +350,7 @@ export const EVENTS = {
       'token_expired',
       'audience_mismatch',
       'key_revoked',
+      'seal_invalid',
       'api_key_invalid',
       'insufficient_scope',
       'rate_limited',

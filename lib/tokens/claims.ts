@@ -3,6 +3,7 @@
  * verified. Field names of wire-visible claims keep RFC spelling.
  */
 import { z } from 'zod';
+import { MAX_SEAL_LENGTH } from './seal';
 
 export type TokenKind = 'access' | 'refresh' | 'code' | 'client' | 'consent';
 
@@ -34,6 +35,8 @@ const subject = z.string().min(1).max(128);
 export const ClaimSchemas = {
   access: z.object({
     sub: subject,
+    // A key sealed for the upstream (`seal.ts`), when the key source cannot hand one back.
+    ks: z.string().max(MAX_SEAL_LENGTH).optional(),
     client_id: z.string(),
     scope: scopeString,
     jti: z.string(),
@@ -44,6 +47,8 @@ export const ClaimSchemas = {
   // families existed lack them; the refresh grant treats each such token as its own family.
   refresh: z.object({
     sub: subject,
+    // A key sealed for the upstream (`seal.ts`), when the key source cannot hand one back.
+    ks: z.string().max(MAX_SEAL_LENGTH).optional(),
     client_id: z.string(),
     scope: scopeString,
     resource: z.string(),
@@ -55,6 +60,8 @@ export const ClaimSchemas = {
   }),
   code: z.object({
     sub: subject,
+    // A key sealed for the upstream (`seal.ts`), when the key source cannot hand one back.
+    ks: z.string().max(MAX_SEAL_LENGTH).optional(),
     client_id: z.string(),
     redirect_uri: z.string(),
     code_challenge: z.string(),

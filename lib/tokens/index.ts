@@ -12,6 +12,7 @@ import { verifyCompactHs256, type JwsFailure } from '../crypto/jws';
 import { randomBase64Url } from '../crypto/random';
 import { ClaimSchemas, CLOCK_TOLERANCE_SECONDS, TOKEN_TYP, type Claims, type Issued, type TokenKind } from './claims';
 import { deriveGeneration, type SecretGeneration } from './signingKeys';
+import { createSealer } from './seal';
 
 export * from './claims';
 
@@ -59,6 +60,9 @@ export async function createTokenService(options: TokenServiceOptions) {
   if (previous && previous.kid !== current.kid) generations.set(previous.kid, previous);
   const now = options.now ?? Date.now;
   const nowSeconds = () => Math.floor(now() / 1000);
+  const sealer = await createSealer(
+    options.previousSecret ? [options.secret, options.previousSecret] : [options.secret],
+  );
 
   const audienceOf = (kind: TokenKind) => (kind === 'access' ? options.resource : options.issuer);
 
@@ -68,8 +72,10 @@ export async function createTokenService(options: TokenServiceOptions) {
     iat: number,
     jti: string,
     ttlSeconds: number | null,
+    sealKey?: string,
   ) {
-    const payload: JWTPayload = { ...(claims as JWTPayload), iat, jti };
+    const sealed = sealKey === undefined ? {} : { ks: await sealer.seal(kind, jti, sealKey) };
+    const payload: JWTPayload = { ...(claims as JWTPayload), ...sealed, iat, jti };
     const jwt = new SignJWT(payload)
       .setProtectedHeader({ alg: 'HS256', typ: TOKEN_TYP[kind], kid: current.kid })
       .setIssuer(options.issuer)
@@ -79,14 +85,21 @@ export async function createTokenService(options: TokenServiceOptions) {
     return { token: await jwt.sign(current.keys[kind]), expiresAt, jti };
   }
 
+  /** `sealKey`: a key to seal into the token (`seal.ts`), for the kinds that grant `/mcp` access. */
   async function issue<K extends TokenKind>(
     kind: K,
     claims: Issued<K>,
     ttlSeconds: number | null,
+    sealKey?: K extends 'access' | 'refresh' | 'code' ? string : never,
   ): Promise<{ token: string; expiresAt: number | null; jti: string }> {
     // A client id's jti is 64 bits, to stay ≤ 512 chars: it makes every registration its own
     // client (and secret), even for the same metadata in the same second (RFC 7591 §3.2.1).
-    return sign(kind, claims, nowSeconds(), randomBase64Url(kind === 'client' ? 8 : 16), ttlSeconds);
+    return sign(kind, claims, nowSeconds(), randomBase64Url(kind === 'client' ? 8 : 16), ttlSeconds, sealKey);
+  }
+
+  /** The key sealed in a verified token, or `null` when it has none or the seal does not open. */
+  async function openSeal(kind: 'access' | 'refresh' | 'code', claims: { readonly ks?: string; readonly jti: string }) {
+    return claims.ks === undefined ? null : sealer.open(kind, claims.jti, claims.ks);
   }
 
   /**
@@ -100,9 +113,10 @@ export async function createTokenService(options: TokenServiceOptions) {
     claims: Issued<K>,
     ttlSeconds: number,
     at: { readonly iat: number; readonly seed: string },
+    sealKey?: string,
   ) {
     const mac = await current.macs.jti.sign(new TextEncoder().encode(`${kind}\0${at.seed}`));
-    return sign(kind, claims, at.iat, base64UrlEncode(mac.subarray(0, 16)), ttlSeconds);
+    return sign(kind, claims, at.iat, base64UrlEncode(mac.subarray(0, 16)), ttlSeconds, sealKey);
   }
 
   /** Which `TokenFailure` a JWS-level refusal is: only a value that is not a JWS at all is `malformed`. */
@@ -155,6 +169,7 @@ export async function createTokenService(options: TokenServiceOptions) {
   return {
     issue,
     issueDerived,
+    openSeal,
     verify,
     issuer: options.issuer,
     resource: options.resource,

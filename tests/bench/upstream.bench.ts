@@ -26,7 +26,9 @@ afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
 const url = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/mcp`;
 
 const services = await benchServices();
-const backend = createUpstreamBackend({ url, apiKeyHeader: 'authorization', timeoutMs: 30_000 }, services.keys);
+const backend = createUpstreamBackend({ url, apiKeyHeader: 'authorization', timeoutMs: 30_000 });
+const keys = services.keys;
+const forwardKey = () => (keys.holdsKeys ? keys.keyFor(identity.fingerprint) : Promise.resolve(null));
 const identity: Identity = {
   fingerprint: await fingerprintOf(KEY_A),
   clientId: 'mcp',
@@ -44,7 +46,7 @@ const request = () =>
 if ((await relayedText()) !== TOOLS) throw new Error('the forwarder changed the answer');
 
 async function relayedText(): Promise<string> {
-  const answer = await backend.serve(request(), identity);
+  const answer = await backend.serve(request(), identity, forwardKey);
   if (!answer.ok) throw new Error(`the forwarder refused: ${answer.refusal.kind}`);
   return answer.response.text();
 }

@@ -232,12 +232,14 @@ test.describe('dashboard', () => {
           () => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName ?? '',
         ),
       );
-      expect(++tabs, `API key field not reached; visited ${visited.join(', ')}`).toBeLessThan(15);
+      expect(++tabs, `API key field not reached; visited ${visited.join(', ')}`).toBeLessThan(20);
     }
     // Every copy button is on the way, in reading order.
     expect(visited.filter((v) => v.startsWith('Copy '))).toEqual([
       'Copy connector URL',
       'Copy Claude Code command',
+      'Copy Cursor configuration',
+      'Copy VS Code configuration',
       'Copy token request',
       'Copy MCP request',
     ]);

@@ -631,6 +631,16 @@ export const requirements = {
     behaviour:
       'a key service that is down, slow or answering garbage is 503 with Retry-After at /mcp, the token endpoint and consent, never a wrong key; subjects active within the stale window keep working',
   },
+  'KEYS-SEALED': {
+    clause: 'RFC 7516 (compact JWE, dir + A256GCM); SECURITY.md',
+    behaviour:
+      'when the upstream needs a key the source cannot give back, access, refresh and code tokens carry it sealed (bound to kind and jti, opened under AUTH_SECRET or AUTH_SECRET_PREVIOUS); a missing, tampered or foreign seal is a 401 or invalid_grant; no readable part of a token holds the key or more of its digest than the fingerprint',
+  },
+  'KEYS-UPSTREAM-JUDGE': {
+    clause: 'docs/key-service.md',
+    behaviour:
+      'with MCP_KEY_SOURCE=upstream a key is valid when the upstream accepts an initialize with it (2xx yes, 401/403 no, else 503); a key it revokes is refused at /mcp and at the next refresh',
+  },
   'CIMD-CACHE': {
     clause: 'RFC 9111 §4.2',
     behaviour: 'documents are cached per instance as their cache headers say, bounded in time and entries',

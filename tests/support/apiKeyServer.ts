@@ -27,6 +27,8 @@ export type ApiKeyServer = {
   readonly abandoned: string[];
   /** Connections open right now. */
   openConnections(): Promise<number>;
+  /** Stops accepting `key`, as an API whose customer revoked it. */
+  revoke(key: string): void;
   stop(): Promise<void>;
 };
 
@@ -153,6 +155,7 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
     seen,
     abandoned,
     openConnections: () => openConnections(server),
+    revoke: (key) => void byKey.delete(key),
     stop: () => closeServer(server),
   };
 }

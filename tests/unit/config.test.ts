@@ -168,6 +168,7 @@ describe('loadConfig over arbitrary values', () => {
     'AUTH_SECRET_PREVIOUS',
     'MCP_API_KEYS',
     'MCP_API_KEY_HASHES',
+    'MCP_KEY_SOURCE',
     'MCP_KEY_SERVICE_URL',
     'MCP_KEY_SERVICE_TOKEN',
     'MCP_KEY_SERVICE_TIMEOUT_MS',
@@ -235,12 +236,12 @@ describe('loadConfig over arbitrary values', () => {
     [
       'two key sources',
       { MCP_API_KEY_HASHES: 'a'.repeat(64) },
-      /^More than one of MCP_API_KEYS, MCP_API_KEY_HASHES and MCP_KEY_SERVICE_URL is set/,
+      /^More than one of MCP_API_KEYS, MCP_API_KEY_HASHES, MCP_KEY_SERVICE_URL and MCP_KEY_SOURCE=upstream is set/,
     ],
     [
       'a key service beside a key list',
       { MCP_KEY_SERVICE_URL: 'https://keys.example.com/check', MCP_KEY_SERVICE_TOKEN: 't'.repeat(32) },
-      /^More than one of MCP_API_KEYS, MCP_API_KEY_HASHES and MCP_KEY_SERVICE_URL is set/,
+      /^More than one of MCP_API_KEYS, MCP_API_KEY_HASHES, MCP_KEY_SERVICE_URL and MCP_KEY_SOURCE=upstream is set/,
     ],
     [
       'MCP_KEY_SERVICE_SEND_KEY without a service',
@@ -262,15 +263,16 @@ describe('loadConfig over arbitrary values', () => {
       /^MCP_KEY_SERVICE_TOKEN is required/,
     ],
     [
-      'a key service with an upstream (no key to forward)',
-      {
-        MCP_API_KEYS: undefined,
-        MCP_KEY_SERVICE_URL: 'https://keys.example.com/check',
-        MCP_KEY_SERVICE_TOKEN: 't'.repeat(32),
-        MCP_UPSTREAM_URL: 'https://u.example.com/mcp',
-      },
-      /^MCP_UPSTREAM_URL needs the keys themselves/,
+      'the upstream as judge without an upstream',
+      { MCP_API_KEYS: undefined, MCP_KEY_SOURCE: 'upstream' },
+      /^MCP_KEY_SOURCE=upstream needs MCP_UPSTREAM_URL/,
     ],
+    [
+      'the upstream as judge beside a key list',
+      { MCP_KEY_SOURCE: 'upstream', MCP_UPSTREAM_URL: 'https://u.example.com/mcp' },
+      /^More than one of MCP_API_KEYS/,
+    ],
+    ['an unknown MCP_KEY_SOURCE', { MCP_KEY_SOURCE: 'ldap' }, /^MCP_KEY_SOURCE must be upstream/],
     [
       'a digest list with a bad entry',
       { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: `${'a'.repeat(64)}, ${'A'.repeat(64)}` },
@@ -280,11 +282,6 @@ describe('loadConfig over arbitrary values', () => {
       'an upstream over plain http to a public host',
       { MCP_UPSTREAM_URL: 'http://upstream.example.com/mcp' },
       /^MCP_UPSTREAM_URL must use https/,
-    ],
-    [
-      'an upstream with the digest source',
-      { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: 'a'.repeat(64), MCP_UPSTREAM_URL: 'https://u.example.com/mcp' },
-      /^MCP_UPSTREAM_URL needs the keys themselves/,
     ],
     [
       'an upstream key header the forwarder owns',
@@ -299,6 +296,23 @@ describe('loadConfig over arbitrary values', () => {
     ],
   ])('refuses %s with one line', (_name, override, message) => {
     expect(() => loadConfig(prod(override))).toThrow(message);
+  });
+
+  it('seals keys into tokens exactly when an upstream needs a key the source cannot give back', () => {
+    const upstream = { MCP_UPSTREAM_URL: 'https://u.example.com/mcp' };
+    const service = {
+      MCP_API_KEYS: undefined,
+      MCP_KEY_SERVICE_URL: 'https://k.example.com/',
+      MCP_KEY_SERVICE_TOKEN: 't'.repeat(32),
+    };
+    const digests = { MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: 'a'.repeat(64) };
+    const judge = { MCP_API_KEYS: undefined, MCP_KEY_SOURCE: 'upstream' };
+    expect(loadConfig(prod({ ...upstream })).sealsKeys).toBe(false);
+    expect(loadConfig(prod({ ...upstream, ...service })).sealsKeys).toBe(true);
+    expect(loadConfig(prod({ ...upstream, ...digests })).sealsKeys).toBe(true);
+    expect(loadConfig(prod({ ...upstream, ...judge })).keys).toEqual({ kind: 'upstream' });
+    expect(loadConfig(prod({ ...upstream, ...judge })).sealsKeys).toBe(true);
+    expect(loadConfig(prod({ ...service })).sealsKeys).toBe(false);
   });
 
   it('takes a key service with its defaults, http allowed on loopback', () => {

@@ -3,20 +3,19 @@
  * file in this folder plus one line here.
  */
 import type { Config } from '../../config';
-import type { KeySource } from '../../keys';
 import { getServices } from '../../services';
 import type { McpBackend } from '../backend';
 import { createToolsBackend } from './inProcess';
 import { createUpstreamBackend } from './upstream';
 
-export function createBackend(config: Config, keys: KeySource): McpBackend {
-  return config.upstream ? createUpstreamBackend(config.upstream, keys) : createToolsBackend();
+export function createBackend(config: Config): McpBackend {
+  return config.upstream ? createUpstreamBackend(config.upstream) : createToolsBackend();
 }
 
 let backend: Promise<McpBackend> | null = null;
 
 /** The process's backend, built on first use. */
 export function getBackend(): Promise<McpBackend> {
-  backend ??= getServices().then((services) => createBackend(services.config, services.keys));
+  backend ??= getServices().then((services) => createBackend(services.config));
   return backend;
 }

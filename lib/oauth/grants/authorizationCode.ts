@@ -9,7 +9,7 @@ import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
 import { randomBase64Url } from '../../crypto/random';
 import type { GrantMeter } from '../grantLimit';
-import { isKeyActive } from '../keyChecks';
+import { isKeyActive, sealedKeyOf } from '../keyChecks';
 import { countFailedAuth } from '../rateLimits';
 import { assertClientMayUse, authenticateClient } from '../clients';
 import { OAuthError, serviceUnavailable } from '../errors';
@@ -82,6 +82,7 @@ export async function authorizationCodeGrant(
   if (!(await verifyCodeVerifier(request.code_verifier, claims.code_challenge))) throw invalidGrant('pkce_mismatch');
   if (claims.resource !== resource) throw invalidGrant('resource_mismatch');
   if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key_revoked');
+  const sealKey = await sealedKeyOf(services, 'code', claims, (reason) => invalidGrant(reason), false);
   await claimCodeOnce(claims, services);
 
   // A client registered for refresh_token gets one whether or not it asked for offline_access:
@@ -91,6 +92,7 @@ export async function authorizationCodeGrant(
   const scopes = scopesOf(claims.scope);
   return tokenResponse(services, {
     subject: claims.sub,
+    ...(sealKey === undefined ? {} : { sealKey }),
     clientId: client.clientId,
     scopes,
     ...(offline ? { refresh: { resource: claims.resource, scopes, family: randomBase64Url(16), generation: 0 } } : {}),

@@ -43,5 +43,10 @@ export async function clientCredentialsGrant(
   // No refresh token for this grant (RFC 6749 §4.4.3), so `offline_access` is not granted.
   const scopes = parseScope(request.scope).filter((s) => s === 'mcp');
   if (scopes.length === 0) throw new OAuthError('invalid_scope', 'This grant issues only the mcp scope.');
-  return tokenResponse(services, { subject: key.subject, clientId: client.clientId, scopes });
+  return tokenResponse(services, {
+    subject: key.subject,
+    ...(services.config.sealsKeys ? { sealKey: client.secret.trim() } : {}),
+    clientId: client.clientId,
+    scopes,
+  });
 }

@@ -21,7 +21,7 @@ import type { Services } from '../../services';
 import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
 import { assertClientMayUse, authenticateClient } from '../clients';
 import type { GrantMeter } from '../grantLimit';
-import { isKeyActive } from '../keyChecks';
+import { isKeyActive, sealedKeyOf } from '../keyChecks';
 import { countFailedAuth } from '../rateLimits';
 import { OAuthError, serviceUnavailable } from '../errors';
 import { assertOurResource } from '../resource';
@@ -78,6 +78,7 @@ export async function refreshTokenGrant(
   // Counted once the token verified, before its generation is spent: a 429 leaves it usable.
   await meter.count({ kind: 'family', client, family: familyOf(claims).family });
   if (!(await isKeyActive(services, claims.sub))) throw invalidGrant('key_revoked', DEAD);
+  const sealKey = await sealedKeyOf(services, 'refresh', claims, (reason) => invalidGrant(reason, DEAD), true);
   const resource = assertOurResource(request.resource, services.config);
   if (claims.resource !== resource) throw invalidGrant('resource_mismatch', DEAD);
 
@@ -117,6 +118,7 @@ export async function refreshTokenGrant(
   const next = generation + 1;
   return tokenResponse(services, {
     subject: claims.sub,
+    ...(sealKey === undefined ? {} : { sealKey }),
     clientId: client.clientId,
     scopes,
     refresh: { resource: claims.resource, scopes: original, family, generation: next },

@@ -14,17 +14,14 @@
  * the client's stream cleanly.
  */
 import type { UpstreamSettings } from '../../../config';
-import type { KeySource } from '../../../keys';
 import { emit } from '../../../observability/log';
 import { answered, refused, type BackendAnswer, type BackendHealth, type McpBackend } from '../../backend';
-import type { Identity } from '../../identity';
+import type { ForwardKey, Identity } from '../../identity';
 import type { CredentialFailure } from '../../refusals';
 import { MCP_BODY_LIMIT } from '../../transport';
 import { answerHeaders, upstreamRequestHeaders } from './headers';
 import { createReachability } from './reachability';
 import { limitedBody, relay } from './streams';
-
-type KeyHoldingSource = Extract<KeySource, { readonly holdsKeys: true }>;
 
 const TIMED_OUT = Symbol('upstream timeout');
 
@@ -55,20 +52,17 @@ const upstreamFailed = (status: 502 | 504, message: string): BackendAnswer =>
  * URL, the allow-lists) is fixed here, once.
  * @see MCP 2025-06-18 §Transports (Streamable HTTP), RFC 9110 §7.6.1
  */
-export function createUpstreamBackend(settings: UpstreamSettings, keys: KeySource): McpBackend {
-  if (!keys.holdsKeys)
-    throw new TypeError('the upstream backend needs a key source that holds the keys (MCP_API_KEYS)');
-  const source: KeyHoldingSource = keys;
+export function createUpstreamBackend(settings: UpstreamSettings): McpBackend {
   const target = new URL(settings.url).href;
   const upstreamHost = new URL(settings.url).host;
   const reachability = createReachability(target, settings.timeoutMs);
 
-  async function serve(request: Request, identity: Identity): Promise<BackendAnswer> {
+  async function serve(request: Request, identity: Identity, forwardKey: ForwardKey): Promise<BackendAnswer> {
     const method = request.method;
     const declared = request.headers.get('content-length');
     if (declared !== null && Number(declared) > MCP_BODY_LIMIT) return refused({ kind: 'body_too_large' });
 
-    const key = await source.keyFor(identity.fingerprint);
+    const key = await forwardKey();
     // The key was removed between authentication and now: the same answer as a revoked token.
     if (key === null) return keyRefused('The access token was revoked.');
     const built = upstreamRequestHeaders(request.headers, key, settings);

@@ -1,0 +1,174 @@
+/**
+ * Keys the gateway never holds, forwarded to an upstream MCP server that only understands API keys
+ * (the SDK v2 fixture): the upstream as the judge of keys (`MCP_KEY_SOURCE=upstream`), and digests
+ * with an upstream, both carrying the user's key sealed in their tokens (lib/tokens/seal.ts).
+ */
+import { createHash } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@/lib/config';
+import { createTokenService } from '@/lib/tokens';
+import { createSealer } from '@/lib/tokens/seal';
+import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
+import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
+import { eventsFor, newRequestId } from '../support/events';
+import { postForm, postMcp, rpcMessages } from '../support/http';
+import {
+  authorizeParams,
+  authorizeUrl,
+  exchangeCode,
+  openConsent,
+  pkcePair,
+  submitConsent,
+  type TokenBody,
+} from '../support/oauth';
+
+const KEY_C = 'key_charlie_0123456789abcdefghij';
+const CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+let upstream: ApiKeyServer;
+let judge: AppInstance;
+let digests: AppInstance;
+
+beforeAll(async () => {
+  upstream = await startApiKeyServer({ header: 'x-api-key', keys: [KEY_A, KEY_B, KEY_C] });
+  const forward = { MCP_UPSTREAM_URL: upstream.url, MCP_UPSTREAM_KEY_HEADER: 'X-API-Key' };
+  [judge, digests] = await Promise.all([
+    startApp({ MCP_API_KEYS: undefined, MCP_KEY_SOURCE: 'upstream', ...forward }),
+    startApp({ MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: [KEY_A, KEY_B].map(sha256).join(','), ...forward }),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([judge?.stop(), digests?.stop()]);
+  await upstream?.stop();
+});
+
+/** Consent as the pre-registered client with `key`; the consent answer, and the code if any. */
+async function consent(app: AppInstance, key: string): Promise<{ res: Response; code?: string; verifier: string }> {
+  const { verifier, challenge } = pkcePair();
+  const { request } = await openConsent(authorizeUrl(app.url, authorizeParams(app.url, 'mcp', CALLBACK, challenge)));
+  const res = await submitConsent(app.url, { request, api_key: key, action: 'authorize' });
+  const location = res.headers.get('location');
+  const code = location === null ? undefined : (new URL(location, app.url).searchParams.get('code') ?? undefined);
+  return { res, code, verifier };
+}
+
+async function signIn(app: AppInstance, key: string): Promise<TokenBody & { refresh_token: string }> {
+  const { code, verifier } = await consent(app, key);
+  const res = await exchangeCode(app.url, {
+    code: code!,
+    code_verifier: verifier,
+    redirect_uri: CALLBACK,
+    client_id: 'mcp',
+    resource: `${app.url}/mcp`,
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as TokenBody & { refresh_token: string };
+}
+
+async function whoami(app: AppInstance, accessToken: string, requestId = newRequestId('judge')) {
+  const res = await postMcp(
+    app.url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+    { Authorization: `Bearer ${accessToken}`, 'Mcp-Protocol-Version': '2025-11-25', 'X-Request-Id': requestId },
+  );
+  if (res.status !== 200) return { status: res.status, body: await res.text() };
+  const [message] = await rpcMessages(res);
+  return { status: 200, body: message as { result: { structuredContent: { fingerprint: string } } } };
+}
+
+const refresh = (app: AppInstance, token: string) =>
+  postForm(`${app.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: token, client_id: 'mcp' });
+
+describe('the upstream as judge (MCP_KEY_SOURCE=upstream)', () => {
+  // @req KEYS-UPSTREAM-JUDGE
+  it('signs in with a key the upstream accepts, and the tools answer with that key', async () => {
+    const tokens = await signIn(judge, KEY_A);
+    const called = await whoami(judge, tokens.access_token);
+    expect(called.status).toBe(200);
+    // The fixture names the key it received by fingerprint: the user's own key reached it.
+    expect(
+      (called.body as { result: { structuredContent: { fingerprint: string } } }).result.structuredContent.fingerprint,
+    ).toBe(sha256(KEY_A).slice(0, 16));
+  });
+
+  // @req KEYS-UPSTREAM-JUDGE
+  it('tells the user a key the upstream refuses was not accepted, with no 500', async () => {
+    const { res, code } = await consent(judge, 'key_unknown_0123456789abcdefgh');
+    // Back to the consent page with its "not valid" message, no code, nothing logged as a 500.
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain('consent_error=invalid_key');
+    expect(code).toBeUndefined();
+    const page = await fetch(new URL(res.headers.get('location')!, judge.url));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('That API key is not valid');
+    expect(judge.output()).not.toContain('server_error');
+  });
+
+  // @req KEYS-UPSTREAM-JUDGE
+  it('refuses a key the upstream revokes later: at /mcp (401) and at refresh', async () => {
+    const tokens = await signIn(judge, KEY_C);
+    expect((await whoami(judge, tokens.access_token)).status).toBe(200);
+    upstream.revoke(KEY_C);
+    const called = await whoami(judge, tokens.access_token);
+    expect(called.status).toBe(401);
+    const refused = await refresh(judge, tokens.refresh_token);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+});
+
+describe('keys sealed in tokens', () => {
+  // @req KEYS-SEALED
+  it('let digests work with an upstream: sign in, call, refresh, call again', async () => {
+    const tokens = await signIn(digests, KEY_B);
+    expect((await whoami(digests, tokens.access_token)).status).toBe(200);
+    const next = await refresh(digests, tokens.refresh_token);
+    expect(next.status).toBe(200);
+    const renewed = (await next.json()) as TokenBody;
+    expect((await whoami(digests, renewed.access_token)).status).toBe(200);
+    // No readable part of any token holds the key or a prefix of it, nor more of its digest than
+    // the 16-character fingerprint that is the key's public name (its `sub`).
+    for (const token of [tokens.access_token, tokens.refresh_token, renewed.access_token]) {
+      const readable = JSON.stringify(decodeJwt(token));
+      expect(readable).not.toContain(KEY_B.slice(0, 8));
+      expect(readable).not.toContain(sha256(KEY_B).slice(0, 17));
+      expect(decodeJwt(token).ks).toEqual(expect.stringMatching(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/));
+    }
+  });
+
+  // @req KEYS-SEALED
+  it('refuse a verified token whose seal is missing, tampered or from another secret: 401, seal_invalid', async () => {
+    // The test knows AUTH_SECRET, so it can mint what only a broken or hostile signer would.
+    const config = loadConfig({ ...digests.env });
+    const tokens = await createTokenService({
+      secret: config.authSecret,
+      issuer: config.issuer,
+      resource: config.resource,
+    });
+    const foreign = await createSealer([new Uint8Array(32).fill(9)]);
+    const claims = { sub: sha256(KEY_A).slice(0, 16), client_id: 'mcp', scope: 'mcp' };
+    const good = (await tokens.issue('access', claims, 300, KEY_A)).token;
+    expect((await whoami(digests, good)).status).toBe(200);
+    const { ks } = decodeJwt(good) as { ks: string };
+    const parts = ks.split('.');
+    parts[3] = parts[3]!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+    for (const [label, extra] of [
+      ['no seal', {}],
+      ['a tampered seal', { ks: parts.join('.') }],
+      ['a seal under another secret', { ks: await foreign.seal('access', 'whatever', KEY_A) }],
+    ] as const) {
+      const token = (await tokens.issue('access', { ...claims, ...extra }, 300)).token;
+      const requestId = newRequestId('seal');
+      const called = await whoami(digests, token, requestId);
+      expect(called.status, label).toBe(401);
+      const events = await eventsFor(digests, requestId);
+      expect(
+        events.map((e) => [e.event, e.reason]),
+        label,
+      ).toEqual([['mcp', 'seal_invalid']]);
+    }
+  });
+});
