@@ -20,6 +20,7 @@ import { publicUrlSettings, type Mode, type PublicUrlSettings } from './publicUr
 import { secretSettings, type SecretSettings } from './secrets';
 import { ConfigError, trimmed, type Env } from './settings';
 import { upstreamSettings, type UpstreamSettings } from './upstream';
+import { accessSettings, type AccessSettings } from './access';
 
 export { ConfigError } from './settings';
 export type { KeySettings } from './apiKeys';
@@ -29,7 +30,8 @@ export type { UpstreamSettings } from './upstream';
 export type Config = PublicUrlSettings &
   SecretSettings &
   ClientSettings &
-  LifetimeSettings & {
+  LifetimeSettings &
+  AccessSettings & {
     readonly mode: Mode;
     /** Where API keys come from: the keys, their digests, a key service, or the upstream's judgement. */
     readonly keys: KeySettings;
@@ -77,6 +79,7 @@ export function loadConfig(env: Env): Config {
   const logFormat = logFormatOf({ NODE_ENV: mode, LOG_FORMAT: env.LOG_FORMAT });
   const limits = rateLimits(env);
   const lifetimes = lifetimeSettings(env);
+  const access = accessSettings(env);
 
   return {
     mode,
@@ -88,6 +91,7 @@ export function loadConfig(env: Env): Config {
     redis,
     ...clients,
     ...lifetimes,
+    ...access,
     limits,
     trustProxyHeaders,
     version: packageJson.version,

@@ -11,6 +11,7 @@ import { clientIp } from '../http/clientIp';
 import type { Services } from '../services';
 import { TokenError } from '../tokens';
 import type { ForwardKey, Identity } from './identity';
+import { accessOf } from '../tokens/access';
 import { REQUIRED_SCOPE, type CredentialFailure, type McpRefusal } from './refusals';
 
 export type Verdict =
@@ -72,7 +73,7 @@ export async function verifyMcpCredential(headers: Headers, services: Services):
       });
     }
     const scopes = claims.scope.split(' ').filter(Boolean);
-    if (!scopes.includes(REQUIRED_SCOPE))
+    if (accessOf(scopes) === null)
       return refused({
         kind: 'insufficient_scope',
         reason: 'insufficient_scope',

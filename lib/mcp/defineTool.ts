@@ -12,8 +12,10 @@ import type {
   McpServer,
   ServerContext,
   StandardSchemaWithJSON,
+  ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { accessOf } from '../tokens/access';
 import type { Identity } from './identity';
 
 export type ToolContext = {
@@ -36,12 +38,19 @@ export type ToolDefinition<S extends z.ZodObject> = {
   readonly description: string;
   readonly inputSchema: S;
   readonly outputSchema?: z.ZodObject;
+  /**
+   * MCP tool annotations, passed to `tools/list`. `readOnlyHint: true` lets read-only connections
+   * (scope `mcp:read`) call the tool; without it they cannot (the safe default).
+   */
+  readonly annotations?: ToolAnnotations;
   run(args: z.infer<S>, context: ToolContext): CallToolResult | Promise<CallToolResult>;
 };
 
 /** A tool ready to be served: its definition, with the argument type checked once at `defineTool`. */
 export type Tool = {
   readonly name: string;
+  /** The tool's own claim to change nothing (`annotations.readOnlyHint`). */
+  readonly readOnlyHint: boolean | undefined;
   /** Registers the tool on a per-request server; `wrap` turns the SDK's context into a `ToolContext` and guards the call. */
   register(server: McpServer, wrap: ToolWrapper): void;
 };
@@ -55,6 +64,24 @@ export type ToolWrapper = (
 type JsonSchemaOptions = Parameters<StandardSchemaWithJSON['~standard']['jsonSchema']['input']>[0];
 
 /**
+ * `schema` with every `type` array (`{"type": ["string", "null"]}`, which zod emits for a nullable
+ * primitive) rewritten as `anyOf` branches, recursively: single-type JSON Schema dialects (Gemini's,
+ * the MCP Inspector's `--strict` check) refuse type arrays, and both forms mean the same.
+ */
+export function portableJsonSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(portableJsonSchema);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) out[key] = portableJsonSchema(value);
+  if (Array.isArray(out.type)) {
+    const { type, ...rest } = out;
+    const branches = (type as unknown[]).map((t) => ({ type: t }));
+    return Object.keys(rest).length === 0 ? { anyOf: branches } : { ...rest, anyOf: branches };
+  }
+  return out;
+}
+
+/**
  * `schema` with its JSON Schema converted once per process. The SDK converts a tool's schemas on
  * every `tools/list` of every server it builds, and `/mcp` builds one server per request; the
  * conversion is pure, so it is kept. Validation stays zod's own.
@@ -66,7 +93,7 @@ function convertedOnce(schema: z.ZodObject): StandardSchemaWithJSON<Record<strin
     const key = `${io} ${options.target}`;
     let json = converted.get(key);
     if (!json) {
-      json = standard.jsonSchema[io](options);
+      json = portableJsonSchema(standard.jsonSchema[io](options)) as Record<string, unknown>;
       converted.set(key, json);
     }
     return json;
@@ -80,10 +107,11 @@ export function defineTool<S extends z.ZodObject>(tool: ToolDefinition<S>): Tool
   const outputSchema = tool.outputSchema && convertedOnce(tool.outputSchema);
   return {
     name: tool.name,
+    readOnlyHint: tool.annotations?.readOnlyHint,
     register(server, wrap) {
       server.registerTool(
         tool.name,
-        { title: tool.title, description: tool.description, inputSchema, outputSchema },
+        { title: tool.title, description: tool.description, inputSchema, outputSchema, annotations: tool.annotations },
         // The SDK parses `args` with `inputSchema` before this runs, so they are `z.infer<S>`;
         // TypeScript cannot follow that through the SDK's generic schema type, hence the one cast.
         (args, sdk) => wrap(tool.name, (context) => tool.run(args as z.infer<S>, context), sdk),
@@ -96,7 +124,10 @@ const WhoamiOutput = z.object({
   fingerprint: z.string(),
   client_id: z.string(),
   scopes: z.array(z.string()),
-  expires_at: z.string().nullable(),
+  access: z.enum(['full', 'read']),
+  // `anyOf` branches, not `type: ["string", "null"]`: single-type JSON Schema dialects (Gemini's,
+  // the MCP Inspector's --strict check) refuse a type array.
+  expires_at: z.union([z.string(), z.null()]),
   authenticated_by: z.enum(['oauth_bearer', 'api_key']),
 });
 
@@ -107,11 +138,19 @@ export const whoami = defineTool({
   description: 'Shows how this connection is authenticated: the API key fingerprint, client, scopes and token expiry.',
   inputSchema: z.object({}),
   outputSchema: WhoamiOutput,
+  annotations: {
+    title: 'Who am I',
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
   run(_args, { identity }) {
     const info: z.infer<typeof WhoamiOutput> = {
       fingerprint: identity.fingerprint,
       client_id: identity.clientId,
       scopes: [...identity.scopes],
+      access: accessOf(identity.scopes) ?? 'read',
       expires_at: identity.expiresAt === null ? null : new Date(identity.expiresAt * 1000).toISOString(),
       authenticated_by: identity.method,
     };

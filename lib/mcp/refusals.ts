@@ -49,6 +49,8 @@ export type McpRefusal =
   | { readonly kind: 'bad_request'; readonly code: -32700 | -32600; readonly message: string }
   /** The upstream could not be reached (502) or did not answer in time (504); its event is already out. */
   | { readonly kind: 'upstream_failed'; readonly status: 502 | 504; readonly message: string }
+  /** A read-only connection (`mcp:read`) asked for something that needs full access: 403, step-up. */
+  | { readonly kind: 'read_only'; readonly method: string; readonly tool?: string }
   /** A bug while serving; its `server_error` event (with the stack) is already out. */
   | { readonly kind: 'internal' };
 
@@ -87,6 +89,22 @@ export function mcpRefusalResponse(refusal: McpRefusal, config: Pick<Config, 're
       return jsonRpcErrorResponse(refusal.status, -32603, refusal.message, { cors: true });
     case 'internal':
       return jsonRpcErrorResponse(500, -32603, 'Internal error.', { cors: true });
+    case 'read_only': {
+      emit('mcp', 'insufficient_scope', { mcp_method: refusal.method, ...(refusal.tool && { tool: refusal.tool }) });
+      const what = refusal.tool === undefined ? refusal.method : `the tool ${refusal.tool}`;
+      const description = `This connection is read-only: ${what} needs full access.`;
+      // MCP "Scope challenge handling" (SEP-835): 403 naming the scope to ask for, so the client can step up.
+      const challenge = [
+        'error="insufficient_scope"',
+        `scope=${quoted(REQUIRED_SCOPE)}`,
+        `resource_metadata=${quoted(config.resourceMetadataUrl)}`,
+        `error_description=${quoted(description)}`,
+      ];
+      return jsonRpcErrorResponse(403, -32001, `${description} Reconnect with full access to use it.`, {
+        headers: { 'WWW-Authenticate': `Bearer ${challenge.join(', ')}` },
+        cors: true,
+      });
+    }
   }
 }
 

@@ -27,7 +27,15 @@ function toolContext(identity: Identity, sdk: ServerContext): ToolContext {
   };
 }
 
-export function createMcpServer(identity: Identity, tools: readonly Tool[]): McpServer {
+/**
+ * `mayCall`: whether this identity may call a tool (every tool for full access; for a read-only
+ * connection, the read-only ones: `readOnly.ts`).
+ */
+export function createMcpServer(
+  identity: Identity,
+  tools: readonly Tool[],
+  mayCall: (tool: Tool) => boolean = () => true,
+): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { logging: {} },
     instructions: 'Tools of this server act on behalf of the API key the user connected with.',
@@ -44,6 +52,7 @@ export function createMcpServer(identity: Identity, tools: readonly Tool[]): Mcp
       return TOOL_FAILED;
     }
   };
-  for (const tool of tools) tool.register(server, wrap);
+  // A read-only connection is shown only the tools it may call, so the model does not try the others.
+  for (const tool of tools) if (mayCall(tool)) tool.register(server, wrap);
   return server;
 }

@@ -17,6 +17,7 @@ import { resolveClient, resolveRedirectUri, type Client } from './clients';
 import { isS256Challenge } from './pkce';
 import { assertOurResource } from './resource';
 import { formatScope, parseScope, type Scope } from './scope';
+import { accessOf } from '../tokens/access';
 
 const MAX_STATE_LENGTH = 1024;
 /** Where the validated request is shown to the user (React page, `app/oauth/authorize/consent/`). */
@@ -155,7 +156,9 @@ export async function validateAuthorizationRequest(
     if (error instanceof OAuthError) throw fail(error);
     throw error;
   }
-  if (!scopes.includes('mcp')) throw fail(new OAuthError('invalid_scope', 'The mcp scope is required.'));
+  if (accessOf(scopes) === null) {
+    throw fail(new OAuthError('invalid_scope', 'The mcp (full access) or mcp:read (read-only) scope is required.'));
+  }
   if (scopes.includes('offline_access') && !client.grantTypes.includes('refresh_token')) {
     throw fail(
       new OAuthError('invalid_scope', 'offline_access needs a client registered for the refresh_token grant.'),

@@ -23,6 +23,8 @@ import { OAuthError, reasonOf } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
 import { identifyPresentedKey } from './keyChecks';
 import { countFailedAuth, lookAtFailedAuth } from './rateLimits';
+import { accessOf, narrower, type Access } from '../tokens/access';
+import { formatScope, parseScope, withAccess } from './scope';
 
 const CONSENT_BODY_LIMIT = 16 * 1024;
 export const WRONG_KEY_MESSAGE = 'That API key is not valid. Check it and try again.';
@@ -43,8 +45,23 @@ type Submission = {
   readonly request: string | undefined;
   readonly apiKey: string | undefined;
   readonly action: string | undefined;
+  /** The user's choice: `read` (Read-only) or `full` (Full access); absent from an older page. */
+  readonly access?: string;
   readonly viaFetch: boolean;
 };
+
+/**
+ * What the consent page offers and preselects for a request asking `requested` access: never more
+ * than the client asked for or the deployment allows (`MCP_MAX_ACCESS`); preselected, what the
+ * client asked for unless `MCP_DEFAULT_ACCESS=read`.
+ */
+export function accessChoices(
+  requested: Access,
+  config: { readonly defaultAccess: Access; readonly maxAccess: Access },
+): { readonly offered: readonly Access[]; readonly preselected: Access } {
+  const most = narrower(requested, config.maxAccess);
+  return { offered: most === 'full' ? ['read', 'full'] : ['read'], preselected: narrower(most, config.defaultAccess) };
+}
 
 async function readSubmission(request: Request): Promise<Submission> {
   if (mediaTypeOf(request) !== 'application/x-www-form-urlencoded') {
@@ -57,6 +74,7 @@ async function readSubmission(request: Request): Promise<Submission> {
     request: one('request'),
     apiKey: one('api_key'),
     action: one('action'),
+    access: one('access'),
     viaFetch: fields.get('via') === 'fetch',
   };
 }
@@ -127,6 +145,11 @@ export async function decideConsent(
       request: token,
     };
   }
+  // The user's choice, within what the page offered (a forged field cannot widen it).
+  const requestedScopes = parseScope(claims.scope);
+  const { offered, preselected } = accessChoices(accessOf(requestedScopes) ?? 'read', config);
+  const chosen = submission.access === 'read' || submission.access === 'full' ? submission.access : preselected;
+  const granted = offered.includes(chosen) ? chosen : 'read';
   const code = await tokens.issue(
     'code',
     {
@@ -134,7 +157,7 @@ export async function decideConsent(
       client_id: claims.client_id,
       redirect_uri: claims.redirect_uri,
       code_challenge: claims.code_challenge,
-      scope: claims.scope,
+      scope: formatScope(withAccess(requestedScopes, granted)),
       resource: claims.resource,
     },
     CODE_TTL_SECONDS,

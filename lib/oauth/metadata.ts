@@ -44,7 +44,7 @@ export function protectedResourceMetadata(config: Config) {
     authorization_servers: [config.issuer],
     bearer_methods_supported: ['header'],
     // MCP 2026-07-28: offline_access is for the authorization server to list, not the resource.
-    scopes_supported: ['mcp'],
+    scopes_supported: ['mcp', 'mcp:read'],
     resource_name: 'MCP server',
     resource_documentation: `${config.publicUrl}/`,
   };

@@ -1,7 +1,11 @@
-/** Scopes this server knows (RFC 6749 §3.3). `mcp` grants use of `/mcp`; `offline_access` a refresh token. */
+/**
+ * Scopes this server knows (RFC 6749 §3.3). `mcp` grants full use of `/mcp`, `mcp:read` read-only
+ * use (`lib/tokens/access.ts`: `mcp` includes `mcp:read`); `offline_access` a refresh token.
+ */
+import { scopeOf, type Access } from '../tokens/access';
 import { OAuthError } from './errors';
 
-export const SUPPORTED_SCOPES = ['mcp', 'offline_access'] as const;
+export const SUPPORTED_SCOPES = ['mcp', 'mcp:read', 'offline_access'] as const;
 export type Scope = (typeof SUPPORTED_SCOPES)[number];
 
 const KNOWN: ReadonlySet<string> = new Set(SUPPORTED_SCOPES);
@@ -19,7 +23,15 @@ export function parseScope(raw: string | undefined, fallback: readonly Scope[] =
     if (!KNOWN.has(s))
       throw new OAuthError('invalid_scope', `Unknown scope. Supported: ${SUPPORTED_SCOPES.join(', ')}.`);
   }
-  return SUPPORTED_SCOPES.filter((s) => requested.includes(s));
+  const scopes = SUPPORTED_SCOPES.filter((s) => requested.includes(s));
+  // `mcp` includes `mcp:read`: asking for both is asking for full access.
+  return scopes.includes('mcp') ? scopes.filter((s) => s !== 'mcp:read') : scopes;
+}
+
+/** `scopes` with their `/mcp` access set to `access` (the user's choice at consent, or a narrowing). */
+export function withAccess(scopes: readonly Scope[], access: Access): Scope[] {
+  const granted = scopeOf(access);
+  return SUPPORTED_SCOPES.filter((s) => s === granted || (s === 'offline_access' && scopes.includes(s)));
 }
 
 export function formatScope(scopes: readonly string[]): string {

@@ -17,6 +17,9 @@ export type EventFields = {
   redirect_host?: string;
   /** First 16 hex chars of SHA-256 of the key (SECURITY.md: the key goes nowhere but the upstream). */
   fingerprint?: string;
+  /** A refused read-only request's JSON-RPC method and tool name (never its arguments). */
+  mcp_method?: string;
+  tool?: string;
 };
 
 type RequestContext = {

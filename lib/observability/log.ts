@@ -86,6 +86,8 @@ function build(event: EventName, reason: Reason, fields: EventFields, error: unk
     ...(merged.client_name ? { client_name: clean(merged.client_name, MAX_NAME) } : {}),
     ...(merged.redirect_host ? { redirect_host: clean(merged.redirect_host, 255) } : {}),
     ...(merged.fingerprint ? { fingerprint: merged.fingerprint } : {}),
+    ...(merged.mcp_method ? { mcp_method: clean(merged.mcp_method, 64) } : {}),
+    ...(merged.tool ? { tool: clean(merged.tool, 128) } : {}),
     request_id: context?.requestId ?? null,
     duration_ms: context ? Math.round((performance.now() - context.startedAt) * 10) / 10 : null,
     runtime: RUNTIME,

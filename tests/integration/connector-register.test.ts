@@ -213,7 +213,7 @@ describe('authorization server metadata', () => {
         'private_key_jwt',
       ],
       revocation_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'],
-      scopes_supported: ['mcp', 'offline_access'],
+      scopes_supported: ['mcp', 'mcp:read', 'offline_access'],
       authorization_response_iss_parameter_supported: true,
     });
   });

@@ -17,7 +17,7 @@ describe('discovery documents', () => {
         resource: `${base()}/mcp`,
         authorization_servers: [base()],
         bearer_methods_supported: ['header'],
-        scopes_supported: ['mcp'],
+        scopes_supported: ['mcp', 'mcp:read'],
       });
     }
   });
@@ -28,7 +28,7 @@ describe('discovery documents', () => {
       string,
       unknown
     >;
-    expect(prm.scopes_supported).toEqual(['mcp']);
+    expect(prm.scopes_supported).toEqual(['mcp', 'mcp:read']);
     const challenge = await fetch(`${base()}/mcp`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
@@ -41,7 +41,7 @@ describe('discovery documents', () => {
       string,
       unknown
     >;
-    expect(as.scopes_supported).toEqual(['mcp', 'offline_access']);
+    expect(as.scopes_supported).toEqual(['mcp', 'mcp:read', 'offline_access']);
   });
 
   // @req CIMD-METADATA
@@ -61,7 +61,7 @@ describe('discovery documents', () => {
     expect(doc.issuer).toBe(base());
     expect(doc.token_endpoint).toBe(`${base()}/oauth/token`);
     expect(doc.grant_types_supported).toContain('client_credentials');
-    expect(doc.scopes_supported).toEqual(['mcp', 'offline_access']);
+    expect(doc.scopes_supported).toEqual(['mcp', 'mcp:read', 'offline_access']);
     for (const [name, value] of Object.entries(doc)) {
       if (name.endsWith('_endpoint')) expect(String(value).startsWith(base())).toBe(true);
     }

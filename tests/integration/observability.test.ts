@@ -56,6 +56,8 @@ const ASSERTED_ELSEWHERE: Record<string, string> = {
   'token key_source_unavailable': 'tests/integration/key-service.test.ts',
   'consent key_source_unavailable': 'tests/integration/key-service.test.ts',
   'mcp key_source_unavailable': 'tests/integration/key-service.test.ts',
+  'mcp seal_invalid': 'tests/integration/upstream-judge.test.ts',
+  'token seal_invalid': 'tests/integration/upstream-judge.test.ts',
   'key_service key_service_unavailable': 'tests/integration/key-service.test.ts',
   'key_service key_service_bad_answer': 'tests/integration/key-service.test.ts',
   'token assertion_missing': 'tests/integration/private-key-jwt.test.ts',

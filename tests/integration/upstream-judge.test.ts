@@ -171,4 +171,32 @@ describe('keys sealed in tokens', () => {
       ).toEqual([['mcp', 'seal_invalid']]);
     }
   });
+
+  // @req KEYS-SEALED
+  it('refuse a refresh token whose seal does not open: invalid_grant, seal_invalid', async () => {
+    const config = loadConfig({ ...digests.env });
+    const tokens = await createTokenService({
+      secret: config.authSecret,
+      issuer: config.issuer,
+      resource: config.resource,
+    });
+    const claims = {
+      sub: sha256(KEY_A).slice(0, 16),
+      client_id: 'mcp',
+      scope: 'mcp offline_access',
+      resource: config.resource,
+      ks: 'not.a.seal.at.all',
+    };
+    const { token } = await tokens.issue('refresh', claims, 3600);
+    const requestId = newRequestId('seal-refresh');
+    const res = await postForm(
+      `${digests.url}/oauth/token`,
+      { grant_type: 'refresh_token', refresh_token: token, client_id: 'mcp' },
+      { 'X-Request-Id': requestId },
+    );
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_grant');
+    const events = await eventsFor(digests, requestId);
+    expect(events.map((e) => [e.event, e.reason])).toEqual([['token', 'seal_invalid']]);
+  });
 });

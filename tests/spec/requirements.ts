@@ -641,6 +641,27 @@ export const requirements = {
     behaviour:
       'with MCP_KEY_SOURCE=upstream a key is valid when the upstream accepts an initialize with it (2xx yes, 401/403 no, else 503); a key it revokes is refused at /mcp and at the next refresh',
   },
+  'READ-ONLY-POLICY': {
+    clause:
+      'MCP 2025-11-25 / 2026-07-28 authorization (scope challenge handling, SEP-835); SEP-2243 Mcp-Method/Mcp-Name',
+    behaviour:
+      'a read-only token may send lifecycle, discovery, listing and reading methods, notifications, answers, and tools/call of read-only tools; anything else (writing or unannotated tools, unknown methods, batches, a missing name) is refused; a header that disagrees with the body is 400',
+  },
+  'READ-ONLY-IN-PROCESS': {
+    clause: 'docs/connector.md, read-only connections',
+    behaviour:
+      'in process, a read-only token lists and calls only read-only tools (annotations, MCP_READ_ONLY_TOOLS and MCP_WRITE_TOOLS), and any other call is 403 with WWW-Authenticate error="insufficient_scope", scope="mcp" and a JSON-RPC error naming the tool',
+  },
+  'READ-ONLY-CONSENT': {
+    clause: 'RFC 6749 §3.3, §5.1; docs/connector.md',
+    behaviour:
+      "the consent page offers Read-only and Full access (only Read-only when the client asked for mcp:read or MCP_MAX_ACCESS=read), preselects the client's ask, and the tokens and the token response carry the granted scope; refresh keeps or narrows it",
+  },
+  'READ-ONLY-UPSTREAM': {
+    clause: 'docs/connector.md, read-only connections',
+    behaviour:
+      'in front of an upstream, a read-only token may call only tools the operator lists as read-only; others are refused with the step-up challenge before the upstream sees them',
+  },
   'CIMD-CACHE': {
     clause: 'RFC 9111 §4.2',
     behaviour: 'documents are cached per instance as their cache headers say, bounded in time and entries',

@@ -12,6 +12,8 @@ import {
 } from '@modelcontextprotocol/server';
 import { tools as operatorTools } from '../../../tools';
 import { readLimitedText } from '../../http/readBody';
+import { accessOf } from '../../tokens/access';
+import { isReadOnlyTool, readOnlyVerdict, type ToolAccessSettings } from '../readOnly';
 import { MCP_CORS_HEADERS } from '../../http/cors';
 import { emit } from '../../observability/log';
 import { answered, refused, type McpBackend } from '../backend';
@@ -51,7 +53,16 @@ function withCors(response: Response): Response {
   }
 }
 
-export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operatorTools]): McpBackend {
+export function createToolsBackend(
+  tools: readonly Tool[] = [whoami, ...operatorTools],
+  toolAccess: ToolAccessSettings = { readOnlyTools: [], writeTools: [] },
+): McpBackend {
+  const readOnlyTool = (tool: Tool) => isReadOnlyTool(tool.name, tool.readOnlyHint, toolAccess);
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  /** What this identity may call: everything with full access, the read-only tools otherwise. */
+  const mayCallFor = (identity: Identity) =>
+    accessOf(identity.scopes) === 'full' ? () => true : (tool: Tool) => readOnlyTool(tool);
+
   // The identity of each request in flight, keyed by the Request the SDK hands back to the
   // factory: typed end to end, nothing packed into the SDK's AuthInfo.
   const identities = new WeakMap<Request, Identity>();
@@ -65,7 +76,7 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
       const identity = ctx.requestInfo ? identities.get(ctx.requestInfo) : undefined;
       // Unreachable through `serve`, which records the identity before calling the handler.
       if (!identity) throw new TypeError('MCP server built without a verified identity');
-      return createMcpServer(identity, tools);
+      return createMcpServer(identity, tools, mayCallFor(identity));
     },
     { legacy: 'reject', maxRequestBodySize: MCP_BODY_LIMIT, onerror: (error) => console.error('[mcp]', error.message) },
   );
@@ -81,7 +92,7 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
     identity: Identity,
     options: McpHandlerRequestOptions,
   ): Promise<Response> {
-    const server = createMcpServer(identity, tools);
+    const server = createMcpServer(identity, tools, mayCallFor(identity));
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: !asksForProgress(options.parsedBody),
@@ -118,6 +129,18 @@ export function createToolsBackend(tools: readonly Tool[] = [whoami, ...operator
       // second read and a second parse per request. Only a body the SDK would itself have parsed
       // to a value is passed, so an empty or malformed body still takes the SDK's own error path.
       const options: McpHandlerRequestOptions = parsedJson(body);
+      if (accessOf(identity.scopes) !== 'full') {
+        const message = 'parsedBody' in options ? options.parsedBody : undefined;
+        const verdict = await readOnlyVerdict(message, request.headers, async (name) => {
+          const tool = byName.get(name);
+          return tool !== undefined && readOnlyTool(tool);
+        });
+        if (!verdict.ok) {
+          return verdict.kind === 'header_mismatch'
+            ? refused({ kind: 'bad_request', code: -32600, message: verdict.message })
+            : refused({ kind: 'read_only', method: verdict.method, ...(verdict.tool && { tool: verdict.tool }) });
+        }
+      }
       const accept = canonicalAccept(request.headers.get('accept')) ?? request.headers.get('accept');
 
       const headers = new Headers(request.headers);

@@ -9,7 +9,7 @@ import { createToolsBackend } from './inProcess';
 import { createUpstreamBackend } from './upstream';
 
 export function createBackend(config: Config): McpBackend {
-  return config.upstream ? createUpstreamBackend(config.upstream) : createToolsBackend();
+  return config.upstream ? createUpstreamBackend(config.upstream, config) : createToolsBackend(undefined, config);
 }
 
 let backend: Promise<McpBackend> | null = null;

@@ -8,7 +8,8 @@ import { OAuthError } from '../errors';
 import type { GrantMeter } from '../grantLimit';
 import { countFailedAuth, lookAtFailedAuth } from '../rateLimits';
 import { identifyPresentedKey } from '../keyChecks';
-import { parseScope } from '../scope';
+import { parseScope, withAccess } from '../scope';
+import { accessOf, narrower } from '../../tokens/access';
 import type { TokenRequest } from '../tokenRequest';
 import { tokenResponse } from '../tokenResponse';
 
@@ -40,9 +41,11 @@ export async function clientCredentialsGrant(
       reason: client.clientId === services.config.oauthClientId ? 'api_key_invalid' : 'client_unknown',
     });
   }
-  // No refresh token for this grant (RFC 6749 §4.4.3), so `offline_access` is not granted.
-  const scopes = parseScope(request.scope).filter((s) => s === 'mcp');
-  if (scopes.length === 0) throw new OAuthError('invalid_scope', 'This grant issues only the mcp scope.');
+  // No refresh token for this grant (RFC 6749 §4.4.3), so `offline_access` is not granted;
+  // `mcp:read` gives a read-only token, capped like every grant by MCP_MAX_ACCESS.
+  const requested = accessOf(parseScope(request.scope));
+  if (requested === null) throw new OAuthError('invalid_scope', 'This grant issues only the mcp or mcp:read scope.');
+  const scopes = withAccess([], narrower(requested, services.config.maxAccess));
   return tokenResponse(services, {
     subject: key.subject,
     ...(services.config.sealsKeys ? { sealKey: client.secret.trim() } : {}),

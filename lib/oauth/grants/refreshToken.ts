@@ -22,6 +22,7 @@ import { CLOCK_TOLERANCE_SECONDS, TokenError, type Claims } from '../../tokens';
 import { assertClientMayUse, authenticateClient } from '../clients';
 import type { GrantMeter } from '../grantLimit';
 import { isKeyActive, sealedKeyOf } from '../keyChecks';
+import { accessOf } from '../../tokens/access';
 import { countFailedAuth } from '../rateLimits';
 import { OAuthError, serviceUnavailable } from '../errors';
 import { assertOurResource } from '../resource';
@@ -82,12 +83,18 @@ export async function refreshTokenGrant(
   const resource = assertOurResource(request.resource, services.config);
   if (claims.resource !== resource) throw invalidGrant('resource_mismatch', DEAD);
 
-  // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+  // RFC 6749 §6: a narrower scope may be asked for, never a wider one; `mcp` includes `mcp:read`.
   const original = scopesOf(claims.scope);
   const scopes = request.scope === undefined ? original : parseScope(request.scope);
-  if (scopes.some((s) => !original.includes(s)))
+  const originalAccess = accessOf(original);
+  const access = accessOf(scopes);
+  if (access === null) throw new OAuthError('invalid_scope', 'The mcp or mcp:read scope is required.');
+  const wider =
+    (access === 'full' && originalAccess !== 'full') ||
+    (scopes.includes('offline_access') && !original.includes('offline_access'));
+  if (wider || originalAccess === null) {
     throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
-  if (!scopes.includes('mcp')) throw new OAuthError('invalid_scope', 'The mcp scope is required.');
+  }
 
   // Spent only once every other check passed, so a malformed request does not burn a good token.
   const { family, generation } = familyOf(claims);

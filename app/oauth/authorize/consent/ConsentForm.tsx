@@ -6,13 +6,29 @@
  */
 import { useRef, useState, type FormEvent } from 'react';
 
+type Access = 'read' | 'full';
+
+/** What each choice means, in the words the page shows. */
+const ACCESS_TEXT: Record<Access, { label: string; meaning: string }> = {
+  read: {
+    label: 'Read-only',
+    meaning: 'It can look things up and read, using only tools marked as changing nothing. It cannot change anything.',
+  },
+  full: {
+    label: 'Full access',
+    meaning: 'It can use every tool, including ones that create, change or delete things on your behalf.',
+  },
+};
+
 type Reply = { location?: string; error?: string; request?: string };
 
 export function ConsentForm({
+  access,
   action,
   request,
   initialError,
 }: {
+  access: { readonly offered: readonly Access[]; readonly preselected: Access };
   action: string;
   request: string;
   initialError: string | null;
@@ -57,6 +73,30 @@ export function ConsentForm({
           {error}
         </p>
       ) : null}
+      {access.offered.length > 1 ? (
+        <fieldset>
+          <legend>What may it do?</legend>
+          {access.offered.map((choice) => (
+            <p key={choice}>
+              <label>
+                <input
+                  type="radio"
+                  name="access"
+                  value={choice}
+                  defaultChecked={choice === access.preselected}
+                  data-testid={`access-${choice}`}
+                />{' '}
+                <strong>{ACCESS_TEXT[choice].label}</strong>: {ACCESS_TEXT[choice].meaning}
+              </label>
+            </p>
+          ))}
+        </fieldset>
+      ) : (
+        <p data-testid="access-read-only">
+          <input type="hidden" name="access" value="read" />
+          <strong>{ACCESS_TEXT.read.label}</strong>: {ACCESS_TEXT.read.meaning}
+        </p>
+      )}
       <p>
         <label htmlFor="api_key">API key</label>
         <br />

@@ -11,7 +11,8 @@ import {
   issueConsentToken,
   validateAuthorizationRequest,
 } from '@/lib/oauth/authorize';
-import { WRONG_KEY_MESSAGE } from '@/lib/oauth/consent';
+import { accessChoices, WRONG_KEY_MESSAGE } from '@/lib/oauth/consent';
+import { accessOf } from '@/lib/tokens/access';
 import { consentView } from '@/lib/oauth/consentView';
 import { inPageContext } from '@/lib/observability/context';
 import { getServices } from '@/lib/services';
@@ -32,7 +33,7 @@ function toParams(record: Record<string, string | string[] | undefined>): URLSea
 }
 
 const SCOPE_TEXT: Record<string, string> = {
-  mcp: 'Use the tools of this MCP server as you.',
+  mcp: 'Use the tools of this MCP server as you: the ones you choose below.',
   offline_access: 'Stay connected: renew its access without asking you again, until you remove the key.',
 };
 
@@ -95,6 +96,7 @@ async function renderConsent(searchParams: SearchParams) {
       </ul>
       <p>The application never sees your key: it receives short-lived tokens tied to it.</p>
       <ConsentForm
+        access={accessChoices(accessOf(request.scopes) ?? 'read', services.config)}
         action={CONSENT_SUBMIT_PATH}
         request={consentToken}
         initialError={params.get('consent_error') === 'invalid_key' ? WRONG_KEY_MESSAGE : null}

@@ -17,6 +17,9 @@ import type { UpstreamSettings } from '../../../config';
 import { emit } from '../../../observability/log';
 import { answered, refused, type BackendAnswer, type BackendHealth, type McpBackend } from '../../backend';
 import type { ForwardKey, Identity } from '../../identity';
+import { readLimitedText } from '../../../http/readBody';
+import { accessOf } from '../../../tokens/access';
+import { isReadOnlyTool, readOnlyVerdict, type ToolAccessSettings } from '../../readOnly';
 import type { CredentialFailure } from '../../refusals';
 import { MCP_BODY_LIMIT } from '../../transport';
 import { answerHeaders, upstreamRequestHeaders } from './headers';
@@ -52,7 +55,15 @@ const upstreamFailed = (status: 502 | 504, message: string): BackendAnswer =>
  * URL, the allow-lists) is fixed here, once.
  * @see MCP 2025-06-18 §Transports (Streamable HTTP), RFC 9110 §7.6.1
  */
-export function createUpstreamBackend(settings: UpstreamSettings): McpBackend {
+/**
+ * `toolAccess`: the operator's lists of read-only and writing tools. A read-only connection may
+ * call an upstream tool only when the operator lists it read-only (`MCP_READ_ONLY_TOOLS`): the
+ * upstream's own annotations are not learned yet, so an unlisted tool is refused, the safe default.
+ */
+export function createUpstreamBackend(
+  settings: UpstreamSettings,
+  toolAccess: ToolAccessSettings = { readOnlyTools: [], writeTools: [] },
+): McpBackend {
   const target = new URL(settings.url).href;
   const upstreamHost = new URL(settings.url).host;
   const reachability = createReachability(target, settings.timeoutMs);
@@ -70,8 +81,32 @@ export function createUpstreamBackend(settings: UpstreamSettings): McpBackend {
     const headers = built.headers;
 
     let tooLarge = false;
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (method === 'POST' && request.body) {
+    let body: ReadableStream<Uint8Array> | string | null = null;
+    if (method === 'POST' && request.body && accessOf(identity.scopes) !== 'full') {
+      // A read-only connection: the message is read and judged before anything reaches the upstream.
+      const read = await readLimitedText(request, MCP_BODY_LIMIT);
+      if (!read.ok) {
+        if (read.reason === 'too_large') return refused({ kind: 'body_too_large' });
+        if (read.reason === 'aborted') return refused({ kind: 'client_aborted' });
+        return refused({ kind: 'bad_request', code: -32700, message: 'Parse error: body is not valid UTF-8.' });
+      }
+      let message: unknown;
+      try {
+        message = JSON.parse(read.value) as unknown;
+      } catch {
+        return refused({ kind: 'bad_request', code: -32700, message: 'Parse error: the body is not JSON.' });
+      }
+      const verdict = await readOnlyVerdict(message, request.headers, async (name) =>
+        isReadOnlyTool(name, undefined, toolAccess),
+      );
+      if (!verdict.ok) {
+        return verdict.kind === 'header_mismatch'
+          ? refused({ kind: 'bad_request', code: -32600, message: verdict.message })
+          : refused({ kind: 'read_only', method: verdict.method, ...(verdict.tool && { tool: verdict.tool }) });
+      }
+      body = read.value;
+      headers['content-length'] = String(new TextEncoder().encode(read.value).byteLength);
+    } else if (method === 'POST' && request.body) {
       // A declared length is already enforced by the HTTP framing; only an unsized body is counted.
       body = declared !== null ? request.body : limitedBody(request.body, () => (tooLarge = true));
       // The body still streams up, sized as the client sized it: some servers refuse a chunked POST.
