@@ -28,7 +28,7 @@ function consentInBrowser(page: Page) {
 }
 
 function expectComplete(report: FlowReport) {
-  expect(report.provider.clientInfo?.client_secret).toBeTruthy();
+  expect(report.provider.clientInfo?.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(report.callback.searchParams.get('iss')).toBe(base());
   expect(report.tools).toContain('whoami');
   expect(report.whoami).toMatchObject({

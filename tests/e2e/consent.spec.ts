@@ -81,7 +81,7 @@ for (const javaScriptEnabled of [true, false]) {
         javaScriptEnabled ? 'fetch' : null,
       );
       const callback = await expectCallback(page, 'ok-state');
-      expect(callback.searchParams.get('code')).toBeTruthy();
+      expect(callback.searchParams.get('code')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
       expect(callback.href).not.toContain(KEY_A);
     });
 
@@ -96,7 +96,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByLabel('API key').fill(KEY_A);
       await page.getByRole('button', { name: 'Authorize' }).click();
       const callback = await expectCallback(page, 'retry-state');
-      expect(callback.searchParams.get('code')).toBeTruthy();
+      expect(callback.searchParams.get('code')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     });
 
     // @req CONN-CONSENT-CANCEL

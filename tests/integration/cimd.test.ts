@@ -148,7 +148,7 @@ describe('a CIMD client', () => {
     const res = await exchangeCode(open.url, fields);
     expect(res.status).toBe(200);
     const tokens = (await res.json()) as TokenBody;
-    expect(tokens.refresh_token).toBeTruthy();
+    expect(tokens.refresh_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(await whoami(open, tokens.access_token)).toMatchObject({
       client_id: agentId(),
       authenticated_by: 'oauth_bearer',

@@ -242,7 +242,7 @@ describe('POST /oauth/authorize/submit', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const location = new URL(res.headers.get('location')!);
     expect(`${location.origin}${location.pathname}`).toBe(CLAUDE_CALLBACK);
-    expect(location.searchParams.get('code')).toBeTruthy();
+    expect(location.searchParams.get('code')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(location.searchParams.get('state')).toBe('state-123');
     expect(location.searchParams.get('iss')).toBe(base());
     expect(location.toString()).not.toContain(KEY_A);
@@ -253,7 +253,7 @@ describe('POST /oauth/authorize/submit', () => {
     const { request } = await openConsent(authorizeUrl(base(), params()));
     const res = await submitConsent(base(), { request, api_key: KEY_A, action: 'authorize' }, { Origin: 'null' });
     expect(res.status).toBe(303);
-    expect(new URL(res.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    expect(new URL(res.headers.get('location')!).searchParams.get('code')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   // @req CONN-CONSENT-WRONG-KEY
@@ -294,7 +294,7 @@ describe('POST /oauth/authorize/submit', () => {
     });
     expect(right.status).toBe(200);
     const location = new URL(((await right.json()) as { location: string }).location);
-    expect(location.searchParams.get('code')).toBeTruthy();
+    expect(location.searchParams.get('code')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(location.searchParams.get('state')).toBe('state-123');
   });
 

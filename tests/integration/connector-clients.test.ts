@@ -60,7 +60,7 @@ describe("the real clients' registrations", () => {
         if (client.client_secret) fields.client_secret = client.client_secret;
         const res = await exchangeCode(base(), fields);
         expect(res.status, redirectUri).toBe(200);
-        expect(((await res.json()) as TokenBody).refresh_token).toBeTruthy();
+        expect(((await res.json()) as TokenBody).refresh_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
       }
     },
   );

@@ -67,7 +67,7 @@ describe('POST /oauth/register', () => {
     const client = await register(base(), { redirect_uris: ['https://claude.com/api/mcp/auth_callback'] });
     expect(client.token_endpoint_auth_method).toBe('client_secret_basic');
     expect(client.grant_types).toEqual(['authorization_code']);
-    expect(client.client_secret).toBeDefined();
+    expect(client.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   // @req CONN-REG-DEFAULTS

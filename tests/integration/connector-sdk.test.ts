@@ -22,7 +22,7 @@ async function consentOverHttp(authorizationUrl: URL): Promise<URL> {
 async function expectCompleteFlow(report: FlowReport) {
   const { provider, callback } = report;
   // Registration: the exact claude.ai payload, answered with a secret (client_secret_post).
-  expect(provider.clientInfo?.client_secret).toBeTruthy();
+  expect(provider.clientInfo?.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
   // Authorization request as the SDK built it: PKCE S256, resource, state.
   const asked = provider.authorizationUrl!;
   expect(asked.origin + asked.pathname).toBe(`${base()}/oauth/authorize`);
@@ -38,7 +38,7 @@ async function expectCompleteFlow(report: FlowReport) {
   });
   // The refresh on 401 rotated both tokens.
   expect(provider.tokenHistory).toHaveLength(2);
-  expect(provider.tokenHistory[1]!.refresh_token).toBeTruthy();
+  expect(provider.tokenHistory[1]!.refresh_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   expect(provider.tokenHistory[1]!.refresh_token).not.toBe(provider.tokenHistory[0]!.refresh_token);
   expect(report.whoamiAfterRefresh).toMatchObject({ fingerprint: await fingerprintOf(KEY_A) });
 }

@@ -72,7 +72,7 @@ describe('authorization_code grant', () => {
     const { client, tokens } = await connectLikeClaude(base(), KEY_A);
     expect(client.token_endpoint_auth_method).toBe(CLAUDE_REGISTRATION.token_endpoint_auth_method);
     expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'mcp offline_access' });
-    expect(tokens.refresh_token).toBeTruthy();
+    expect(tokens.refresh_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     const { res, messages } = await whoami(base(), tokens.access_token);
     expect(res.status).toBe(200);
     const info = (messages[0] as { result: { structuredContent: Record<string, unknown> } }).result.structuredContent;
@@ -104,7 +104,7 @@ describe('authorization_code grant', () => {
     const res = await exchangeCode(base(), fields);
     expect(res.status).toBe(200);
     const body = (await res.json()) as TokenBody;
-    expect(body.refresh_token).toBeTruthy();
+    expect(body.refresh_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   // @req CONN-REFRESH-ROTATION
@@ -123,7 +123,7 @@ describe('authorization_code grant', () => {
     });
     const body = (await res.json()) as TokenBody;
     expect(body.scope).toBe('mcp');
-    expect(body.refresh_token).toBeTruthy();
+    expect(body.refresh_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   // @req CONN-REFRESH-ROTATION
@@ -301,7 +301,7 @@ describe('refresh_token grant', () => {
     expect(res.status).toBe(200);
     const next = (await res.json()) as TokenBody;
     expect(next).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'mcp offline_access' });
-    expect(next.refresh_token).toBeTruthy();
+    expect(next.refresh_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(next.refresh_token).not.toBe(tokens.refresh_token);
     expect((await whoami(base(), next.access_token)).res.status).toBe(200);
     expect((await refresh(base(), client, next.refresh_token!)).status).toBe(200);

@@ -33,7 +33,7 @@ describe("hashes on the request path: Node's synchronous crypto, Web Crypto else
       ...(await import('@/lib/crypto/mac')),
     };
     const web = await withoutNodeCrypto();
-    expect(node.nodeCrypto).toBeDefined();
+    expect(typeof node.nodeCrypto?.createHmac).toBe('function');
     expect(web.nodeCrypto).toBeUndefined();
     const [nodeMac, webMac] = await Promise.all([node.createMac(SECRET), web.createMac(SECRET)]);
     for (const value of VALUES) {

@@ -415,6 +415,6 @@ describe('POST /oauth/authorize/submit with malformed forms', () => {
     expect(res.status).toBe(303);
     const location = new URL(res.headers.get('location')!);
     expect(`${location.origin}${location.pathname}`).toBe(CLAUDE_CALLBACK);
-    expect(location.searchParams.get('code')).toBeTruthy();
+    expect(location.searchParams.get('code')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 });
