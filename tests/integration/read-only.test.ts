@@ -166,6 +166,10 @@ describe('a read-only token in front of an upstream', () => {
   // @req READ-ONLY-UPSTREAM
   it('calls a tool the operator listed read-only with the same key, and refuses the rest before the upstream sees it', async () => {
     const token = await readOnlyToken(proxy);
+    const listed = await rpcMessages(await mcp(proxy, token, { jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+    expect((listed[0] as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name)).toEqual([
+      'whoami',
+    ]);
     const [who] = await rpcMessages(await mcp(proxy, token, callTool('whoami')));
     expect(who).toMatchObject({ result: { structuredContent: { header: 'x-api-key' } } });
     expect(upstream.seen.at(-1)!.headers['x-api-key']).toBe(KEY_A);

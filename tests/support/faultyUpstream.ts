@@ -15,7 +15,9 @@ export type FaultMode =
   /** SSE headers and one event, then the socket is destroyed. */
   | { kind: 'drop' }
   /** `events` SSE events `gapMs` apart, then the end of the stream. */
-  | { kind: 'stream'; events: number; gapMs: number };
+  | { kind: 'stream'; events: number; gapMs: number }
+  /** A `tools/list` result naming `tools`, as one JSON body or as SSE after a progress notification. */
+  | { kind: 'tools'; tools: string[]; sse: boolean };
 
 export type Arrival = {
   method: string;
@@ -91,6 +93,23 @@ export async function startFaultyUpstream(keepAliveTimeoutMs = 1000): Promise<Fa
           },
         );
         return;
+      case 'tools': {
+        const list = JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          result: { tools: mode.tools.map((name) => ({ name, inputSchema: { type: 'object' } })) },
+        });
+        if (!mode.sse) {
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end(list);
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        // Split mid-event, as a network may deliver it.
+        const events = `event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":1}}\n\nevent: message\nid: 7\ndata: ${list}\n\n`;
+        res.write(events.slice(0, 150));
+        setTimeout(() => res.end(events.slice(150)), 20);
+        return;
+      }
       case 'stream': {
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
         let sent = 0;

@@ -128,3 +128,48 @@ describe('createToolsBackend', () => {
     expect(await createToolsBackend().health()).toEqual({ backend: 'tools' });
   });
 });
+
+describe('a read-only connection in front of the upstream', () => {
+  const readOnly: Identity = { ...identity('0123456789abcdef'), scopes: ['mcp:read'] };
+  const list = () =>
+    new Request(`${PUBLIC_URL}/mcp`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: '*/*' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+
+  for (const sse of [false, true]) {
+    // @req READ-ONLY-UPSTREAM
+    it(`lists only the tools it may call (${sse ? 'SSE, after a progress notification' : 'JSON'})`, async () => {
+      upstream.mode = { kind: 'tools', tools: ['search', 'delete_all', 'mystery'], sse };
+      const backend = createUpstreamBackend(settings(), { readOnlyTools: ['search'], writeTools: [] });
+      const answer = await backend.serve(list(), readOnly, async () => KEY);
+      if (!answer.ok) throw new Error(answer.refusal.kind);
+      const text = await answer.response.text();
+      const messages = sse
+        ? text
+            .split('\n\n')
+            .filter(Boolean)
+            .map(
+              (block) =>
+                JSON.parse(
+                  block
+                    .split('\n')
+                    .find((l) => l.startsWith('data: '))!
+                    .slice(6),
+                ) as Record<string, unknown>,
+            )
+        : [JSON.parse(text) as Record<string, unknown>];
+      const result = messages.at(-1) as { result: { tools: { name: string }[] } };
+      expect(result.result.tools.map((t) => t.name)).toEqual(['search']);
+      if (sse) {
+        expect(messages[0]).toMatchObject({ method: 'notifications/progress' });
+        expect(text).toContain('id: 7');
+      }
+      // Full access sees everything, untouched.
+      const full = await createUpstreamBackend(settings()).serve(list(), identity('0123456789abcdef'), async () => KEY);
+      if (!full.ok) throw new Error(full.refusal.kind);
+      expect(await full.response.text()).toContain('delete_all');
+    });
+  }
+});

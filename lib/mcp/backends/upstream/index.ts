@@ -20,6 +20,7 @@ import type { ForwardKey, Identity } from '../../identity';
 import { readLimitedText } from '../../../http/readBody';
 import { accessOf } from '../../../tokens/access';
 import { isReadOnlyTool, readOnlyVerdict, type ToolAccessSettings } from '../../readOnly';
+import { narrowToolListStream } from './toolList';
 import type { CredentialFailure } from '../../refusals';
 import { MCP_BODY_LIMIT } from '../../transport';
 import { answerHeaders, upstreamRequestHeaders } from './headers';
@@ -82,6 +83,8 @@ export function createUpstreamBackend(
 
     let tooLarge = false;
     let body: ReadableStream<Uint8Array> | string | null = null;
+    /** A read-only connection's tool list is narrowed to the tools it may call. */
+    let narrowsToolList = false;
     if (method === 'POST' && request.body && accessOf(identity.scopes) !== 'full') {
       // A read-only connection: the message is read and judged before anything reaches the upstream.
       const read = await readLimitedText(request, MCP_BODY_LIMIT);
@@ -105,6 +108,7 @@ export function createUpstreamBackend(
           : refused({ kind: 'read_only', method: verdict.method, ...(verdict.tool && { tool: verdict.tool }) });
       }
       body = read.value;
+      narrowsToolList = (message as { method?: unknown }).method === 'tools/list';
       headers['content-length'] = String(new TextEncoder().encode(read.value).byteLength);
     } else if (method === 'POST' && request.body) {
       // A declared length is already enforced by the HTTP framing; only an unsized body is counted.
@@ -175,13 +179,13 @@ export function createUpstreamBackend(
       // A read that failed because the client went away is not the upstream's doing.
       if (!controller.signal.aborted) report(identity, 'upstream_dropped');
     };
-    const relayed = relay(
-      upstream.body,
-      answer['content-type']?.startsWith('text/event-stream') ?? false,
-      dropped,
-      release,
-    );
-    return answered(new Response(relayed, { status: upstream.status, headers: answer }));
+    const eventStream = answer['content-type']?.startsWith('text/event-stream') ?? false;
+    const relayed = relay(upstream.body, eventStream, dropped, release);
+    const shown =
+      narrowsToolList && upstream.ok
+        ? narrowToolListStream(relayed, eventStream, (name) => isReadOnlyTool(name, undefined, toolAccess))
+        : relayed;
+    return answered(new Response(shown, { status: upstream.status, headers: answer }));
   }
 
   return {
