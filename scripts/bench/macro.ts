@@ -34,6 +34,7 @@ export const INTERLEAVED_CASES = [
   'two-pass-floor',
   'ping-bearer',
   'tools-list-bearer',
+  'session-bearer',
   'ping-api-key',
 ] as const;
 
@@ -93,6 +94,24 @@ export const RAISED_LIMITS = {
 
 const MCP_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
 const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+
+/** The bodies of a realistic session in turn: `initialize`, `tools/list`, then ten `tools/call whoami`. */
+function sessionMix(): () => string {
+  const session = [
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+    }),
+    JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    ...Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify({ jsonrpc: '2.0', id: 3 + i, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+    ),
+  ];
+  let next = 0;
+  return () => session[next++ % session.length]!;
+}
 const TOOLS_LIST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 
 async function drive(
@@ -289,6 +308,17 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
         method: 'POST',
         headers: bearer,
         body: TOOLS_LIST,
+        expectedStatus: 200,
+      },
+      {
+        // What a connected assistant does: the handshake, the tool list, then ten tool calls.
+        id: 'session-bearer',
+        label: '/mcp session mix (initialize, tools/list, 10 tools/call), Bearer JWT',
+        target: 'app',
+        path: '/mcp',
+        method: 'POST',
+        headers: bearer,
+        nextBody: sessionMix(),
         expectedStatus: 200,
       },
       {

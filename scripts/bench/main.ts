@@ -206,7 +206,7 @@ function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[
         ? median(macro.rounds.map((r) => r.rates[id]! / r.rates[reference]!))
         : macro.cases.find((c) => c.id === id)!.requestsPerSecond /
           (reference === 'floor' ? floorRate(macro.cases) : twoPassRate(macro.cases));
-    for (const id of ['ping-bearer', 'tools-list-bearer']) {
+    for (const id of ['ping-bearer', 'tools-list-bearer', 'session-bearer']) {
       const ratio = ratioOf(id, 'floor');
       const label = macro.cases.find((c) => c.id === id)!.label;
       out.push({
