@@ -66,6 +66,7 @@ describe('the /mcp gate', () => {
       fingerprint: await fingerprintOf(KEY_A),
       client_id: 'api-key',
       scopes: ['mcp'],
+      access: 'full',
       expires_at: null,
       authenticated_by: 'api_key',
     });
