@@ -25,11 +25,11 @@ import { emit } from '../observability/log';
 import { failure, ok, type Result } from '../result';
 import type { Fingerprint } from './fingerprint';
 import type { Activity, Identification, KeySource } from './source';
+import { ExpiringMap, singleFlight } from './answerCache';
 
 const MAX_SUBJECT_LENGTH = 128;
 const MAX_PRESENTED_KEY_LENGTH = 512;
 const NEGATIVE_CACHE_SECONDS = 10;
-const MAX_ENTRIES = 10_000;
 /** Real answers are a few dozen bytes. */
 const MAX_ANSWER_BYTES = 4096;
 
@@ -44,40 +44,6 @@ const IdentifyAnswer = z.union([
 const ActiveAnswer = z.object({ active: z.boolean() });
 
 type CallFailure = 'key_service_unavailable' | 'key_service_bad_answer';
-
-/** A map that forgets its oldest entry past `MAX_ENTRIES`, with an expiry per entry. */
-class ExpiringMap<V> {
-  readonly #entries = new Map<string, { value: V; expiresAt: number }>();
-  constructor(private readonly now: () => number) {}
-  get(key: string): V | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.#entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
-  }
-  set(key: string, value: V, ttlMs: number): void {
-    this.#entries.delete(key);
-    if (ttlMs <= 0) return;
-    this.#entries.set(key, { value, expiresAt: this.now() + ttlMs });
-    if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-  }
-}
-
-/** One call per key at a time: later callers share the first one's promise. */
-function singleFlight<T>(): (key: string, run: () => Promise<T>) => Promise<T> {
-  const inflight = new Map<string, Promise<T>>();
-  return (key, run) => {
-    let pending = inflight.get(key);
-    if (pending === undefined) {
-      pending = run().finally(() => inflight.delete(key));
-      inflight.set(key, pending);
-    }
-    return pending;
-  };
-}
 
 type SharedState = {
   readonly identified: ExpiringMap<{ subject: string } | null>;

@@ -13,11 +13,11 @@ import type { UpstreamSettings } from '../config';
 import { sha256Hex } from '../crypto/sha256';
 import { fingerprintOfDigest, type Fingerprint } from './fingerprint';
 import type { Identification, KeySource } from './source';
+import { ExpiringMap, singleFlight } from './answerCache';
 
 const MAX_PRESENTED_KEY_LENGTH = 512;
 const POSITIVE_CACHE_MS = 60_000;
 const NEGATIVE_CACHE_MS = 10_000;
-const MAX_ENTRIES = 10_000;
 const QUESTION_TIMEOUT_MS = 10_000;
 
 const INITIALIZE = JSON.stringify({
@@ -36,8 +36,8 @@ export function createUpstreamJudgeSource(
   fetchFn: typeof fetch = fetch,
   now: () => number = Date.now,
 ): KeySource {
-  const answers = new Map<string, { known: boolean; expiresAt: number }>();
-  const inflight = new Map<string, Promise<Identification>>();
+  const answers = new ExpiringMap<boolean>(now);
+  const once = singleFlight<Identification>();
   const keyHeader = (key: string) => (settings.apiKeyHeader === 'authorization' ? `Bearer ${key}` : key);
 
   async function ask(key: string): Promise<'valid' | 'invalid' | 'unavailable'> {
@@ -81,25 +81,16 @@ export function createUpstreamJudgeSource(
       if (presented.length === 0 || presented.length > MAX_PRESENTED_KEY_LENGTH) return { outcome: 'unknown' };
       const digest = await sha256Hex(presented);
       const fingerprint = fingerprintOfDigest(digest);
-      const cached = answers.get(digest);
-      if (cached !== undefined && cached.expiresAt > now() && options?.fresh !== true) {
-        return cached.known ? { outcome: 'known', subject: fingerprint, fingerprint } : { outcome: 'unknown' };
-      }
-      let pending = inflight.get(digest);
-      if (pending === undefined) {
-        pending = ask(presented)
-          .then((verdict): Identification => {
-            if (verdict === 'unavailable') return { outcome: 'unavailable' };
-            const known = verdict === 'valid';
-            answers.delete(digest);
-            answers.set(digest, { known, expiresAt: now() + (known ? POSITIVE_CACHE_MS : NEGATIVE_CACHE_MS) });
-            if (answers.size > MAX_ENTRIES) answers.delete(answers.keys().next().value!);
-            return known ? { outcome: 'known', subject: fingerprint, fingerprint } : { outcome: 'unknown' };
-          })
-          .finally(() => inflight.delete(digest));
-        inflight.set(digest, pending);
-      }
-      return pending;
+      const known = options?.fresh === true ? undefined : answers.get(digest);
+      if (known !== undefined)
+        return known ? { outcome: 'known', subject: fingerprint, fingerprint } : { outcome: 'unknown' };
+      return once(digest, async (): Promise<Identification> => {
+        const verdict = await ask(presented);
+        if (verdict === 'unavailable') return { outcome: 'unavailable' };
+        const valid = verdict === 'valid';
+        answers.set(digest, valid, valid ? POSITIVE_CACHE_MS : NEGATIVE_CACHE_MS);
+        return valid ? { outcome: 'known', subject: fingerprint, fingerprint } : { outcome: 'unknown' };
+      });
     },
     async isActive() {
       return 'active';

@@ -222,6 +222,21 @@ export const REASONS = {
 
 export type Reason = keyof typeof REASONS;
 
+/** How the token and revocation endpoints refuse a client (`lib/oauth/clients.ts`, `lib/oauth/assertions/`): one list for both. */
+const CLIENT_AUTHENTICATION_REASONS = [
+  'client_unknown',
+  'client_auth_method_mismatch',
+  'client_secret_mismatch',
+  'assertion_missing',
+  'assertion_malformed',
+  'assertion_bad_signature',
+  'assertion_wrong_audience',
+  'assertion_expired',
+  'assertion_replayed',
+  'jwks_unavailable',
+  'jwks_invalid',
+] as const;
+
 export const EVENTS = {
   register: {
     description: 'POST /oauth/register',
@@ -274,17 +289,7 @@ export const EVENTS = {
       'invalid_request',
       'unsupported_grant_type',
       'client_auth_missing',
-      'client_unknown',
-      'client_auth_method_mismatch',
-      'client_secret_mismatch',
-      'assertion_missing',
-      'assertion_malformed',
-      'assertion_bad_signature',
-      'assertion_wrong_audience',
-      'assertion_expired',
-      'assertion_replayed',
-      'jwks_unavailable',
-      'jwks_invalid',
+      ...CLIENT_AUTHENTICATION_REASONS,
       'unauthorized_client',
       'api_key_invalid',
       'pkce_required',
@@ -322,17 +327,7 @@ export const EVENTS = {
       'refresh_client_mismatch',
       'invalid_request',
       'client_auth_missing',
-      'client_unknown',
-      'client_auth_method_mismatch',
-      'client_secret_mismatch',
-      'assertion_missing',
-      'assertion_malformed',
-      'assertion_bad_signature',
-      'assertion_wrong_audience',
-      'assertion_expired',
-      'assertion_replayed',
-      'jwks_unavailable',
-      'jwks_invalid',
+      ...CLIENT_AUTHENTICATION_REASONS,
       'rate_limited',
       'client_aborted',
       'redis_unavailable',

@@ -9,7 +9,7 @@ import type { Reason } from '@/lib/observability/catalogue';
 import { KEY_A, startApp, type AppInstance } from '../support/app';
 import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
 import { eventsIn } from '../support/events';
-import { postForm, postMcp, rpcMessages } from '../support/http';
+import { postForm, whoamiWithToken } from '../support/http';
 import {
   authorizeParams,
   authorizeUrl,
@@ -113,16 +113,7 @@ async function expectInvalidClient(app: AppInstance, clientId: string, logged: R
   ).toBe(true);
 }
 
-async function whoami(app: AppInstance, accessToken: string) {
-  const res = await postMcp(
-    app.url,
-    { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
-    { Authorization: `Bearer ${accessToken}`, 'Mcp-Protocol-Version': '2025-11-25' },
-  );
-  expect(res.status).toBe(200);
-  return ((await rpcMessages(res))[0] as { result: { structuredContent: Record<string, unknown> } }).result
-    .structuredContent;
-}
+const whoami = (app: AppInstance, accessToken: string) => whoamiWithToken(app.url, accessToken);
 
 describe('a CIMD client', () => {
   // @req CIMD-FLOW

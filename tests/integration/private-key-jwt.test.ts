@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_A, startApp, type AppInstance } from '../support/app';
 import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
 import { eventsFor, newRequestId } from '../support/events';
-import { postForm, postMcp, rpcMessages } from '../support/http';
+import { postForm, whoamiWithToken } from '../support/http';
 import { authorizeParams, authorizeWithKey, pkcePair, type TokenBody } from '../support/oauth';
 import { startRedisStack, type RedisStack } from '../support/redis';
 
@@ -155,16 +155,7 @@ async function tokensOf(res: Response): Promise<TokenBody & { refresh_token: str
   return (await res.json()) as TokenBody & { refresh_token: string };
 }
 
-async function whoami(accessToken: string): Promise<Record<string, unknown>> {
-  const res = await postMcp(
-    app.url,
-    { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
-    { Authorization: `Bearer ${accessToken}`, 'Mcp-Protocol-Version': '2025-11-25' },
-  );
-  expect(res.status).toBe(200);
-  return ((await rpcMessages(res))[0] as { result: { structuredContent: Record<string, unknown> } }).result
-    .structuredContent;
-}
+const whoami = (accessToken: string) => whoamiWithToken(app.url, accessToken);
 
 /** A 401 invalid_client, and the one `token` event under its request id with `reason`. */
 async function expectRefused(res: Response, requestId: string, reason: string): Promise<void> {

@@ -128,3 +128,18 @@ export async function rawPost(
     return rawPostOnce(url, headers, bytes, chunked);
   }
 }
+
+/**
+ * `tools/call whoami` at `${baseUrl}/mcp` with a bearer token: its structured content, or an
+ * error naming the status when the call was not answered 200.
+ */
+export async function whoamiWithToken(baseUrl: string, accessToken: string): Promise<Record<string, unknown>> {
+  const res = await postMcp(
+    baseUrl,
+    { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+    { Authorization: `Bearer ${accessToken}`, 'Mcp-Protocol-Version': '2025-11-25' },
+  );
+  if (res.status !== 200) throw new Error(`whoami answered ${res.status}: ${await res.text()}`);
+  return ((await rpcMessages(res))[0] as { result: { structuredContent: Record<string, unknown> } }).result
+    .structuredContent;
+}
