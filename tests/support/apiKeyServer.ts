@@ -53,6 +53,7 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
         {
           description: 'Which API key called, by fingerprint.',
           inputSchema: z.object({}),
+          annotations: { readOnlyHint: true },
           outputSchema: z.object({ fingerprint: z.string(), header: z.string() }),
         },
         () => {

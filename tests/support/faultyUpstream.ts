@@ -17,7 +17,7 @@ export type FaultMode =
   /** `events` SSE events `gapMs` apart, then the end of the stream. */
   | { kind: 'stream'; events: number; gapMs: number }
   /** A `tools/list` result naming `tools`, as one JSON body or as SSE after a progress notification. */
-  | { kind: 'tools'; tools: string[]; sse: boolean };
+  | { kind: 'tools'; tools: string[]; sse: boolean; readOnly?: string[] };
 
 export type Arrival = {
   method: string;
@@ -97,7 +97,13 @@ export async function startFaultyUpstream(keepAliveTimeoutMs = 1000): Promise<Fa
         const list = JSON.stringify({
           jsonrpc: '2.0',
           id: 1,
-          result: { tools: mode.tools.map((name) => ({ name, inputSchema: { type: 'object' } })) },
+          result: {
+            tools: mode.tools.map((name) => ({
+              name,
+              inputSchema: { type: 'object' },
+              ...(mode.readOnly?.includes(name) ? { annotations: { readOnlyHint: true } } : {}),
+            })),
+          },
         });
         if (!mode.sse) {
           res.writeHead(200, { 'Content-Type': 'application/json' }).end(list);

@@ -172,4 +172,37 @@ describe('a read-only connection in front of the upstream', () => {
       expect(await full.response.text()).toContain('delete_all');
     });
   }
+
+  // @req READ-ONLY-UPSTREAM
+  it("learns the upstream's readOnlyHint from its tools/list with the user's key, once per key", async () => {
+    upstream.mode = { kind: 'tools', tools: ['search', 'delete_all'], sse: true, readOnly: ['search'] };
+    const backend = createUpstreamBackend(settings());
+    const call = (name: string) =>
+      new Request(`${PUBLIC_URL}/mcp`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: '*/*' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } }),
+      });
+    const before = upstream.arrivals.length;
+    const allowed = await backend.serve(call('search'), readOnly, async () => KEY);
+    expect(allowed.ok).toBe(true);
+    if (allowed.ok) await allowed.response.text();
+    // One listing to learn, then the call itself.
+    const learnedWith = upstream.arrivals.slice(before);
+    expect(learnedWith.map((a) => JSON.parse(a.body.toString()) as { method: string }).map((m) => m.method)).toEqual([
+      'tools/list',
+      'tools/call',
+    ]);
+    expect(learnedWith[0]!.headers['x-api-key-upstream']).toBe(KEY);
+    const refused = await backend.serve(call('delete_all'), readOnly, async () => KEY);
+    expect(refused).toEqual({ ok: false, refusal: { kind: 'read_only', method: 'tools/call', tool: 'delete_all' } });
+    // Learned once: the refusal asked the upstream nothing.
+    expect(upstream.arrivals.length).toBe(before + 2);
+    // The operator's MCP_WRITE_TOOLS wins over the upstream's own hint.
+    const strict = createUpstreamBackend(settings(), { readOnlyTools: [], writeTools: ['search'] });
+    expect(await strict.serve(call('search'), readOnly, async () => KEY)).toMatchObject({
+      ok: false,
+      refusal: { kind: 'read_only' },
+    });
+  });
 });

@@ -20,6 +20,7 @@ import type { ForwardKey, Identity } from '../../identity';
 import { readLimitedText } from '../../../http/readBody';
 import { accessOf } from '../../../tokens/access';
 import { isReadOnlyTool, readOnlyVerdict, type ToolAccessSettings } from '../../readOnly';
+import { createAnnotationLearner } from './annotations';
 import { narrowToolListStream } from './toolList';
 import type { CredentialFailure } from '../../refusals';
 import { MCP_BODY_LIMIT } from '../../transport';
@@ -58,8 +59,9 @@ const upstreamFailed = (status: 502 | 504, message: string): BackendAnswer =>
  */
 /**
  * `toolAccess`: the operator's lists of read-only and writing tools. A read-only connection may
- * call an upstream tool only when the operator lists it read-only (`MCP_READ_ONLY_TOOLS`): the
- * upstream's own annotations are not learned yet, so an unlisted tool is refused, the safe default.
+ * call an upstream tool the operator lists read-only (`MCP_READ_ONLY_TOOLS`), or one the upstream
+ * itself marks `readOnlyHint` in its `tools/list` for that user's key (`annotations.ts`); the
+ * operator's `MCP_WRITE_TOOLS` wins over both, and an unannotated tool is refused.
  */
 export function createUpstreamBackend(
   settings: UpstreamSettings,
@@ -68,6 +70,7 @@ export function createUpstreamBackend(
   const target = new URL(settings.url).href;
   const upstreamHost = new URL(settings.url).host;
   const reachability = createReachability(target, settings.timeoutMs);
+  const readOnlyHintOf = createAnnotationLearner(settings);
 
   async function serve(request: Request, identity: Identity, forwardKey: ForwardKey): Promise<BackendAnswer> {
     const method = request.method;
@@ -100,7 +103,7 @@ export function createUpstreamBackend(
         return refused({ kind: 'bad_request', code: -32700, message: 'Parse error: the body is not JSON.' });
       }
       const verdict = await readOnlyVerdict(message, request.headers, async (name) =>
-        isReadOnlyTool(name, undefined, toolAccess),
+        isReadOnlyTool(name, await readOnlyHintOf(key, name), toolAccess),
       );
       if (!verdict.ok) {
         return verdict.kind === 'header_mismatch'
@@ -183,7 +186,7 @@ export function createUpstreamBackend(
     const relayed = relay(upstream.body, eventStream, dropped, release);
     const shown =
       narrowsToolList && upstream.ok
-        ? narrowToolListStream(relayed, eventStream, (name) => isReadOnlyTool(name, undefined, toolAccess))
+        ? narrowToolListStream(relayed, eventStream, (name, hint) => isReadOnlyTool(name, hint, toolAccess))
         : relayed;
     return answered(new Response(shown, { status: upstream.status, headers: answer }));
   }

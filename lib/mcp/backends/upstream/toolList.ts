@@ -5,24 +5,25 @@
  */
 const encoder = new TextEncoder();
 
+/** Whether a listed tool stays: by its name and the `readOnlyHint` the upstream gave it. */
+export type KeepTool = (name: string, readOnlyHint: boolean | undefined) => boolean;
+
 /** `message` with `result.tools` narrowed to the tools `keep` accepts; anything else unchanged. */
-export function narrowToolList(message: unknown, keep: (name: string) => boolean): unknown {
+export function narrowToolList(message: unknown, keep: KeepTool): unknown {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) return message;
   const result = (message as { result?: unknown }).result;
   if (typeof result !== 'object' || result === null) return message;
   const tools = (result as { tools?: unknown }).tools;
   if (!Array.isArray(tools)) return message;
-  const kept = tools.filter(
-    (tool) =>
-      typeof tool === 'object' &&
-      tool !== null &&
-      typeof (tool as { name?: unknown }).name === 'string' &&
-      keep((tool as { name: string }).name),
-  );
+  const kept = tools.filter((tool) => {
+    if (typeof tool !== 'object' || tool === null) return false;
+    const { name, annotations } = tool as { name?: unknown; annotations?: { readOnlyHint?: unknown } };
+    return typeof name === 'string' && keep(name, annotations?.readOnlyHint === true ? true : undefined);
+  });
   return { ...message, result: { ...result, tools: kept } };
 }
 
-function narrowJson(text: string, keep: (name: string) => boolean): string {
+function narrowJson(text: string, keep: KeepTool): string {
   try {
     return JSON.stringify(narrowToolList(JSON.parse(text) as unknown, keep));
   } catch {
@@ -32,7 +33,7 @@ function narrowJson(text: string, keep: (name: string) => boolean): string {
 }
 
 /** One SSE event block (RFC: lines up to a blank line) with its `data` rewritten when it is a tool list. */
-function narrowEvent(block: string, keep: (name: string) => boolean): string {
+function narrowEvent(block: string, keep: KeepTool): string {
   const lines = block.split(/\r?\n/);
   const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).replace(/^ /, ''));
   if (data.length === 0) return block;
@@ -45,7 +46,7 @@ function narrowEvent(block: string, keep: (name: string) => boolean): string {
 export function narrowToolListStream(
   body: ReadableStream<Uint8Array>,
   eventStream: boolean,
-  keep: (name: string) => boolean,
+  keep: KeepTool,
 ): ReadableStream<Uint8Array> {
   const decoder = new TextDecoder();
   let buffered = '';
