@@ -204,12 +204,17 @@ describe('a key service', () => {
     // Past the cache of the token request's own answer: the next request asks afresh, once.
     await new Promise((done) => setTimeout(done, CACHE_SECONDS * 1000 + 300));
     const before = ks.questions.length;
+    const started = Date.now();
     const statuses = await Promise.all(
       Array.from({ length: 32 }, () => whoami({ Authorization: `Bearer ${access_token}` }).then((r) => r.status)),
     );
     expect(statuses).toEqual(Array.from({ length: 32 }, () => 200));
     const aboutSubject = ks.questions.slice(before).filter((q) => q.body.includes(subject));
-    expect(aboutSubject.length).toBeLessThanOrEqual(1);
+    // One question per cache period that the burst spanned (a loaded machine may need more than
+    // one); a cache per wall would ask twice as often.
+    const periods = Math.ceil((Date.now() - started) / (CACHE_SECONDS * 1000));
+    expect(aboutSubject.length).toBeGreaterThanOrEqual(1);
+    expect(aboutSubject.length).toBeLessThanOrEqual(periods);
   });
 
   // @req KEYS-SERVICE
