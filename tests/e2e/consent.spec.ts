@@ -5,6 +5,7 @@ import {
   authorizeParams,
   authorizeUrl,
   CLAUDE_CALLBACK,
+  exchangeCode,
   pkcePair,
   register,
   type Registration,
@@ -97,6 +98,37 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole('button', { name: 'Authorize' }).click();
       const callback = await expectCallback(page, 'retry-state');
       expect(callback.searchParams.get('code')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    });
+
+    // @req READ-ONLY-CONSENT
+    test('offers Read-only and Full access with Full preselected; choosing Read-only grants mcp:read', async ({
+      page,
+      context,
+    }) => {
+      await answerCallbackLocally(context);
+      const { verifier, challenge } = pkcePair();
+      await page.goto(
+        authorizeUrl(
+          base(),
+          authorizeParams(base(), claude.client_id, CLAUDE_CALLBACK, challenge, { state: 'ro-state' }),
+        ),
+      );
+      await expect(page.getByText('It cannot change anything.')).toBeVisible();
+      await expect(page.getByRole('radio', { name: /Full access/ })).toBeChecked();
+      await page.getByRole('radio', { name: /Read-only/ }).check();
+      await page.getByLabel('API key').fill(KEY_A);
+      await page.getByRole('button', { name: 'Authorize' }).click();
+      const callback = await expectCallback(page, 'ro-state');
+      const res = await exchangeCode(base(), {
+        code: callback.searchParams.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: CLAUDE_CALLBACK,
+        client_id: claude.client_id,
+        client_secret: claude.client_secret!,
+        resource: `${base()}/mcp`,
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { scope: string }).scope).toBe('mcp:read offline_access');
     });
 
     // @req CONN-CONSENT-CANCEL
