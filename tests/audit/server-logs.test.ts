@@ -22,6 +22,8 @@ const EVENT_KEYS = new Set([
   'client_name',
   'redirect_host',
   'fingerprint',
+  'mcp_method',
+  'tool',
   'request_id',
   'duration_ms',
   'runtime',
@@ -60,7 +62,9 @@ describe('server output of the whole test run', () => {
         !(e.event in EVENTS) ||
         !(EVENTS[e.event].reasons as readonly string[]).includes(e.reason) ||
         REASONS[e.reason].outcome !== e.outcome ||
-        (e.fingerprint !== undefined && !/^[0-9a-f]{16}$/.test(e.fingerprint)),
+        (e.fingerprint !== undefined && !/^[0-9a-f]{16}$/.test(e.fingerprint)) ||
+        // Only a read-only refusal names the method and tool.
+        ((e.mcp_method !== undefined || e.tool !== undefined) && e.reason !== 'insufficient_scope'),
     );
     expect(offSchema).toEqual([]);
   });

@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_A, startApp, type AppInstance } from '../support/app';
+import {
+  Client,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
+  type OAuthClientProvider,
+} from '@modelcontextprotocol/client';
 import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
+import { MemoryOAuthProvider } from '../support/sdkFlow';
 import { eventsFor, newRequestId } from '../support/events';
 import { postForm, postMcp, rpcMessages } from '../support/http';
 import {
@@ -184,5 +191,49 @@ describe('a read-only token in front of an upstream', () => {
       'slow',
     );
     expect(upstream.seen.length).toBe(before);
+  });
+});
+
+describe('step-up with the official SDK v2 client', () => {
+  /** Consent over HTTP with `access`, as the user would choose on the page; the callback URL. */
+  async function consent(authorizationUrl: URL, access: 'read' | 'full'): Promise<URL> {
+    const { request } = await openConsent(authorizationUrl.toString());
+    const res = await submitConsent(proxy.url, { request, api_key: KEY_A, action: 'authorize', access });
+    expect(res.status).toBe(303);
+    return new URL(res.headers.get('location')!);
+  }
+
+  // @req READ-ONLY-STEP-UP
+  it('meets 403 insufficient_scope on a writing tool, re-authorizes for mcp, and then calls it', async () => {
+    const provider = new MemoryOAuthProvider();
+    const transport = () =>
+      new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`), {
+        authProvider: provider as unknown as OAuthClientProvider,
+      });
+    // First connection: the user chooses Read-only.
+    const first = transport();
+    await expect(new Client({ name: 'step-up', version: '1' }).connect(first)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+    await first.finishAuth((await consent(provider.authorizationUrl!, 'read')).searchParams);
+    expect(provider.savedTokens!.scope).toBe('mcp:read offline_access');
+
+    const client = new Client({ name: 'step-up', version: '1' });
+    const second = transport();
+    await client.connect(second);
+    provider.authorizationUrl = undefined;
+    // The writing tool: 403 with the challenge; the SDK asks to authorize again, now for mcp.
+    await expect(client.callTool({ name: 'slow', arguments: { steps: 1, delayMs: 1 } })).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+    const stepUp = provider.authorizationUrl as URL | undefined;
+    expect(stepUp?.searchParams.get('scope')?.split(' ')).toContain('mcp');
+    await second.finishAuth((await consent(stepUp!, 'full')).searchParams);
+    expect(provider.savedTokens!.scope).toBe('mcp offline_access');
+    const result = (await client.callTool({ name: 'slow', arguments: { steps: 1, delayMs: 1 } })) as {
+      content: { text: string }[];
+    };
+    expect(result.content[0]!.text).toBe('done after 1 steps');
+    await client.close();
   });
 });

@@ -657,6 +657,11 @@ export const requirements = {
     behaviour:
       "the consent page offers Read-only and Full access (only Read-only when the client asked for mcp:read or MCP_MAX_ACCESS=read), preselects the client's ask, and the tokens and the token response carry the granted scope; refresh keeps or narrows it",
   },
+  'READ-ONLY-STEP-UP': {
+    clause: 'MCP 2025-11-25 authorization, scope challenge handling (SEP-835)',
+    behaviour:
+      'the official SDK v2 client, connected read-only, meets 403 insufficient_scope on a writing tool, re-authorizes for mcp, and the call succeeds once the user chooses Full access',
+  },
   'READ-ONLY-UPSTREAM': {
     clause: 'docs/connector.md, read-only connections',
     behaviour:
