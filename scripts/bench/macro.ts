@@ -95,6 +95,13 @@ export const RAISED_LIMITS = {
 const MCP_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
 const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 
+const WHOAMI_CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'whoami', arguments: {} },
+});
+
 /** The bodies of a realistic session in turn: `initialize`, `tools/list`, then ten `tools/call whoami`. */
 function sessionMix(): () => string {
   const session = [
@@ -266,6 +273,7 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
     log(`server pid ${pid} (${processName(pid)}), RSS at start ${mb(rssStart)}`);
 
     const token = await clientCredentialsToken(app.url, KEY_A);
+    const readOnlyToken = await clientCredentialsToken(app.url, KEY_A, 'mcp', 'mcp:read');
     const seedStore = createSeedTokenStore(redis.restUrl, redis.restToken);
     const seedToken = await seedStore.issue({ sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
     baseline = await startBaseline(app, redis);
@@ -319,6 +327,27 @@ export async function runMacro(options: MacroOptions, log: (line: string) => voi
         method: 'POST',
         headers: bearer,
         nextBody: sessionMix(),
+        expectedStatus: 200,
+      },
+      {
+        id: 'whoami-bearer',
+        label: '/mcp tools/call whoami, Bearer JWT (full access)',
+        target: 'app',
+        path: '/mcp',
+        method: 'POST',
+        headers: bearer,
+        body: WHOAMI_CALL,
+        expectedStatus: 200,
+      },
+      {
+        // The read-only policy's cost: the same call judged against the tool's readOnlyHint first.
+        id: 'whoami-read-only',
+        label: '/mcp tools/call whoami, Bearer JWT (read-only, mcp:read)',
+        target: 'app',
+        path: '/mcp',
+        method: 'POST',
+        headers: { ...MCP_HEADERS, Authorization: `Bearer ${readOnlyToken}` },
+        body: WHOAMI_CALL,
         expectedStatus: 200,
       },
       {

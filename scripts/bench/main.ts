@@ -216,6 +216,15 @@ function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[
         met: ratio >= 0.45,
       });
     }
+    const readOnlyRatio =
+      macro.cases.find((c) => c.id === 'whoami-read-only')!.requestsPerSecond /
+      macro.cases.find((c) => c.id === 'whoami-bearer')!.requestsPerSecond;
+    out.push({
+      check: 'read-only whoami vs full-access whoami (req/s, main run)',
+      target: '>= 0.95x',
+      measured: `${readOnlyRatio.toFixed(2)}x`,
+      met: readOnlyRatio >= 0.95,
+    });
     const vsTwoPass = ratioOf('ping-bearer', 'two-pass-floor');
     out.push({
       check: `authenticated ping vs two-pass floor (req/s, ${from})`,

@@ -19,11 +19,17 @@ export async function postForm(
 }
 
 /** An access token from `client_credentials` for `key`. */
-export async function clientCredentialsToken(baseUrl: string, key: string, clientId = 'mcp'): Promise<string> {
+export async function clientCredentialsToken(
+  baseUrl: string,
+  key: string,
+  clientId = 'mcp',
+  scope?: 'mcp' | 'mcp:read',
+): Promise<string> {
   const res = await postForm(`${baseUrl}/oauth/token`, {
     grant_type: 'client_credentials',
     client_id: clientId,
     client_secret: key,
+    ...(scope === undefined ? {} : { scope }),
   });
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
