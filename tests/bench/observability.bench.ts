@@ -17,19 +17,21 @@ const { token } = await services.tokens.issue(
   { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' },
   3600,
 );
-const request = new Request(`${services.config.resource}`, {
-  method: 'POST',
-  headers: {
-    Host: new URL(services.config.publicUrl).host,
-    Authorization: `Bearer ${token}`,
-    'Content-Type': 'application/json',
-  },
-  body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
-});
+// A fresh request each time, as the middleware gets one: the gate reads its body to the end.
+const request = () =>
+  new Request(`${services.config.resource}`, {
+    method: 'POST',
+    headers: {
+      Host: new URL(services.config.publicUrl).host,
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+    },
+    body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+  });
 const passed = new Response(null);
-const gateOnly = async () => (await mcpGate(request, services)) ?? passed;
+const gateOnly = async () => (await mcpGate(request(), services)) ?? passed;
 const observed = observe(async () => {
-  const refused = await mcpGate(request, services);
+  const refused = await mcpGate(request(), services);
   emit('mcp', 'served');
   return refused ?? new Response(null);
 });
@@ -54,7 +56,7 @@ describe('an authenticated /mcp request at the gate, inside Next-like request st
   bench(
     'gate inside the request context, plus the served count',
     async () => {
-      await insideNext(() => observed(request));
+      await insideNext(() => observed(request()));
     },
     OPTIONS,
   );
@@ -71,7 +73,7 @@ describe('an authenticated /mcp request at the gate, no other store', () => {
   bench(
     'gate inside the request context, plus the served count',
     async () => {
-      await observed(request);
+      await observed(request());
     },
     OPTIONS,
   );
@@ -85,7 +87,7 @@ describe('one event', () => {
   bench(
     'a refusal logged as a JSON line, in its request context',
     async () => {
-      await refusal(request);
+      await refusal(request());
     },
     OPTIONS,
   );
