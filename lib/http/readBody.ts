@@ -20,9 +20,13 @@ async function readWithin(
   const reader = request.body.getReader();
   // A torn connection may leave the stream pending rather than errored (Next's body tee does not
   // pass errors on): the request's signal, aborted when the client goes, ends the wait too.
+  let onAbort: (() => void) | undefined;
   const gone = new Promise<'gone'>((resolve) => {
     if (request.signal.aborted) resolve('gone');
-    else request.signal.addEventListener('abort', () => resolve('gone'), { once: true });
+    else {
+      onAbort = () => resolve('gone');
+      request.signal.addEventListener('abort', onAbort, { once: true });
+    }
   });
   let total = 0;
   try {
@@ -45,6 +49,10 @@ async function readWithin(
   } catch {
     // The only way a request body's read fails: the connection closed before its end.
     return failure('aborted');
+  } finally {
+    // The signal outlives this read (it is the request's): a listener left on it would keep the
+    // read's whole closure, the request included, alive for as long as the signal lives.
+    if (onAbort) request.signal.removeEventListener('abort', onAbort);
   }
 }
 
