@@ -154,12 +154,19 @@ function upstreamBudget(result: UpstreamResult): Budget[] {
   const addedP50 = proxied1.p50Ms - direct1.p50Ms;
   const addedP99 = proxied1.p99Ms - direct1.p99Ms;
   const ratio = by('upstream-proxied').requestsPerSecond / by('ping-bearer').requestsPerSecond;
+  const readOnly = by('upstream-proxied-read-only').requestsPerSecond / by('upstream-proxied').requestsPerSecond;
   const [viaGateway, direct] = [
     result.firstEvent.find((f) => f.via === 'gateway')!,
     result.firstEvent.find((f) => f.via === 'direct')!,
   ];
   const unexpected = result.cases.reduce((a, c) => a + c.unexpected, 0);
   return [
+    {
+      check: `proxied tools/list, read-only token vs full access (req/s, ${CONNECTIONS} conns)`,
+      target: '>= 0.95x',
+      measured: `${readOnly.toFixed(2)}x`,
+      met: readOnly >= 0.95,
+    },
     {
       check: 'latency the gateway adds, 1 connection, p50',
       target: '<= 3 ms',

@@ -155,9 +155,10 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
       ...RAISED_LIMITS,
     };
     [tools, gateway] = await Promise.all([startApp(stores), startApp({ ...stores, MCP_UPSTREAM_URL: upstream.url })]);
-    const [toolsToken, gatewayToken] = await Promise.all([
+    const [toolsToken, gatewayToken, readOnlyToken] = await Promise.all([
       clientCredentialsToken(tools.url, KEY_A),
       clientCredentialsToken(gateway.url, KEY_A),
+      clientCredentialsToken(gateway.url, KEY_A, 'mcp', 'mcp:read'),
     ]);
     const viaGateway = { ...MCP, Authorization: `Bearer ${gatewayToken}` };
     const direct = { ...MCP, Authorization: `Bearer ${KEY_A}` };
@@ -199,6 +200,15 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
         label: 'upstream tools/list, via gateway',
         url: `${gateway.url}/mcp`,
         headers: viaGateway,
+        body: TOOLS_LIST,
+        connections: options.connections,
+      },
+      {
+        // A read-only token: the body read and judged, the answer's tool list narrowed.
+        id: 'upstream-proxied-read-only',
+        label: 'upstream tools/list, via gateway, read-only token',
+        url: `${gateway.url}/mcp`,
+        headers: { ...MCP, Authorization: `Bearer ${readOnlyToken}` },
         body: TOOLS_LIST,
         connections: options.connections,
       },
