@@ -4,7 +4,7 @@ import { startRedisStack } from '../support/redis';
 import { fingerprintOf } from '@/lib/keys';
 import { mcpGate } from '@/lib/mcp/gate';
 import { createSeedTokenStore } from '../../scripts/bench/seed';
-import { benchServices, OPTIONS } from './support';
+import { benchServices, OPTIONS, pingRequest } from './support';
 
 // The middleware's whole decision for a valid token, with the in-memory limiter (Redis excluded):
 // rebinding guard, header parsing, JWT verify, key-source re-check, scope, limiter hit.
@@ -14,17 +14,7 @@ const { token } = await services.tokens.issue(
   { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' },
   3600,
 );
-// A fresh request each time, as the middleware gets one: the gate reads its body to the end.
-const request = () =>
-  new Request(`${services.config.resource}`, {
-    method: 'POST',
-    headers: {
-      Host: new URL(services.config.publicUrl).host,
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-    },
-    body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
-  });
+const request = pingRequest(services, token);
 if ((await mcpGate(request(), services)) !== null) throw new Error('the gate refused a valid token');
 
 // The seed design's per-request work: one GET through the Upstash REST protocol to a real

@@ -5,7 +5,7 @@ import { fingerprintOf } from '@/lib/keys';
 import { mcpGate } from '@/lib/mcp/gate';
 import { observe } from '@/lib/observability/context';
 import { emit } from '@/lib/observability/log';
-import { benchServices, OPTIONS } from './support';
+import { benchServices, OPTIONS, pingRequest } from './support';
 
 // What logging adds to an authenticated /mcp request: the request context around the handler
 // (`observe`: id, AsyncLocalStorage, X-Request-Id header) and the one count a served request
@@ -17,17 +17,7 @@ const { token } = await services.tokens.issue(
   { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' },
   3600,
 );
-// A fresh request each time, as the middleware gets one: the gate reads its body to the end.
-const request = () =>
-  new Request(`${services.config.resource}`, {
-    method: 'POST',
-    headers: {
-      Host: new URL(services.config.publicUrl).host,
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-    },
-    body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
-  });
+const request = pingRequest(services, token);
 const passed = new Response(null);
 const gateOnly = async () => (await mcpGate(request(), services)) ?? passed;
 const observed = observe(async () => {

@@ -15,3 +15,20 @@ export function apiKeys(count: number): string[] {
 
 /** Long enough for a stable median on a shared, noisy machine; short enough to run often. */
 export const OPTIONS = { time: 1500, warmupTime: 300 } as const;
+
+/**
+ * A fresh authenticated `ping` to `/mcp` per call, as the middleware gets one: the gate reads the
+ * body to its end, and a body can be read once.
+ */
+export function pingRequest(services: Services, token: string): () => Request {
+  return () =>
+    new Request(services.config.resource, {
+      method: 'POST',
+      headers: {
+        Host: new URL(services.config.publicUrl).host,
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+      },
+      body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+    });
+}
