@@ -13,9 +13,13 @@ import type { Fingerprint } from '../keys/fingerprint';
 import { emit } from '../observability/log';
 import { MCP_BODY_LIMIT } from './transport';
 import type { Reason } from '../observability/catalogue';
+import { FULL_SCOPE } from '../tokens/access';
 
-/** The scope every `/mcp` request needs; the challenge names it. */
-export const REQUIRED_SCOPE = 'mcp';
+/**
+ * The scope the challenges name: full access (`lib/tokens/access.ts`), asked for first and asked
+ * for again when a read-only connection steps up.
+ */
+export const REQUIRED_SCOPE = FULL_SCOPE;
 
 /**
  * `reason` is the event's code (`lib/observability/catalogue.ts`); never sent. `fingerprint` names
