@@ -104,7 +104,9 @@ export default function Home() {
         <h2 id="deployment-check">Check this deployment</h2>
         <p>
           Runs from this page the requests claude.ai makes when you add the connector: discovery, registration and the
-          first call to <code>/mcp</code>. No API key needed; each failed step says how to fix it.
+          first call to <code>/mcp</code>. Then the server fetches a client&apos;s metadata document and key set as its
+          token endpoint will, and asks your key source about a made-up key. No API key needed; each failed step says
+          how to fix it.
         </p>
         <DeploymentCheck publicUrl={issuer} />
       </section>

@@ -1,7 +1,13 @@
 'use client';
 
 import { useState } from 'react';
-import { CHECK_STEPS, checkDeployment, type CheckId, type CheckResult } from '@/lib/dashboard/deploymentCheck';
+import {
+  CHECK_STEPS,
+  checkDeployment,
+  DEFAULT_CHECK_DOCUMENT,
+  type CheckId,
+  type CheckResult,
+} from '@/lib/dashboard/deploymentCheck';
 import styles from '../page.module.css';
 
 type Props = {
@@ -25,13 +31,19 @@ const STATUS_TEXT: Record<Status, string> = {
 export function DeploymentCheck({ publicUrl }: Props) {
   const [results, setResults] = useState<Partial<Record<CheckId, CheckResult>> | null>(null);
   const [running, setRunning] = useState(false);
+  const [clientDocument, setClientDocument] = useState(DEFAULT_CHECK_DOCUMENT);
 
   async function run() {
     if (running) return;
     setRunning(true);
     setResults({});
     await checkDeployment(
-      { origin: window.location.origin, publicUrl, fetch: window.fetch.bind(window) },
+      {
+        origin: window.location.origin,
+        publicUrl,
+        fetch: window.fetch.bind(window),
+        clientDocument: clientDocument.trim(),
+      },
       (id, result) => setResults((current) => ({ ...current, [id]: result })),
     );
     setRunning(false);
@@ -47,9 +59,28 @@ export function DeploymentCheck({ publicUrl }: Props) {
 
   return (
     <>
-      <button type="button" className={styles.primaryButton} aria-disabled={running} onClick={() => void run()}>
-        {running ? 'Checking…' : 'Check this deployment'}
-      </button>
+      <label className={styles.label} htmlFor="check-client-document">
+        Client metadata document to fetch
+      </label>
+      <div className={styles.keyRow}>
+        <input
+          id="check-client-document"
+          className={styles.input}
+          type="url"
+          value={clientDocument}
+          spellCheck={false}
+          autoComplete="off"
+          onChange={(event) => setClientDocument(event.target.value)}
+          aria-describedby="check-client-document-hint"
+        />
+        <button type="button" className={styles.primaryButton} aria-disabled={running} onClick={() => void run()}>
+          {running ? 'Checking…' : 'Check this deployment'}
+        </button>
+      </div>
+      <p id="check-client-document-hint" className={styles.hint}>
+        ChatGPT&apos;s by default; any client&apos;s https document URL works. The server fetches it and its key set
+        exactly as the token endpoint will.
+      </p>
       <div aria-live="polite" className={styles.statusRegion} aria-busy={running}>
         {results !== null ? (
           <ol className={styles.steps} aria-label="Deployment checks">
@@ -77,7 +108,7 @@ export function DeploymentCheck({ publicUrl }: Props) {
         {finished ? (
           failures === 0 ? (
             <p className={styles.successText}>
-              Every check passed: claude.ai will find and register with this deployment.
+              Every check passed: claude.ai and ChatGPT will find and connect to this deployment.
             </p>
           ) : (
             <p className={styles.failureText}>

@@ -15,7 +15,20 @@ export const CLAUDE_REGISTRATION = {
 } as const;
 
 export type CheckId =
-  'prm-root' | 'prm-path' | 'as-metadata' | 'issuer' | 'resource' | 'cimd' | 'registration' | 'challenge' | 'cors';
+  | 'prm-root'
+  | 'prm-path'
+  | 'as-metadata'
+  | 'issuer'
+  | 'resource'
+  | 'cimd'
+  | 'client-document'
+  | 'registration'
+  | 'challenge'
+  | 'cors'
+  | 'key-source';
+
+/** The document the client-document step tries unless told otherwise: ChatGPT's, which signs its requests. */
+export const DEFAULT_CHECK_DOCUMENT = 'https://chatgpt.com/oauth/client.json';
 
 export type CheckResult = { readonly ok: boolean; readonly detail: string; readonly fix?: string };
 
@@ -36,9 +49,19 @@ export const CHECK_STEPS: readonly CheckStep[] = [
     label: 'Client ID Metadata Documents and public clients',
     request: 'client_id_metadata_document_supported, token_endpoint_auth_methods_supported',
   },
+  {
+    id: 'client-document',
+    label: 'A client metadata document and its key set, fetched by this server',
+    request: 'POST /api/check/client-document',
+  },
   { id: 'registration', label: "Registration with claude.ai's request", request: 'POST /oauth/register' },
   { id: 'challenge', label: '/mcp without a token asks for one', request: 'POST /mcp' },
   { id: 'cors', label: 'CORS for browser-based clients', request: 'OPTIONS /mcp and response headers' },
+  {
+    id: 'key-source',
+    label: 'The key source answers, and refuses a made-up key',
+    request: 'POST /api/check/key-source',
+  },
 ];
 
 export type CheckInput = {
@@ -47,6 +70,8 @@ export type CheckInput = {
   /** `PUBLIC_URL` as the server renders it (the issuer). */
   readonly publicUrl: string;
   readonly fetch: typeof fetch;
+  /** The metadata document the client-document step fetches (default `DEFAULT_CHECK_DOCUMENT`). */
+  readonly clientDocument?: string;
 };
 
 type Json = Record<string, unknown>;
@@ -96,6 +121,35 @@ function judgePrm(f: Fetched): CheckResult {
     return { ok: false, detail: 'the document lacks resource or authorization_servers', fix: UPGRADE };
   }
   return { ok: true, detail: `resource ${f.body.resource}` };
+}
+
+/**
+ * A step the server runs (`app/api/check/…`): its own verdict, or what kept it from giving one.
+ */
+async function serverStep(input: CheckInput, path: string, body: Json): Promise<CheckResult> {
+  const f = await fetchJson(input, path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const verdict = f.body;
+  if (f.response?.status === 200 && verdict !== null && typeof verdict.ok === 'boolean') {
+    const detail = typeof verdict.detail === 'string' ? verdict.detail : '';
+    return typeof verdict.fix === 'string' ? { ok: verdict.ok, detail, fix: verdict.fix } : { ok: verdict.ok, detail };
+  }
+  const description = typeof verdict?.error_description === 'string' ? `: ${verdict.error_description}` : '';
+  return {
+    ok: false,
+    detail: `${statusFailure(f, 200)}${description}`,
+    fix:
+      f.response?.status === 429
+        ? 'Checks from this address are rate limited; wait a minute and check again.'
+        : f.response?.status === 404 || f.response?.status === 405
+          ? 'Redeploy this gateway from a version that has the server-side checks (app/api/check/), then check again.'
+          : f.response?.status === 400
+            ? 'Correct the value above and check again.'
+            : 'Check the server log for this request (docs/observability.md).',
+  };
 }
 
 /** Runs every step in order, reporting each result as it arrives. */
@@ -176,6 +230,22 @@ export async function checkDeployment(
       });
     }
   }
+
+  // The same fetch and validation the token endpoint will do, run by the server (a browser cannot
+  // reach what the server reaches, nor does it apply the same SSRF guards).
+  if (asBody?.client_id_metadata_document_supported !== true)
+    report('client-document', {
+      ok: false,
+      detail: 'this deployment does not take Client ID Metadata Documents',
+      fix: 'Upgrade to a gateway version that supports them: ChatGPT connects only by its document.',
+    });
+  else
+    report(
+      'client-document',
+      await serverStep(input, '/api/check/client-document', {
+        client_id: input.clientDocument ?? DEFAULT_CHECK_DOCUMENT,
+      }),
+    );
 
   const registration = await fetchJson(input, '/oauth/register', {
     method: 'POST',
@@ -310,6 +380,8 @@ export async function checkDeployment(
       ok: true,
       detail: 'Access-Control-Allow-Origin * on discovery, registration and /mcp; WWW-Authenticate exposed',
     });
+
+  report('key-source', await serverStep(input, '/api/check/key-source', {}));
 
   return results;
 }

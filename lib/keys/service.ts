@@ -45,13 +45,21 @@ const ActiveAnswer = z.object({ active: z.boolean() });
 
 type CallFailure = 'key_service_unavailable' | 'key_service_bad_answer';
 
+const LAST_CALL_TEXT = {
+  answered: 'answered',
+  key_service_unavailable: 'unavailable',
+  key_service_bad_answer: 'bad answer',
+  none: 'not asked yet',
+} as const;
+
 type SharedState = {
   readonly identified: ExpiringMap<{ subject: string } | null>;
   readonly activity: ExpiringMap<boolean>;
   readonly lastSeenActive: ExpiringMap<true>;
   readonly identifyOnce: (key: string, run: () => Promise<Identification>) => Promise<Identification>;
   readonly activeOnce: (key: string, run: () => Promise<Activity>) => Promise<Activity>;
-  lastCall: 'answered' | 'failed' | null;
+  /** The last question's outcome, for `/api/health` and the deployment check. */
+  lastCall: 'answered' | CallFailure | null;
 };
 
 /**
@@ -145,8 +153,8 @@ export function createKeyServiceSource(options: KeyServiceOptions): KeySource {
       state.lastCall = 'answered';
       return parsed.data;
     }
-    state.lastCall = 'failed';
-    emit('key_service', answer.ok ? 'key_service_bad_answer' : answer.reason);
+    state.lastCall = answer.ok ? 'key_service_bad_answer' : answer.reason;
+    emit('key_service', state.lastCall);
     return null;
   }
 
@@ -192,6 +200,6 @@ export function createKeyServiceSource(options: KeyServiceOptions): KeySource {
       });
     },
     fingerprintOfSubject,
-    health: () => ({ keySource: 'service', keyService: state.lastCall ?? 'not asked yet' }),
+    health: () => ({ keySource: 'service', keyService: LAST_CALL_TEXT[state.lastCall ?? 'none'] }),
   };
 }

@@ -1,13 +1,16 @@
 /**
  * "Check this deployment" in Chromium against real instances: all green on a correct instance
- * (the CIMD step follows what the metadata really says), red with the right fix when the page is
+ * (a ChatGPT-shaped document and key set on a real HTTPS server, fetched by the gateway), red with
+ * the right fix for a broken document, and when the page is
  * opened at another origin than PUBLIC_URL; keyboard use and axe; the event counts it leaves in
  * the server-status panel.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
+import { exportJWK, generateKeyPair } from 'jose';
 import { freePort } from '../support/ports';
 import { startApp } from '../support/app';
+import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
 
 function baseUrl(): string {
   const url = process.env.E2E_BASE_URL;
@@ -22,9 +25,11 @@ const CHECKS = [
   'issuer',
   'resource',
   'cimd',
+  'client-document',
   'registration',
   'challenge',
   'cors',
+  'key-source',
 ] as const;
 
 function check(page: Page, id: (typeof CHECKS)[number]) {
@@ -49,41 +54,72 @@ async function seriousViolations(page: Page) {
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+let docs: CimdServer;
+
+test.beforeAll(async () => {
+  docs = await startCimdServer();
+  const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'rsa-1', alg: 'RS256' };
+  docs.routes.set('/oauth/jwks.json', (_req, res) => json(res, { keys: [jwk] }));
+  docs.routes.set('/oauth/client.json', (_req, res, self) =>
+    json(res, {
+      client_id: self,
+      client_name: 'ChatGPT',
+      redirect_uris: ['https://chatgpt.com/connector_platform_oauth_redirect'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg: 'RS256',
+      jwks_uri: `${docs.origin}/oauth/jwks.json`,
+    }),
+  );
+});
+
+test.afterAll(async () => {
+  await docs?.stop();
+});
+
 test.describe('check this deployment', () => {
   // @req DASH-DEPLOY-CHECK
-  test('is green on a correct instance, the CIMD step following what the metadata says', async ({ page, request }) => {
-    const metadata = (await (
-      await request.get(`${baseUrl()}/.well-known/oauth-authorization-server`)
-    ).json()) as Record<string, unknown>;
-    const cimdAdvertised =
-      metadata.client_id_metadata_document_supported === true &&
-      Array.isArray(metadata.token_endpoint_auth_methods_supported) &&
-      metadata.token_endpoint_auth_methods_supported.includes('none');
-
-    await page.goto(baseUrl());
-    await runCheck(page);
-    for (const id of CHECKS) {
-      if (id === 'cimd') continue;
-      await expect(check(page, id), id).toHaveAttribute('data-status', 'done');
-      await expect(check(page, id)).toContainText('Passed');
-      await expect(check(page, id)).not.toContainText('Fix:');
-    }
-    if (cimdAdvertised) {
-      await expect(check(page, 'cimd')).toHaveAttribute('data-status', 'done');
+  test('is green on a correct instance, a ChatGPT-shaped document and its key set fetched by the server', async ({
+    page,
+  }) => {
+    const port = await freePort();
+    const app = await startApp({ NODE_EXTRA_CA_CERTS: docs.caFile, CIMD_ALLOW_PRIVATE_HOSTS: '1' }, port);
+    try {
+      await page.goto(app.url);
+      const documentField = page.getByLabel('Client metadata document to fetch');
+      await expect(documentField).toHaveValue('https://chatgpt.com/oauth/client.json');
+      await documentField.fill(`${docs.origin}/oauth/client.json`);
+      await runCheck(page);
+      for (const id of CHECKS) {
+        await expect(check(page, id), id).toHaveAttribute('data-status', 'done');
+        await expect(check(page, id)).toContainText('Passed');
+        await expect(check(page, id)).not.toContainText('Fix:');
+      }
       await expect(page.getByText('Every check passed')).toBeVisible();
-    } else {
-      // Until this deployment advertises CIMD, the step is red and says what to do.
-      await expect(check(page, 'cimd')).toHaveAttribute('data-status', 'failed');
-      await expect(check(page, 'cimd')).toContainText('client_id_metadata_document_supported is not true');
-      await expect(check(page, 'cimd')).toContainText(
-        'Fix: Upgrade to a gateway version that supports Client ID Metadata Documents',
+      await expect(check(page, 'client-document')).toContainText(
+        `"ChatGPT": private_key_jwt (also public), 1 key (RSA) from ${docs.origin}/oauth/jwks.json`,
       );
+      await expect(check(page, 'key-source')).toContainText('2 keys from MCP_API_KEYS');
+      await expect(check(page, 'challenge')).toContainText(
+        `resource_metadata="${app.url}/.well-known/oauth-protected-resource/mcp"`,
+      );
+      expect(await seriousViolations(page)).toEqual([]);
+
+      // A broken document turns its step red with the reason and the fix, and only that step.
+      await documentField.fill(`${docs.origin}/oauth/missing/client.json`);
+      await runCheck(page);
+      await expect(check(page, 'client-document')).toHaveAttribute('data-status', 'failed');
+      await expect(check(page, 'client-document')).toContainText(
+        'the document could not be fetched: answered status 404',
+      );
+      await expect(check(page, 'client-document')).toContainText('Fix: The URL must serve the document itself');
       await expect(page.getByText('1 check failed. Each one names its fix.')).toBeVisible();
+    } finally {
+      await app.stop();
     }
-    await expect(check(page, 'challenge')).toContainText(
-      `resource_metadata="${baseUrl()}/.well-known/oauth-protected-resource/mcp"`,
-    );
-    expect(await seriousViolations(page)).toEqual([]);
   });
 
   // @req DASH-DEPLOY-CHECK

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKeyTest } from '@/lib/dashboard/keyTest';
 import { startApp, type AppInstance } from '../support/app';
 import { eventsFor, newRequestId } from '../support/events';
 import { postForm, postMcp, rpcMessages } from '../support/http';
@@ -223,6 +224,62 @@ describe('a key service', () => {
     expect(JSON.parse(health)).toMatchObject({ keySource: 'service', keyService: 'answered' });
     expect(health).not.toContain(ks.url);
     expect(health).not.toContain(ks.token);
+  });
+});
+
+describe('the dashboard with a key service', () => {
+  // @req KEYS-SERVICE
+  it('"Test your key" works with a key the service knows, and says no to one it does not', async () => {
+    const { key } = newKey(ks);
+    const options = { clientId: 'mcp', tokenUrl: `${app.url}/oauth/token`, mcpUrl: `${app.url}/mcp` };
+    const result = await runKeyTest({ ...options, apiKey: key });
+    expect(result).toMatchObject({ ok: true, scope: 'mcp' });
+    if (!result.ok) return;
+    expect(result.tools.map((t) => t.name)).toContain('whoami');
+    const unknown = await runKeyTest({ ...options, apiKey: 'sk_live_never_issued_0123456789abcdef' });
+    expect(unknown).toMatchObject({ ok: false, step: 'token', failure: { kind: 'invalid_key' } });
+  });
+
+  // @req DASH-DEPLOY-CHECK
+  it('the deployment check asks the service about a made-up key, by digest, and names what is wrong', async () => {
+    const check = async () => {
+      const res = await fetch(`${app.url}/api/check/key-source`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { ok: boolean; detail: string; fix?: string };
+    };
+    const before = ks.questions.length;
+    const green = await check();
+    expect(green.ok).toBe(true);
+    expect(green.detail).toMatch(
+      /^the key service \(MCP_KEY_SERVICE_URL\) answered in \d+ ms and refused a made-up key, as it must$/,
+    );
+    const asked = ks.questions.slice(before).map((q) => JSON.parse(q.body) as Record<string, string>);
+    expect(asked).toHaveLength(1);
+    expect(Object.keys(asked[0]!)).toEqual(['digest']);
+    expect(asked[0]!.digest).toMatch(/^[0-9a-f]{64}$/);
+
+    const verdicts: Record<string, { ok: boolean; detail: string; fix?: string }> = {};
+    for (const mode of ['yes', 'garbage', 'down'] as const) {
+      ks.mode = mode;
+      try {
+        verdicts[mode] = await check();
+      } finally {
+        ks.mode = 'ok';
+      }
+    }
+    expect(verdicts.yes).toEqual({
+      ok: false,
+      detail: 'the key service (MCP_KEY_SERVICE_URL) accepted a made-up key',
+      fix: 'Your key service answered {"valid": true} for a digest nobody issued: it must answer {"valid": false} for digests it does not know (docs/key-service.md).',
+    });
+    expect(verdicts.garbage!.ok).toBe(false);
+    expect(verdicts.garbage!.detail).toMatch(/could not answer \(its answer was not the contract after \d+ ms\)$/);
+    expect(verdicts.garbage!.fix).toContain('not with {"valid": true, "subject": …} or {"valid": false}');
+    expect(verdicts.down!.detail).toMatch(/could not answer \(no usable answer after \d+ ms\)$/);
+    expect(verdicts.down!.fix).toContain('Check MCP_KEY_SERVICE_URL and MCP_KEY_SERVICE_TOKEN');
+    const all = JSON.stringify(verdicts);
+    expect(all).not.toContain(ks.url);
+    expect(all).not.toContain(ks.token);
   });
 });
 

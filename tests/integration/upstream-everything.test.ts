@@ -149,6 +149,25 @@ describe('server-everything behind the gateway', () => {
     expect(JSON.stringify(health)).not.toContain(pathname);
   });
 
+  // @req DASH-DEPLOY-CHECK
+  it('the deployment check turns red when the upstream judges keys but accepts a made-up one', async () => {
+    const open = await startApp({
+      MCP_API_KEYS: undefined,
+      MCP_KEY_SOURCE: 'upstream',
+      MCP_UPSTREAM_URL: upstream.url,
+    });
+    try {
+      const res = await fetch(`${open.url}/api/check/key-source`, { method: 'POST' });
+      expect(await res.json()).toEqual({
+        ok: false,
+        detail: 'the upstream (MCP_KEY_SOURCE=upstream) accepted a made-up key',
+        fix: 'The upstream accepted a made-up key: it does not check keys, so MCP_KEY_SOURCE=upstream would let anyone in. Use MCP_API_KEYS, MCP_API_KEY_HASHES or a key service instead.',
+      });
+    } finally {
+      await open.stop();
+    }
+  });
+
   // @req UP-DASHBOARD
   it('"Test your key" lists the upstream\'s tools through its session', async () => {
     const result = await runKeyTest({

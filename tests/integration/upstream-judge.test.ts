@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/config';
+import { runKeyTest } from '@/lib/dashboard/keyTest';
 import { createTokenService } from '@/lib/tokens';
 import { createSealer } from '@/lib/tokens/seal';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
@@ -117,6 +118,37 @@ describe('the upstream as judge (MCP_KEY_SOURCE=upstream)', () => {
     const refused = await refresh(judge, tokens.refresh_token);
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+});
+
+describe('the dashboard with keys the gateway does not hold', () => {
+  const keyTest = (app: AppInstance, apiKey: string) =>
+    runKeyTest({ apiKey, clientId: 'mcp', tokenUrl: `${app.url}/oauth/token`, mcpUrl: `${app.url}/mcp` });
+
+  // @req KEYS-UPSTREAM-JUDGE
+  it('"Test your key" lists the upstream\'s tools with the judge and with digests, and refuses an unknown key', async () => {
+    for (const app of [judge, digests]) {
+      const result = await keyTest(app, KEY_A);
+      expect(result, app.url).toMatchObject({ ok: true, fingerprint: sha256(KEY_A).slice(0, 16) });
+      if (result.ok) expect(result.tools.map((t) => t.name)).toContain('whoami');
+      expect(await keyTest(app, 'key_unknown_0123456789abcdefgh')).toMatchObject({
+        ok: false,
+        step: 'token',
+        failure: { kind: 'invalid_key' },
+      });
+    }
+  });
+
+  // @req DASH-DEPLOY-CHECK
+  it('the deployment check: the judge refuses a made-up key; digests are counted', async () => {
+    const verdict = async (app: AppInstance) =>
+      (await (await fetch(`${app.url}/api/check/key-source`, { method: 'POST' })).json()) as Record<string, unknown>;
+    const judged = await verdict(judge);
+    expect(judged.ok).toBe(true);
+    expect(judged.detail).toMatch(
+      /^the upstream \(MCP_KEY_SOURCE=upstream\) answered in \d+ ms and refused a made-up key, as it must$/,
+    );
+    expect(await verdict(digests)).toEqual({ ok: true, detail: '2 keys from MCP_API_KEY_HASHES' });
   });
 });
 

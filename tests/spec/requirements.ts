@@ -231,7 +231,7 @@ export const requirements = {
   'DASH-DEPLOY-CHECK': {
     clause: 'docs/dashboard.md',
     behaviour:
-      'Check this deployment runs discovery, issuer, resource, CIMD flags, registration, the 401 challenge and CORS from the browser, each green or red with a one-sentence fix',
+      'Check this deployment runs discovery, issuer, resource, CIMD flags, registration, the 401 challenge and CORS from the browser, then has the server fetch a client metadata document and key set and ask the key source about a made-up key, each green or red with a one-sentence fix',
   },
   HEALTH: { clause: 'README.md', behaviour: '/api/health reports status, version and limiter backend, nothing secret' },
   'ADV-FORGED-TOKENS': {

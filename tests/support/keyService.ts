@@ -2,14 +2,15 @@
  * A key service as an operator would run one (docs/key-service.md): a table of key digests and
  * subjects that tests change while the gateway runs, on plain `node:http`. It records every
  * question (URL, authorization header, body) and can be made to fail: down (503), slow (past the
- * gateway's timeout), or answering garbage.
+ * gateway's timeout), answering garbage, or saying yes to everything.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { closeServer, readBody } from './nodeHttp';
 
 export type Question = { readonly url: string; readonly authorization: string | undefined; readonly body: string };
-export type Mode = 'ok' | 'down' | 'slow' | 'garbage';
+/** `yes`: a broken service that says every digest is valid (what the deployment check must catch). */
+export type Mode = 'ok' | 'down' | 'slow' | 'garbage' | 'yes';
 
 export type KeyServiceFixture = {
   readonly url: string;
@@ -47,7 +48,7 @@ export async function startKeyService(): Promise<KeyServiceFixture> {
         return answer(200, { active: [...subjectByDigest.values()].includes(question.subject) });
       }
       const digest = question.digest ?? (question.key === undefined ? '' : sha256(question.key));
-      const subject = subjectByDigest.get(digest);
+      const subject = fixture.mode === 'yes' ? `cus_any_${digest.slice(0, 8)}` : subjectByDigest.get(digest);
       return answer(200, subject === undefined ? { valid: false } : { valid: true, subject, label: 'Test customer' });
     })();
   });
