@@ -7,10 +7,10 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { exportJWK, generateKeyPair } from 'jose';
 import { freePort } from '../support/ports';
 import { startApp } from '../support/app';
-import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
+import { serveChatGpt, SHARED_DOCUMENT, signer } from '../support/chatgpt';
+import { startCimdServer, type CimdServer } from '../support/cimdServer';
 
 function baseUrl(): string {
   const url = process.env.E2E_BASE_URL;
@@ -58,22 +58,10 @@ let docs: CimdServer;
 
 test.beforeAll(async () => {
   docs = await startCimdServer();
-  const { publicKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'rsa-1', alg: 'RS256' };
-  docs.routes.set('/oauth/jwks.json', (_req, res) => json(res, { keys: [jwk] }));
-  docs.routes.set('/oauth/client.json', (_req, res, self) =>
-    json(res, {
-      client_id: self,
-      client_name: 'ChatGPT',
-      redirect_uris: ['https://chatgpt.com/connector_platform_oauth_redirect'],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
-      token_endpoint_auth_signing_alg: 'RS256',
-      jwks_uri: `${docs.origin}/oauth/jwks.json`,
-    }),
-  );
+  const rsa = await signer('RS256', 'rsa-1');
+  serveChatGpt(docs, SHARED_DOCUMENT.path, SHARED_DOCUMENT.redirect, () => ({ keys: [rsa.jwk] }), {
+    token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
+  });
 });
 
 test.afterAll(async () => {

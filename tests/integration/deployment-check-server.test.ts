@@ -9,6 +9,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDeployment, type CheckId, type CheckResult } from '@/lib/dashboard/deploymentCheck';
 import { startApp, type AppInstance } from '../support/app';
+import { chatGptDocument, PER_APP_DOCUMENT, serveChatGpt, SHARED_DOCUMENT } from '../support/chatgpt';
 import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
 
 let docs: CimdServer;
@@ -17,21 +18,8 @@ let limited: AppInstance;
 let publicKey: Record<string, unknown>;
 let privateKey: Record<string, unknown>;
 
-const SHARED = '/oauth/client.json';
-const PER_APP = '/oauth/app-7/client.json';
-
-function chatGptDocument(self: string, redirect: string, extra: Record<string, unknown>) {
-  return {
-    client_id: self,
-    client_name: 'ChatGPT',
-    redirect_uris: [redirect],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'private_key_jwt',
-    token_endpoint_auth_signing_alg: 'RS256',
-    ...extra,
-  };
-}
+const SHARED = SHARED_DOCUMENT.path;
+const PER_APP = PER_APP_DOCUMENT.path;
 
 function serve(path: string, body: (self: string) => unknown, headers: Record<string, string> = {}): string {
   docs.routes.set(path, (_req, res, self) => json(res, body(self), headers));
@@ -45,19 +33,10 @@ beforeAll(async () => {
   publicKey = { ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256' };
   privateKey = { ...(await exportJWK(rsa.privateKey)), kid: 'rsa-2' };
   const ecKey = { ...(await exportJWK(ec.publicKey)), kid: 'ec-1' };
-  serve('/oauth/jwks.json', () => ({ keys: [publicKey] }));
-  serve('/oauth/app-7/jwks.json', () => ({ keys: [publicKey, ecKey] }));
-  serve(SHARED, (self) =>
-    chatGptDocument(self, 'https://chatgpt.com/connector_platform_oauth_redirect', {
-      token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
-      jwks_uri: `${docs.origin}/oauth/jwks.json`,
-    }),
-  );
-  serve(PER_APP, (self) =>
-    chatGptDocument(self, 'https://chatgpt.com/connector/oauth/app-7', {
-      jwks_uri: `${docs.origin}/oauth/app-7/jwks.json`,
-    }),
-  );
+  serveChatGpt(docs, SHARED, SHARED_DOCUMENT.redirect, () => ({ keys: [publicKey] }), {
+    token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
+  });
+  serveChatGpt(docs, PER_APP, PER_APP_DOCUMENT.redirect, () => ({ keys: [publicKey, ecKey] }));
   const env = { NODE_EXTRA_CA_CERTS: docs.caFile, CIMD_ALLOW_PRIVATE_HOSTS: '1' };
   [app, limited] = await Promise.all([startApp(env), startApp({ ...env, RATE_LIMIT_REGISTER_PER_MINUTE: '2' })]);
 }, 120_000);

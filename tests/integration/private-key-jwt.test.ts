@@ -6,23 +6,24 @@
  * signs them.
  */
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_A, startApp, type AppInstance } from '../support/app';
+import {
+  chatGptDocument,
+  clientAssertion,
+  PER_APP_DOCUMENT,
+  serveChatGpt,
+  SHARED_DOCUMENT,
+  signer,
+  withAssertion,
+  type Signer,
+} from '../support/chatgpt';
 import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
 import { eventsFor, newRequestId } from '../support/events';
 import { postForm, whoamiWithToken } from '../support/http';
 import { authorizeParams, authorizeWithKey, pkcePair, type TokenBody } from '../support/oauth';
 import { startRedisStack, type RedisStack } from '../support/redis';
-
-const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-type Signer = { alg: 'RS256' | 'ES256'; kid: string; privateKey: CryptoKey; jwk: JWK };
-
-async function signer(alg: Signer['alg'], kid: string): Promise<Signer> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { alg, kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, use: 'sig', alg } };
-}
 
 let docs: CimdServer;
 let stack: RedisStack;
@@ -33,40 +34,16 @@ let stranger: Signer;
 /** What each key-set path serves; tests change it to rotate keys or break the set. */
 const keySets = new Map<string, unknown>();
 
-/** The shared document: `private_key_jwt`, and also `none` (https://chatgpt.com/oauth/client.json). */
-const SHARED = '/oauth/client.json';
-/** A per-app document: `private_key_jwt` only (https://chatgpt.com/oauth/<id>/client.json). */
-const PER_APP = '/oauth/app-7/client.json';
-const SHARED_REDIRECT = 'https://chatgpt.com/connector_platform_oauth_redirect';
-const PER_APP_REDIRECT = 'https://chatgpt.com/connector/oauth/app-7';
-
-function chatGptDocument(self: string, redirect: string, extra: Record<string, unknown>) {
-  return {
-    client_id: self,
-    client_name: 'ChatGPT',
-    redirect_uris: [redirect],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'private_key_jwt',
-    token_endpoint_auth_signing_alg: 'RS256',
-    ...extra,
-  };
-}
+const SHARED = SHARED_DOCUMENT.path;
+const PER_APP = PER_APP_DOCUMENT.path;
+const SHARED_REDIRECT = SHARED_DOCUMENT.redirect;
+const PER_APP_REDIRECT = PER_APP_DOCUMENT.redirect;
 
 /** A document at `path` whose keys are at `path`'s sibling `jwks.json`, serving `keys`. */
 function serveClient(path: string, redirect: string, keys: unknown, extra: Record<string, unknown> = {}): string {
   const jwksPath = path.replace(/client\.json$/, 'jwks.json');
   keySets.set(jwksPath, keys);
-  docs.routes.set(path, (_req, res, self) =>
-    json(res, chatGptDocument(self, redirect, { jwks_uri: `${docs.origin}${jwksPath}`, ...extra }), {
-      'Cache-Control': 'max-age=300',
-    }),
-  );
-  docs.routes.set(jwksPath, (_req, res) => {
-    const body = keySets.get(jwksPath);
-    json(res, body, { 'Cache-Control': 'max-age=3600' });
-  });
-  return `${docs.origin}${path}`;
+  return serveChatGpt(docs, path, redirect, () => keySets.get(jwksPath), extra);
 }
 
 beforeAll(async () => {
@@ -99,25 +76,8 @@ afterAll(async () => {
 
 const tokenEndpoint = () => `${app.url}/oauth/token`;
 
-/** An assertion as ChatGPT signs one: iss = sub = client id, aud the token endpoint, 60 s, fresh jti. */
-function assertion(
-  clientId: string,
-  s: Signer,
-  claims: Record<string, unknown> = {},
-  header: Record<string, unknown> = {},
-) {
-  const now = Math.floor(Date.now() / 1000);
-  const payload = {
-    iss: clientId,
-    sub: clientId,
-    aud: tokenEndpoint(),
-    iat: now,
-    exp: now + 60,
-    jti: randomUUID(),
-    ...claims,
-  };
-  return new SignJWT(payload).setProtectedHeader({ alg: s.alg, kid: s.kid, typ: 'JWT', ...header }).sign(s.privateKey);
-}
+const assertion = (clientId: string, s: Signer, claims?: Record<string, unknown>, header?: Record<string, unknown>) =>
+  clientAssertion(tokenEndpoint(), clientId, s, claims, header);
 
 type Signed = { clientId: string; code: string; verifier: string; redirectUri: string };
 
@@ -143,12 +103,6 @@ function exchange(signed: Signed, auth: Record<string, string>, requestId = newR
     { 'X-Request-Id': requestId },
   );
 }
-
-const withAssertion = (value: string, clientId?: string) => ({
-  client_assertion_type: ASSERTION_TYPE,
-  client_assertion: value,
-  ...(clientId === undefined ? {} : { client_id: clientId }),
-});
 
 async function tokensOf(res: Response): Promise<TokenBody & { refresh_token: string }> {
   expect(res.status, await res.clone().text()).toBe(200);
