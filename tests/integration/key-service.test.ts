@@ -4,6 +4,7 @@
  * with a bearer token, never with a key or digest in a URL.
  */
 import { createHash } from 'node:crypto';
+import autocannon from 'autocannon';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeyTest } from '@/lib/dashboard/keyTest';
@@ -12,37 +13,46 @@ import { eventsFor, newRequestId } from '../support/events';
 import { postForm, postMcp, rpcMessages } from '../support/http';
 import { authorizeParams, authorizeUrl, openConsent, pkcePair, submitConsent } from '../support/oauth';
 import { startKeyService, type KeyServiceFixture } from '../support/keyService';
+import { startRedisStack, type RedisStack } from '../support/redis';
+import { dumpRedis } from '../support/redisDump';
 
 const CACHE_SECONDS = 1;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 let counter = 0;
+/** Every key and subject this file issued: none may ever reach Redis. */
+const issued: { key: string; subject: string }[] = [];
 /** A fresh key and subject for one test, added to the service. */
 function newKey(service: KeyServiceFixture): { key: string; subject: string } {
   counter += 1;
   const key = `sk_live_${sha256(`key-${counter}-${Math.random()}`).slice(0, 32)}`;
   const subject = `cus_${counter.toString().padStart(6, '0')}`;
   service.add(key, subject);
+  issued.push({ key, subject });
   return { key, subject };
 }
 
 let ks: KeyServiceFixture;
 let app: AppInstance;
+let stack: RedisStack;
 
 beforeAll(async () => {
-  ks = await startKeyService();
+  [ks, stack] = await Promise.all([startKeyService(), startRedisStack()]);
   app = await startApp({
+    UPSTASH_REDIS_REST_URL: stack.restUrl,
+    UPSTASH_REDIS_REST_TOKEN: stack.restToken,
     MCP_API_KEYS: undefined,
     MCP_KEY_SERVICE_URL: ks.url,
     MCP_KEY_SERVICE_TOKEN: ks.token,
     MCP_KEY_SERVICE_CACHE_SECONDS: String(CACHE_SECONDS),
     MCP_KEY_SERVICE_STALE_SECONDS: '30',
     MCP_KEY_SERVICE_TIMEOUT_MS: '500',
+    RATE_LIMIT_MCP_PER_MINUTE: '1000000',
   });
 }, 60_000);
 
 afterAll(async () => {
   await app?.stop();
-  await ks?.stop();
+  await Promise.all([ks?.stop(), stack?.stop()]);
 });
 
 const tokenFor = (key: string, instance: AppInstance = app) =>
@@ -219,6 +229,37 @@ describe('a key service', () => {
   });
 
   // @req KEYS-SERVICE
+  it('under 16-connection load for 3 s, asks at most once per subject per cache period', async () => {
+    const { key, subject } = newKey(ks);
+    const { access_token } = (await (await tokenFor(key)).json()) as { access_token: string };
+    const before = ks.questions.length;
+    const started = Date.now();
+    const result = await autocannon({
+      url: `${app.url}/mcp`,
+      connections: 16,
+      duration: 3,
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${access_token}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'Mcp-Protocol-Version': '2025-11-25',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    const elapsed = Date.now() - started;
+    const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count]));
+    expect(Object.keys(statuses)).toEqual(['200']);
+    expect(result.errors + result.timeouts).toBe(0);
+    expect(result.requests.total).toBeGreaterThan(200);
+    const aboutSubject = ks.questions.slice(before).filter((q) => q.body.includes(subject)).length;
+    // One question per cache period the run spanned, both walls together; a cache per wall, or
+    // none, would ask twice per period, or per request.
+    expect(aboutSubject).toBeGreaterThanOrEqual(1);
+    expect(aboutSubject).toBeLessThanOrEqual(Math.ceil(elapsed / (CACHE_SECONDS * 1000)));
+  });
+
+  // @req KEYS-SERVICE
   it('is named in /api/health with its last answer, and never its URL or token', async () => {
     const health = await (await fetch(`${app.url}/api/health`)).text();
     expect(JSON.parse(health)).toMatchObject({ keySource: 'service', keyService: 'answered' });
@@ -301,4 +342,18 @@ describe('MCP_KEY_SERVICE_SEND_KEY', () => {
       await other.stop();
     }
   }, 60_000);
+});
+
+describe('what Redis holds after the key-service tests', () => {
+  // @req KEYS-SERVICE
+  it('no key, digest or subject the service issued, nor any prefix of them, in any Redis key or value', async () => {
+    const { entries, text } = await dumpRedis(stack);
+    // The limits and single-use marks of every test above are there (so the dump is not empty).
+    expect(entries.length).toBeGreaterThan(5);
+    expect(issued.length).toBeGreaterThan(10);
+    for (const { key, subject } of issued) {
+      for (const secret of [key, key.slice(0, 16), sha256(key), sha256(key).slice(0, 16), subject])
+        expect(text).not.toContain(secret);
+    }
+  });
 });

@@ -7,8 +7,6 @@
  * Two servers: the suite's shared one (default 60 s grace window) for twins and revocation, and
  * one of this file's own, on its own Redis, with a 2 s window and 1 s access tokens.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fingerprintOf } from '@/lib/keys';
@@ -25,6 +23,7 @@ import {
   type TokenBody,
 } from '../support/oauth';
 import { startRedisStack, type RedisStack } from '../support/redis';
+import { dumpRedis } from '../support/redisDump';
 import { runConnectorFlow, type SdkParts } from '../support/sdkFlow';
 import { sdkV1, sdkV2 } from '../support/sdkClients';
 
@@ -323,17 +322,11 @@ describe('official MCP clients refreshing on 401', () => {
 describe('what Redis holds afterwards', () => {
   // @req REFRESH-REDIS-CONTENTS
   it('holds no token, API key, fingerprint, family id or jti in plaintext, in any key or value', async () => {
-    const { stdout } = await promisify(execFile)('redis-cli', ['-p', String(stack.redisPort), '--scan']);
-    const keys = stdout.split('\n').filter(Boolean);
+    const { entries, text: dump } = await dumpRedis(stack);
+    const keys = entries.map((e) => e.key);
     expect(keys.some((k) => k.startsWith('mcpgw:rf:spent:'))).toBe(true);
     expect(keys.some((k) => k.startsWith('mcpgw:rf:dead:'))).toBe(true);
-    let dump = '';
-    for (const key of keys) {
-      const type = String(await stack.command('TYPE', key));
-      expect(['string', 'hash']).toContain(type);
-      const value = type === 'string' ? await stack.command('GET', key) : await stack.command('HGETALL', key);
-      dump += `${key}\n${JSON.stringify(value)}\n`;
-    }
+    for (const { type } of entries) expect(['string', 'hash']).toContain(type);
     const secrets = [...seen, KEY_A, KEY_B, await fingerprintOf(KEY_A), await fingerprintOf(KEY_B)];
     expect(seen.size).toBeGreaterThan(40);
     for (const secret of secrets) expect(dump).not.toContain(secret);

@@ -12,6 +12,8 @@ import { createTokenService } from '@/lib/tokens';
 import { createSealer } from '@/lib/tokens/seal';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
 import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
+import { startRedisStack, type RedisStack } from '../support/redis';
+import { dumpRedis } from '../support/redisDump';
 import { eventsFor, newRequestId } from '../support/events';
 import { postForm, postMcp, rpcMessages } from '../support/http';
 import {
@@ -31,10 +33,19 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 let upstream: ApiKeyServer;
 let judge: AppInstance;
 let digests: AppInstance;
+let stack: RedisStack;
 
 beforeAll(async () => {
-  upstream = await startApiKeyServer({ header: 'x-api-key', keys: [KEY_A, KEY_B, KEY_C] });
-  const forward = { MCP_UPSTREAM_URL: upstream.url, MCP_UPSTREAM_KEY_HEADER: 'X-API-Key' };
+  [upstream, stack] = await Promise.all([
+    startApiKeyServer({ header: 'x-api-key', keys: [KEY_A, KEY_B, KEY_C] }),
+    startRedisStack(),
+  ]);
+  const forward = {
+    MCP_UPSTREAM_URL: upstream.url,
+    MCP_UPSTREAM_KEY_HEADER: 'X-API-Key',
+    UPSTASH_REDIS_REST_URL: stack.restUrl,
+    UPSTASH_REDIS_REST_TOKEN: stack.restToken,
+  };
   [judge, digests] = await Promise.all([
     startApp({ MCP_API_KEYS: undefined, MCP_KEY_SOURCE: 'upstream', ...forward }),
     startApp({ MCP_API_KEYS: undefined, MCP_API_KEY_HASHES: [KEY_A, KEY_B].map(sha256).join(','), ...forward }),
@@ -43,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([judge?.stop(), digests?.stop()]);
-  await upstream?.stop();
+  await Promise.all([upstream?.stop(), stack?.stop()]);
 });
 
 /** Consent as the pre-registered client with `key`; the consent answer, and the code if any. */
@@ -230,5 +241,18 @@ describe('keys sealed in tokens', () => {
     expect(((await res.json()) as { error: string }).error).toBe('invalid_grant');
     const events = await eventsFor(digests, requestId);
     expect(events.map((e) => [e.event, e.reason])).toEqual([['token', 'seal_invalid']]);
+  });
+});
+
+describe('what Redis holds after sealed-key flows', () => {
+  // @req KEYS-SEALED
+  it('no key, digest or token subject, nor a prefix of either, in any Redis key or value', async () => {
+    const { entries, text } = await dumpRedis(stack);
+    // Refresh families and single-use marks of the flows above are there.
+    expect(entries.some((e) => e.key.startsWith('mcpgw:rf:'))).toBe(true);
+    for (const key of [KEY_A, KEY_B, KEY_C]) {
+      for (const secret of [key, key.slice(0, 12), sha256(key), sha256(key).slice(0, 16)])
+        expect(text).not.toContain(secret);
+    }
   });
 });
