@@ -6,7 +6,7 @@
 
 /** @type {Layer[]} */
 const LAYERS = [
-  { name: 'foundations', path: '^lib/((crypto|url)/|result\\.ts$)' },
+  { name: 'foundations', path: '^lib/((crypto|url)/|(result|protocol)\\.ts$)' },
   { name: 'observability', path: '^lib/observability/' },
   { name: 'http', path: '^lib/http/' },
   { name: 'config', path: '^lib/config/' },

@@ -4,6 +4,7 @@
  * `fetch` against any base URL, so tests can drive it without a browser. Needs no API key: the
  * last step a connector takes (the user's consent) is the one thing it does not try.
  */
+import { initializeRequest } from '../protocol';
 
 /** claude.ai's registration request, exactly (docs/connector.md: what the real clients do). */
 export const CLAUDE_REGISTRATION = {
@@ -14,27 +15,14 @@ export const CLAUDE_REGISTRATION = {
   client_name: 'Claude',
 } as const;
 
-export type CheckId =
-  | 'prm-root'
-  | 'prm-path'
-  | 'as-metadata'
-  | 'issuer'
-  | 'resource'
-  | 'cimd'
-  | 'client-document'
-  | 'registration'
-  | 'challenge'
-  | 'cors'
-  | 'key-source';
-
 /** The document the client-document step tries unless told otherwise: ChatGPT's, which signs its requests. */
 export const DEFAULT_CHECK_DOCUMENT = 'https://chatgpt.com/oauth/client.json';
 
 export type CheckResult = { readonly ok: boolean; readonly detail: string; readonly fix?: string };
 
-export type CheckStep = { readonly id: CheckId; readonly label: string; readonly request: string };
+export type CheckStep = { readonly id: string; readonly label: string; readonly request: string };
 
-export const CHECK_STEPS: readonly CheckStep[] = [
+export const CHECK_STEPS = [
   { id: 'prm-root', label: 'Protected-resource metadata', request: 'GET /.well-known/oauth-protected-resource' },
   {
     id: 'prm-path',
@@ -62,7 +50,9 @@ export const CHECK_STEPS: readonly CheckStep[] = [
     label: 'The key source answers, and refuses a made-up key',
     request: 'POST /api/check/key-source',
   },
-];
+] as const satisfies readonly CheckStep[];
+
+export type CheckId = (typeof CHECK_STEPS)[number]['id'];
 
 export type CheckInput = {
   /** Where the requests go: the origin the page was opened on. */
@@ -288,16 +278,7 @@ export async function checkDeployment(
       cache: 'no-store',
       credentials: 'omit',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'deployment-check', version: '1' },
-        },
-      }),
+      body: JSON.stringify(initializeRequest('deployment-check')),
     });
   } catch {
     challenge = null;

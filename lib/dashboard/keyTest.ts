@@ -8,6 +8,7 @@
  * from a 503 from a network error at each step, which needs the raw response anyway.
  */
 import { classifyHttpFailure, cleanDescription, type Failure } from './failures';
+import { OWN_PROTOCOL_VERSION } from '../protocol';
 import { decodeAccessTokenClaims, responseFor, rpcMessagesFrom, type RpcMessage } from './answers';
 
 export const KEY_TEST_STEPS = [
@@ -20,8 +21,6 @@ export type StepId = (typeof KEY_TEST_STEPS)[number]['id'];
 /** `pending`: not finished yet; `skipped`: not run because an earlier step failed. */
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
-/** The protocol revision the dashboard speaks; stateless servers answer it without a session. */
-const PROTOCOL_VERSION = '2025-11-25';
 const REQUEST_TIMEOUT_SECONDS = 15;
 const MAX_TOOL_PAGES = 20;
 
@@ -183,13 +182,13 @@ export async function runKeyTest(options: KeyTestOptions): Promise<KeyTestResult
       1,
       'initialize',
       {
-        protocolVersion: PROTOCOL_VERSION,
+        protocolVersion: OWN_PROTOCOL_VERSION,
         capabilities: {},
         clientInfo: options.clientInfo ?? { name: 'dashboard', version: '1.0.0' },
       },
       auth,
     );
-    const protocolVersion = typeof init.protocolVersion === 'string' ? init.protocolVersion : PROTOCOL_VERSION;
+    const protocolVersion = typeof init.protocolVersion === 'string' ? init.protocolVersion : OWN_PROTOCOL_VERSION;
     const serverName =
       isRecord(init.serverInfo) && typeof init.serverInfo.name === 'string' ? init.serverInfo.name : null;
     const versioned = { ...auth, 'MCP-Protocol-Version': protocolVersion };

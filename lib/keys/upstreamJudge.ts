@@ -11,6 +11,7 @@
  */
 import type { UpstreamSettings } from '../config';
 import { sha256Hex } from '../crypto/sha256';
+import { initializeRequest } from '../protocol';
 import { fingerprintOfDigest, type Fingerprint } from './fingerprint';
 import type { Identification, KeySource } from './source';
 import { ExpiringMap, singleFlight } from './answerCache';
@@ -20,16 +21,7 @@ const POSITIVE_CACHE_MS = 60_000;
 const NEGATIVE_CACHE_MS = 10_000;
 const QUESTION_TIMEOUT_MS = 10_000;
 
-const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'mcp-oauth-gateway (key check)', version: '1' },
-  },
-});
+const INITIALIZE = JSON.stringify(initializeRequest('mcp-oauth-gateway (key check)'));
 
 export function createUpstreamJudgeSource(
   settings: UpstreamSettings,

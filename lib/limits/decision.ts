@@ -22,3 +22,21 @@ export interface RateLimiter {
   /** The decision a hit would get, without counting one (to refuse before verifying a secret). */
   look(name: LimitName, id: string): Promise<LimitDecision>;
 }
+
+/** The one mapping from counts to a decision, shared by every backend and the leases. */
+export function decide(
+  limit: number,
+  remaining: number,
+  resetAt: number,
+  allowed: boolean,
+  now: number,
+): LimitDecision {
+  if (allowed) return { outcome: 'allowed', limit, remaining, resetAt };
+  return {
+    outcome: 'limited',
+    limit,
+    remaining: 0,
+    resetAt,
+    retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)),
+  };
+}

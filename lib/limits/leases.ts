@@ -12,7 +12,7 @@
  * the configured limit (tested in tests/integration/ratelimit.leases.test.ts).
  */
 import { KEY_PREFIX, REDIS_TIMEOUT_MS, withDeadline, type IdHasher, type RedisClient } from '../redis';
-import type { LimitDecision } from './decision';
+import { decide, type LimitDecision } from './decision';
 
 /** The share of a window's limit one lease takes. */
 const LEASE_FRACTION = 0.05;
@@ -90,17 +90,8 @@ export function createLeasedLimiter(options: LeasedLimiterOptions): LeasedLimite
     return 'granted';
   }
 
-  const decision = (allowed: boolean, lease: Lease, t: number): LimitDecision => {
-    const resetAt = (lease.window + 1) * windowMs;
-    if (allowed) return { outcome: 'allowed', limit, remaining: lease.available, resetAt };
-    return {
-      outcome: 'limited',
-      limit,
-      remaining: 0,
-      resetAt,
-      retryAfterSeconds: Math.max(1, Math.ceil((resetAt - t) / 1000)),
-    };
-  };
+  const decision = (allowed: boolean, lease: Lease, t: number): LimitDecision =>
+    decide(limit, lease.available, (lease.window + 1) * windowMs, allowed, t);
 
   return {
     async count(id) {

@@ -10,7 +10,7 @@
 import { Ratelimit } from '@upstash/ratelimit';
 import type { RateLimits } from '../config';
 import { KEY_PREFIX, REDIS_TIMEOUT_MS, withDeadline, type IdHasher, type RedisClient } from '../redis';
-import { LIMIT_NAMES, type LimitDecision, type LimitName, type RateLimiter } from './decision';
+import { decide, LIMIT_NAMES, type LimitDecision, type LimitName, type RateLimiter } from './decision';
 import { createLeasedLimiter } from './leases';
 
 export const WINDOW_MS = 60_000;
@@ -26,18 +26,6 @@ export function limitFor(limits: RateLimits, name: LimitName): number {
     case 'mcp':
       return limits.mcpPerMinute;
   }
-}
-
-/** The one mapping from counts to a decision, shared by both backends. */
-function decide(limit: number, remaining: number, resetAt: number, allowed: boolean, now: number): LimitDecision {
-  if (allowed) return { outcome: 'allowed', limit, remaining, resetAt };
-  return {
-    outcome: 'limited',
-    limit,
-    remaining: 0,
-    resetAt,
-    retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)),
-  };
 }
 
 /** Fixed epoch-aligned one-minute windows per (limit, id) in this process's memory. */

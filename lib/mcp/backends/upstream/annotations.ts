@@ -7,6 +7,7 @@
 import type { UpstreamSettings } from '../../../config';
 import { sha256Hex } from '../../../crypto/sha256';
 import { ExpiringMap, singleFlight } from '../../../keys/answerCache';
+import { OWN_PROTOCOL_VERSION } from '../../../protocol';
 
 const LEARNED_MS = 60_000;
 /** After a failed listing, ask again soon rather than in a minute. */
@@ -50,7 +51,7 @@ export function createAnnotationLearner(settings: UpstreamSettings, fetchFn: typ
         headers: {
           'Content-Type': 'application/json',
           Accept: 'application/json, text/event-stream',
-          'Mcp-Protocol-Version': '2025-11-25',
+          'Mcp-Protocol-Version': OWN_PROTOCOL_VERSION,
           [settings.apiKeyHeader]: keyHeader(key),
         },
         body: JSON.stringify({
