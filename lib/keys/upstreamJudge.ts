@@ -1,9 +1,11 @@
 /**
  * `MCP_KEY_SOURCE=upstream`: no key list at all; a key is valid when the configured upstream MCP
- * server accepts it. The question is the smallest real MCP exchange every server answers, an
- * `initialize`, sent with the key in the configured header: 2xx is valid, 401 or 403 is not, and
- * anything else (another status, a redirect, the timeout) is *unavailable*, a 503, never "no".
- * A session the upstream opened for the question is closed again (best effort).
+ * server accepts it. The question is the smallest real MCP exchange the upstream answers, sent
+ * with the key in the configured header: `server/discover` (2026-07-28, stateless), or for an
+ * older server, which says so with a 400, 404, 405 or 406, an `initialize` (from then on asked
+ * first, per process). 2xx is valid, 401 or 403 is not, and anything else (another status, a
+ * redirect, the timeout) is *unavailable*, a 503, never "no". A session an older upstream opened
+ * for the question is closed again (best effort).
  *
  * The gateway then holds no key: tokens carry it sealed (`lib/tokens/seal.ts`). A revoked key
  * shows up as the upstream's own 401 at `/mcp` and as a "no" when the refresh grant asks again,
@@ -11,7 +13,7 @@
  */
 import type { UpstreamSettings } from '../config';
 import { sha256Hex } from '../crypto/sha256';
-import { initializeRequest } from '../protocol';
+import { discoverRequest, initializeRequest, MODERN_PROTOCOL_VERSION } from '../protocol';
 import { fingerprintOfDigest, type Fingerprint } from './fingerprint';
 import type { Identification, KeySource } from './source';
 import { ExpiringMap, singleFlight } from './answerCache';
@@ -21,7 +23,18 @@ const POSITIVE_CACHE_MS = 60_000;
 const NEGATIVE_CACHE_MS = 10_000;
 const QUESTION_TIMEOUT_MS = 10_000;
 
-const INITIALIZE = JSON.stringify(initializeRequest('mcp-oauth-gateway (key check)'));
+const CLIENT_NAME = 'mcp-oauth-gateway (key check)';
+const DISCOVER = JSON.stringify(discoverRequest(CLIENT_NAME));
+const INITIALIZE = JSON.stringify(initializeRequest(CLIENT_NAME));
+
+type Verdict = 'valid' | 'invalid' | 'unavailable';
+
+/**
+ * Statuses by which a server says it does not take `server/discover` (an older revision: an
+ * unsupported `MCP-Protocol-Version`, an unknown method, no stateless POST), not that the key is
+ * wrong: the judge asks again with `initialize`.
+ */
+const NOT_MODERN = new Set([400, 404, 405, 406]);
 
 export function createUpstreamJudgeSource(
   settings: UpstreamSettings,
@@ -32,26 +45,54 @@ export function createUpstreamJudgeSource(
   const once = singleFlight<Identification>();
   const keyHeader = (key: string) => (settings.apiKeyHeader === 'authorization' ? `Bearer ${key}` : key);
 
-  async function ask(key: string): Promise<'valid' | 'invalid' | 'unavailable'> {
-    let res: Response;
+  /** Whether the upstream answered `server/discover` last time; an older one is asked with `initialize` directly. */
+  let modern = true;
+
+  /** `modern`: the 2026-07-28 headers (the revision, and the method named outside the body). */
+  async function post(
+    key: string,
+    body: string,
+    modern?: { version: string; method: string },
+  ): Promise<Response | null> {
     try {
-      res = await fetchFn(settings.url, {
+      return await fetchFn(settings.url, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
           Accept: 'application/json, text/event-stream',
+          ...(modern === undefined ? {} : { 'MCP-Protocol-Version': modern.version, 'Mcp-Method': modern.method }),
           [settings.apiKeyHeader]: keyHeader(key),
         },
-        body: INITIALIZE,
+        body,
         redirect: 'manual',
         signal: AbortSignal.timeout(Math.min(settings.timeoutMs, QUESTION_TIMEOUT_MS)),
       });
     } catch {
-      return 'unavailable';
+      return null;
     }
-    await res.body?.cancel().catch(() => {});
-    const session = res.headers.get('mcp-session-id');
-    if (res.ok && session !== null) {
+  }
+
+  function verdictOf(res: Response | null): Verdict {
+    if (res === null) return 'unavailable';
+    if (res.status >= 200 && res.status < 300) return 'valid';
+    if (res.status === 401 || res.status === 403) return 'invalid';
+    return 'unavailable';
+  }
+
+  /** The 2026-07-28 question: stateless, nothing to close. `null`: the upstream is older. */
+  async function askModern(key: string): Promise<Verdict | null> {
+    const res = await post(key, DISCOVER, { version: MODERN_PROTOCOL_VERSION, method: 'server/discover' });
+    await res?.body?.cancel().catch(() => {});
+    if (res !== null && NOT_MODERN.has(res.status)) return null;
+    return verdictOf(res);
+  }
+
+  /** The question every revision answers; a session the upstream opened for it is closed again. */
+  async function askLegacy(key: string): Promise<Verdict> {
+    const res = await post(key, INITIALIZE);
+    await res?.body?.cancel().catch(() => {});
+    const session = res?.headers.get('mcp-session-id');
+    if (res?.ok && session) {
       void fetchFn(settings.url, {
         method: 'DELETE',
         headers: { 'Mcp-Session-Id': session, [settings.apiKeyHeader]: keyHeader(key) },
@@ -60,9 +101,16 @@ export function createUpstreamJudgeSource(
         .then((closed) => closed.body?.cancel())
         .catch(() => {});
     }
-    if (res.status >= 200 && res.status < 300) return 'valid';
-    if (res.status === 401 || res.status === 403) return 'invalid';
-    return 'unavailable';
+    return verdictOf(res);
+  }
+
+  async function ask(key: string): Promise<Verdict> {
+    if (modern) {
+      const verdict = await askModern(key);
+      if (verdict !== null) return verdict;
+      modern = false;
+    }
+    return askLegacy(key);
   }
 
   return {

@@ -1,6 +1,8 @@
 /**
- * The key-source contract, run against every source: the list of keys (`MCP_API_KEYS`) and the
- * list of digests (`MCP_API_KEY_HASHES`). Both must answer the same for the same keys.
+ * The key-source contract, run against every source: the list of keys (`MCP_API_KEYS`), the list
+ * of digests (`MCP_API_KEY_HASHES`), a key service (a real one on node:http) and the upstream as
+ * judge (a real SDK v2 MCP server that takes API keys). All must answer the same for the same keys;
+ * the one difference is where a removed key is noticed (below).
  */
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,10 +10,12 @@ import {
   createDigestKeySource,
   createKeyServiceSource,
   createListKeySource,
+  createUpstreamJudgeSource,
   fingerprintOf,
   type Identification,
   type KeySource,
 } from '@/lib/keys';
+import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
 import { startKeyService, type KeyServiceFixture } from '../support/keyService';
 
 const KEY = 'key_alpha_0123456789abcdefghijkl';
@@ -26,10 +30,18 @@ describe('fingerprintOf', () => {
 });
 
 const services: KeyServiceFixture[] = [];
+const upstreams: ApiKeyServer[] = [];
 let subjects = 0;
 afterAll(async () => {
-  await Promise.all(services.map((s) => s.stop()));
+  await Promise.all([...services.map((s) => s.stop()), ...upstreams.map((u) => u.stop())]);
 });
+
+/** The upstream as judge, in front of a real API-key MCP server that accepts exactly `keys`. */
+async function upstreamJudgeSource(keys: string[]): Promise<KeySource> {
+  const upstream = await startApiKeyServer({ header: 'x-api-key', keys });
+  upstreams.push(upstream);
+  return createUpstreamJudgeSource({ url: upstream.url, apiKeyHeader: 'x-api-key', timeoutMs: 5000 });
+}
 
 /** A real key service (node:http) holding `keys`, each under a subject of its own, and a source asking it. */
 async function keyServiceSource(keys: string[]): Promise<KeySource> {
@@ -56,6 +68,7 @@ const sources: Array<[string, (keys: string[]) => Promise<KeySource>]> = [
   ['createListKeySource', (keys) => createListKeySource(keys)],
   ['createDigestKeySource', async (keys) => createDigestKeySource(keys.map(sha256))],
   ['createKeyServiceSource', keyServiceSource],
+  ['createUpstreamJudgeSource', upstreamJudgeSource],
 ];
 
 /** The known answer's subject; fails the test on any other outcome. */
@@ -84,24 +97,47 @@ describe.each(sources)('%s (key-source contract)', (_name, create) => {
     }
   });
 
-  // @req KEY-SOURCE-CONTRACT
-  it('knows active subjects and forgets removed ones', async () => {
-    const before = await create([KEY]);
-    const after = await create([OTHER]);
-    const subject = subjectOf(await before.identify(KEY));
-    expect(await before.isActive(subject)).toBe('active');
-    expect(await after.isActive(subject)).toBe('inactive');
-    // A token subject is opaque: the key itself, or a full digest, is not a fingerprint.
-    expect(await before.isActive(KEY)).toBe('inactive');
-    expect(await before.isActive(sha256(KEY))).toBe('inactive');
-  });
-
   it('holds 10,000 keys and still identifies each one', async () => {
     const keys = Array.from({ length: 10_000 }, (_, i) => `bulk_key_${i.toString().padStart(20, '0')}`);
     const source = await create(keys);
     expect([10_000, null]).toContain(source.size);
     const subject = subjectOf(await source.identify(keys[9_999]!));
     expect(subjectOf(await source.identify(keys[0]!))).not.toBe(subject);
+  });
+});
+
+// The judge holds no key to ask about a subject: a removed key is its upstream's 401 at /mcp and
+// a fresh "no" at refresh (below, and tests/integration/upstream-judge.test.ts).
+describe.each(sources.filter(([name]) => name !== 'createUpstreamJudgeSource'))(
+  '%s (key-source contract: activity)',
+  (_name, create) => {
+    // @req KEY-SOURCE-CONTRACT
+    it('knows active subjects and forgets removed ones', async () => {
+      const before = await create([KEY]);
+      const after = await create([OTHER]);
+      const subject = subjectOf(await before.identify(KEY));
+      expect(await before.isActive(subject)).toBe('active');
+      expect(await after.isActive(subject)).toBe('inactive');
+      // A token subject is opaque: the key itself, or a full digest, is not a fingerprint.
+      expect(await before.isActive(KEY)).toBe('inactive');
+      expect(await before.isActive(sha256(KEY))).toBe('inactive');
+    });
+  },
+);
+
+describe('the upstream as judge', () => {
+  // @req KEY-SOURCE-CONTRACT
+  it('asks a modern upstream with server/discover, no session; a removed key is a fresh "no"', async () => {
+    const upstream = await startApiKeyServer({ header: 'x-api-key', keys: [KEY] });
+    upstreams.push(upstream);
+    const judge = createUpstreamJudgeSource({ url: upstream.url, apiKeyHeader: 'x-api-key', timeoutMs: 5000 });
+    const subject = subjectOf(await judge.identify(KEY));
+    expect(subject).toBe(await fingerprintOf(KEY));
+    expect(upstream.seen.map((r) => [r.method, r.headers['mcp-protocol-version']])).toEqual([['POST', '2026-07-28']]);
+    upstream.revoke(KEY);
+    // Cached for a minute, so /mcp stays fast; the refresh grant asks afresh.
+    expect((await judge.identify(KEY)).outcome).toBe('known');
+    expect(await judge.identify(KEY, { fresh: true })).toEqual({ outcome: 'unknown' });
   });
 });
 
