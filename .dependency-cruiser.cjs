@@ -71,6 +71,27 @@ module.exports = {
       to: { path: '^lib/', pathNot: '^lib/mcp/defineTool\\.ts$' },
     },
     {
+      name: 'product-not-harness',
+      comment: 'the product never imports the harness (kit/) or the tests',
+      severity: 'error',
+      from: { path: ['^(lib|app|tools)/', '^middleware\\.ts$'] },
+      to: { path: '^(kit|tests|scripts)/' },
+    },
+    {
+      name: 'kit-not-tests',
+      comment: 'kit/ is what the tests and the bench share: it never imports tests/ or scripts/',
+      severity: 'error',
+      from: { path: '^kit/' },
+      to: { path: '^(tests|scripts)/' },
+    },
+    {
+      name: 'kit-outside-test-runners',
+      comment: 'kit/ runs in the bench too, outside Vitest and Playwright: assertions belong in tests/support/',
+      severity: 'error',
+      from: { path: '^kit/' },
+      to: { path: '(^|/)node_modules/(vitest|@vitest|@playwright|playwright)/' },
+    },
+    {
       name: 'tools-only-by-the-backend',
       comment: 'only the in-process backend reads the operator tools',
       severity: 'error',
@@ -79,8 +100,9 @@ module.exports = {
     },
   ],
   options: {
-    doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(\\.next|tests|scripts|test-results|playwright-report)/' },
+    // tests/ and scripts/ are not cruised, only seen, so that a kit/ import of them is caught.
+    doNotFollow: { path: ['node_modules', '^(tests|scripts)/'] },
+    exclude: { path: '^(\\.next|test-results|playwright-report)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

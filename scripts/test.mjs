@@ -9,7 +9,7 @@ const steps = [
   // Cheap checks first: a lint, format or layering failure stops the run in seconds.
   ['eslint', ['.', '--max-warnings', '0']],
   ['prettier', ['--check', '.']],
-  ['depcruise', ['lib', 'app', 'tools', 'middleware.ts', '--config', '.dependency-cruiser.cjs']],
+  ['depcruise', ['lib', 'app', 'tools', 'middleware.ts', 'kit', '--config', '.dependency-cruiser.cjs']],
   ['next', ['build']],
   ['vitest', ['run', '--project', 'unit', '--project', 'integration']],
   ['playwright', ['test']],

@@ -14,7 +14,7 @@ import { loadConfig } from '@/lib/config';
 import { verifyMcpCredential } from '@/lib/mcp/authenticate';
 import { createServices } from '@/lib/services';
 import { createSeedTokenStore } from './seed';
-import { readBody } from '../../tests/support/nodeHttp';
+import { readBody } from '@/kit/nodeHttp';
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

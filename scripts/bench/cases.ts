@@ -1,8 +1,8 @@
 /** The request shapes the profiling scripts drive (`profile.ts`, `memory.ts`, `macro.ts`), by name. */
-import { KEY_A } from '../../tests/support/app';
-import { form } from '../../tests/support/http';
-import { tokenServiceFor } from '../../tests/support/mint';
-import { CLAUDE_REGISTRATION } from '../../tests/support/oauth';
+import { KEY_A } from '@/kit/app';
+import { form } from '@/kit/http';
+import { tokenServiceFor } from '@/kit/mint';
+import { CLAUDE_REGISTRATION } from '@/lib/dashboard/deploymentCheck';
 import { fingerprintOf } from '@/lib/keys';
 import { randomBase64Url } from '@/lib/crypto/random';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs a TypeScript bench module (its exported `main(argv)`) through Vite's module runner, so the
-// bench reuses lib/ and tests/support/ as they are, with the `@/` alias, and needs no build step.
+// bench reuses lib/ and kit/ as they are, with the `@/` alias, and needs no build step.
 import { runnerImport } from 'vite';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -8,16 +8,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
-import { KEY_A, ROOT, startApp, type AppInstance } from '../../tests/support/app';
-import { clientCredentialsToken, form } from '../../tests/support/http';
-import { freePort, waitFor } from '../../tests/support/ports';
-import { startRedisStack, type RedisStack } from '../../tests/support/redis';
+import { KEY_A, ROOT, startApp, type AppInstance } from '@/kit/app';
+import { clientCredentialsToken, form } from '@/kit/http';
+import { freePort, waitFor } from '@/kit/ports';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 import { fingerprintOf } from '@/lib/keys';
 import { TWO_PASS_DIR } from './build';
 import { pidListeningOn, processName, rssBytes } from './rss';
 import { createSeedTokenStore } from './seed';
 import { refreshCase } from './cases';
-import { stopProcess } from '../../tests/support/processes';
+import { stopProcess } from '@/kit/processes';
 
 export type MacroOptions = {
   connections: number;

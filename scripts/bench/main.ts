@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../../tests/support/app';
+import { ROOT } from '@/kit/app';
 import { buildIfNeeded } from './build';
 import { INTERLEAVED_CASES, mb, runMacro, type CaseResult, type MacroResult } from './macro';
 import { runMicro, type MicroResult } from './micro';

@@ -9,13 +9,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
-import { KEY_A, KEY_B, ROOT, startApp, type AppInstance } from '../../tests/support/app';
-import { clientCredentialsToken } from '../../tests/support/http';
-import { freePort, waitFor } from '../../tests/support/ports';
-import { startRedisStack } from '../../tests/support/redis';
+import { KEY_A, KEY_B, ROOT, startApp, type AppInstance } from '@/kit/app';
+import { clientCredentialsToken } from '@/kit/http';
+import { freePort, waitFor } from '@/kit/ports';
+import { startRedisStack } from '@/kit/redis';
 import { RAISED_LIMITS, type MacroOptions } from './macro';
 import { pidListeningOn, rssBytes } from './rss';
-import { stopProcess } from '../../tests/support/processes';
+import { stopProcess } from '@/kit/processes';
 
 export type UpstreamCase = {
   id: string;

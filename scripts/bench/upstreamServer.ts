@@ -8,7 +8,7 @@
  * Environment: BENCH_PORT, BENCH_KEYS (comma-separated keys accepted as `Authorization: Bearer`).
  */
 import { createServer } from 'node:http';
-import { readBody } from '../../tests/support/nodeHttp';
+import { readBody } from '@/kit/nodeHttp';
 
 const keys = new Set((process.env.BENCH_KEYS ?? '').split(',').filter(Boolean));
 const GAP_MS = Number(process.env.BENCH_STREAM_GAP_MS ?? 50);

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EVENTS, REASONS } from '@/lib/observability/catalogue';
-import { KEY_A, KEY_B, SERVER_LOG, TEST_SECRET } from '../support/app';
+import { KEY_A, KEY_B, SERVER_LOG, TEST_SECRET } from '@/kit/app';
 import { eventsIn } from '../support/events';
 import { findLeaks } from '../support/logAudit';
 

@@ -1,6 +1,6 @@
 import { afterAll, bench, describe } from 'vitest';
-import { KEY_A } from '../support/app';
-import { startRedisStack } from '../support/redis';
+import { KEY_A } from '@/kit/app';
+import { startRedisStack } from '@/kit/redis';
 import { fingerprintOf } from '@/lib/keys';
 import { mcpGate } from '@/lib/mcp/gate';
 import { createSeedTokenStore } from '../../scripts/bench/seed';

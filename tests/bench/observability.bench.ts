@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { bench, describe } from 'vitest';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import { fingerprintOf } from '@/lib/keys';
 import { mcpGate } from '@/lib/mcp/gate';
 import { observe } from '@/lib/observability/context';

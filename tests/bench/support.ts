@@ -1,7 +1,7 @@
 /** Services for the micro-benchmarks: the production configuration of the test harness, in-process. */
 import { loadConfig } from '@/lib/config';
 import { createServices, type Services } from '@/lib/services';
-import { baseEnv } from '../support/app';
+import { baseEnv } from '@/kit/app';
 
 /** Limits raised so the memory limiter runs on every call but never refuses one. */
 export async function benchServices(overrides: Record<string, string> = {}): Promise<Services> {

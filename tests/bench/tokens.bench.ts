@@ -1,5 +1,5 @@
 import { bench, describe } from 'vitest';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import { fingerprintOf } from '@/lib/keys';
 import { benchServices, OPTIONS } from './support';
 

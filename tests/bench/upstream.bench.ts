@@ -1,6 +1,6 @@
 import { afterAll, bench, describe } from 'vitest';
 import { createServer } from 'node:http';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import { fingerprintOf } from '@/lib/keys';
 import { createUpstreamBackend } from '@/lib/mcp/backends/upstream';
 import type { Identity } from '@/lib/mcp/identity';

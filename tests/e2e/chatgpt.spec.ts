@@ -8,7 +8,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
-import { KEY_A, startApp, type AppInstance } from '../support/app';
+import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import {
   clientAssertion,
   PER_APP_DOCUMENT,
@@ -19,7 +19,7 @@ import {
   type Signer,
 } from '../support/chatgpt';
 import { startCimdServer, type CimdServer } from '../support/cimdServer';
-import { postForm, whoamiWithToken } from '../support/http';
+import { postForm, whoamiWithToken } from '@/kit/http';
 import { authorizeParams, authorizeUrl, pkcePair } from '../support/oauth';
 
 let docs: CimdServer;

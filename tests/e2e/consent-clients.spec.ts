@@ -3,7 +3,7 @@
  * the redirect host, and a warning when only a program on this computer receives it.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import { authorizeParams, authorizeUrl, pkcePair, REAL_PAYLOADS, register } from '../support/oauth';
 
 const base = () => process.env.E2E_BASE_URL!;

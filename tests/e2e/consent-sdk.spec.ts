@@ -4,7 +4,7 @@
  * tools/list → whoami → refresh.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import { CLAUDE_CALLBACK } from '../support/oauth';
 import { runConnectorFlow, type FlowReport } from '../support/sdkFlow';
 import { sdkV1, sdkV2 } from '../support/sdkClients';

@@ -1,6 +1,6 @@
 /** The consent page in Debian's Chromium, with JavaScript on (fetch) and off (form POST + 303). */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import {
   authorizeParams,
   authorizeUrl,

@@ -4,7 +4,7 @@
  * key" lists the upstream's tools through its session.
  */
 import { expect, test } from '@playwright/test';
-import { KEY_A, startApp, type AppInstance } from '../support/app';
+import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import { startEverything, type EverythingServer } from '../support/everything';
 
 let upstream: EverythingServer;

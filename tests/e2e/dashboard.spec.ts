@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page, type Request, type TestInfo } from '@playwright/test';
-import { KEY_A, KEY_B, ROOT, startApp, type AppInstance } from '../support/app';
+import { KEY_A, KEY_B, ROOT, startApp, type AppInstance } from '@/kit/app';
 
 const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 const WRONG_KEY = 'key_wrong_0123456789abcdefghijklm';

@@ -7,8 +7,8 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { freePort } from '../support/ports';
-import { startApp } from '../support/app';
+import { freePort } from '@/kit/ports';
+import { startApp } from '@/kit/app';
 import { serveChatGpt, SHARED_DOCUMENT, signer } from '../support/chatgpt';
 import { startCimdServer, type CimdServer } from '../support/cimdServer';
 

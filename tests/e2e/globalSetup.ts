@@ -2,8 +2,8 @@
  * A real Redis behind the Upstash REST protocol and one production app instance for the browser
  * suites; workers read the URL from `E2E_BASE_URL`.
  */
-import { startApp } from '../support/app';
-import { startRedisStack } from '../support/redis';
+import { startApp } from '@/kit/app';
+import { startRedisStack } from '@/kit/redis';
 
 export default async function globalSetup() {
   const redis = await startRedisStack();

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createTokenService } from '@/lib/tokens';
-import { KEY_A, ROOT } from '../support/app';
-import { freePort, waitFor } from '../support/ports';
+import { KEY_A, ROOT } from '@/kit/app';
+import { freePort, waitFor } from '@/kit/ports';
 
 const base = () => process.env.E2E_BASE_URL!;
 

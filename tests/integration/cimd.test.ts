@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reason } from '@/lib/observability/catalogue';
-import { KEY_A, startApp, type AppInstance } from '../support/app';
+import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
 import { eventsIn } from '../support/events';
-import { postForm, whoamiWithToken } from '../support/http';
+import { postForm, whoamiWithToken } from '@/kit/http';
 import {
   authorizeParams,
   authorizeUrl,

@@ -1,6 +1,6 @@
 /** The authorization endpoint, the consent page and its submission, over real HTTP. */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import {
   authorizeParams,
   authorizeUrl,

@@ -5,7 +5,7 @@
  * (mcp-remote's preflight) with JSON refusals.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import {
   authorizeParams,
   authorizeUrl,

@@ -4,7 +4,7 @@
  * address, so the limits are reachable from one test client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_A, startApp, type AppInstance } from '../support/app';
+import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import {
   authorizeParams,
   authorizeUrl,

@@ -4,7 +4,7 @@
  * (The same flows through Chromium are in tests/e2e/consent-sdk.spec.ts.)
  */
 import { describe, expect, inject, it } from 'vitest';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import { fingerprintOf } from '@/lib/keys';
 import { CLAUDE_CALLBACK, openConsent, submitConsent } from '../support/oauth';
 import { runConnectorFlow, type FlowReport } from '../support/sdkFlow';

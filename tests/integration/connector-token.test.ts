@@ -1,7 +1,7 @@
 /** The token endpoint's authorization_code and refresh_token grants, end to end over real HTTP. */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KEY_A, KEY_B, startApp, TEST_SECRET, type AppInstance } from '../support/app';
-import { postForm, postMcp, rpcMessages } from '../support/http';
+import { KEY_A, KEY_B, startApp, TEST_SECRET, type AppInstance } from '@/kit/app';
+import { postForm, postMcp, rpcMessages } from '@/kit/http';
 import {
   authorizeParams,
   authorizeWithKey,

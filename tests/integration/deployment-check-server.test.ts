@@ -8,7 +8,7 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDeployment, type CheckId, type CheckResult } from '@/lib/dashboard/deploymentCheck';
-import { startApp, type AppInstance } from '../support/app';
+import { startApp, type AppInstance } from '@/kit/app';
 import { chatGptDocument, PER_APP_DOCUMENT, serveChatGpt, SHARED_DOCUMENT } from '../support/chatgpt';
 import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
 

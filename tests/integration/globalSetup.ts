@@ -4,8 +4,8 @@
  * the rate-limit suites start their own instances with the defaults.
  */
 import type { TestProject } from 'vitest/node';
-import { startApp, type AppInstance } from '../support/app';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startApp, type AppInstance } from '@/kit/app';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 let redis: RedisStack | undefined;
 let app: AppInstance | undefined;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_A, KEY_B, runNextStart, startApp, TEST_SECRET, type AppInstance } from '../support/app';
-import { clientCredentialsToken, INITIALIZE, postMcp } from '../support/http';
-import { freePort } from '../support/ports';
+import { KEY_A, KEY_B, runNextStart, startApp, TEST_SECRET, type AppInstance } from '@/kit/app';
+import { clientCredentialsToken, INITIALIZE, postMcp } from '@/kit/http';
+import { freePort } from '@/kit/ports';
 
 // Instances behind one public origin, as several serverless instances would be. A non-loopback
 // PUBLIC_URL also means each instance is reachable on its own port without the rebinding guard.

@@ -8,12 +8,12 @@ import autocannon from 'autocannon';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeyTest } from '@/lib/dashboard/keyTest';
-import { startApp, type AppInstance } from '../support/app';
+import { startApp, type AppInstance } from '@/kit/app';
 import { eventsFor, newRequestId } from '../support/events';
-import { postForm, postMcp, rpcMessages } from '../support/http';
+import { postForm, postMcp, rpcMessages } from '@/kit/http';
 import { authorizeParams, authorizeUrl, openConsent, pkcePair, submitConsent } from '../support/oauth';
 import { startKeyService, type KeyServiceFixture } from '../support/keyService';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 import { dumpRedis } from '../support/redisDump';
 
 const CACHE_SECONDS = 1;

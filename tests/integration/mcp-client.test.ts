@@ -1,7 +1,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { describe, expect, inject, it } from 'vitest';
-import { KEY_A } from '../support/app';
-import { clientCredentialsToken } from '../support/http';
+import { KEY_A } from '@/kit/app';
+import { clientCredentialsToken } from '@/kit/http';
 import { fingerprintOf } from '@/lib/keys';
 
 type Mode = 'initialize (2025-11-25)' | 'server/discover (2026-07-28)';

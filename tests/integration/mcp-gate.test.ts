@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { describe, expect, inject, it } from 'vitest';
-import { baseEnv, KEY_A, TEST_SECRET } from '../support/app';
-import { clientCredentialsToken, INITIALIZE, postMcp, rawPost, rpcMessages } from '../support/http';
-import { tokenServiceFor } from '../support/mint';
+import { baseEnv, KEY_A, TEST_SECRET } from '@/kit/app';
+import { clientCredentialsToken, INITIALIZE, postMcp, rawPost, rpcMessages } from '@/kit/http';
+import { tokenServiceFor } from '@/kit/mint';
 import { fingerprintOf } from '@/lib/keys';
 
 const base = () => inject('appUrl');

@@ -14,10 +14,10 @@ import { EVENTS, REASONS, type EventName, type Reason } from '@/lib/observabilit
 import type { Fingerprint } from '@/lib/keys';
 import type { AuthEvent } from '@/lib/observability/log';
 import { createTokenService } from '@/lib/tokens';
-import { KEY_A, KEY_B, ROOT, startApp, TEST_SECRET, type AppInstance } from '../support/app';
+import { KEY_A, KEY_B, ROOT, startApp, TEST_SECRET, type AppInstance } from '@/kit/app';
 import { eventsFor, eventsIn, newRequestId } from '../support/events';
-import { INITIALIZE } from '../support/http';
-import { tokenServiceFor } from '../support/mint';
+import { INITIALIZE } from '@/kit/http';
+import { tokenServiceFor } from '@/kit/mint';
 import {
   authorizeParams,
   authorizeUrl,
@@ -27,7 +27,7 @@ import {
   pkcePair,
   type Registration,
 } from '../support/oauth';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 /**
  * Codes no test can trigger over HTTP with what ships; the last test fails when a listed code is

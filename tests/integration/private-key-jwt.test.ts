@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_A, startApp, type AppInstance } from '../support/app';
+import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import {
   chatGptDocument,
   clientAssertion,
@@ -21,9 +21,9 @@ import {
 } from '../support/chatgpt';
 import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
 import { eventsFor, newRequestId } from '../support/events';
-import { postForm, whoamiWithToken } from '../support/http';
+import { postForm, whoamiWithToken } from '@/kit/http';
 import { authorizeParams, authorizeWithKey, pkcePair, type TokenBody } from '../support/oauth';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 let docs: CimdServer;
 let stack: RedisStack;

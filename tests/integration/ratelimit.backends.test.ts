@@ -8,10 +8,10 @@ import type { RateLimiter } from '../../lib/limits/decision';
 import { createUpstashRateLimiter } from '../../lib/limits/limiter';
 import { createIdHasher, createRedisClient, KEY_PREFIX, REDIS_TIMEOUT_MS, type IdHasher } from '../../lib/redis';
 import { createRedisSingleUseStore } from '../../lib/oauth/state/singleUse';
-import { TEST_SECRET } from '../support/app';
+import { TEST_SECRET } from '@/kit/app';
 import { startBlackhole } from '../support/blackhole';
 import { awaitRoomInWindow, CONTRACT_LIMITS, limiterContract } from '../support/limiterContract';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 const secret = Uint8Array.from(TEST_SECRET.match(/../g)!, (h) => parseInt(h, 16));
 

@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leaseBlock } from '../../lib/limits/leases';
-import { startApp, type AppInstance } from '../support/app';
-import { clientCredentialsToken } from '../support/http';
+import { startApp, type AppInstance } from '@/kit/app';
+import { clientCredentialsToken } from '@/kit/http';
 import { awaitRoomInWindow } from '../support/limiterContract';
 import { apiKey } from '../support/ratelimitHttp';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 const LIMIT = 400;
 const KEY = apiKey('leased');

@@ -5,12 +5,12 @@
  * the outage is logged once, not per request; recovery needs no restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
+import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
 import { startBlackhole } from '../support/blackhole';
 import { eventsIn } from '../support/events';
-import { clientCredentialsToken, INITIALIZE, postMcp, rpcMessages } from '../support/http';
+import { clientCredentialsToken, INITIALIZE, postMcp, rpcMessages } from '@/kit/http';
 import { apiKey, tokenRequest } from '../support/ratelimitHttp';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 let stack: RedisStack;
 let app: AppInstance;

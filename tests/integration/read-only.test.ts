@@ -4,7 +4,7 @@
  * API-key fixture as upstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_A, startApp, type AppInstance } from '../support/app';
+import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import {
   Client,
   StreamableHTTPClientTransport,
@@ -14,7 +14,7 @@ import {
 import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
 import { MemoryOAuthProvider } from '../support/sdkFlow';
 import { eventsFor, newRequestId } from '../support/events';
-import { postForm, postMcp, rpcMessages } from '../support/http';
+import { postForm, postMcp, rpcMessages } from '@/kit/http';
 import {
   authorizeParams,
   authorizeUrl,

@@ -10,9 +10,9 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fingerprintOf } from '@/lib/keys';
-import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
+import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
 import { eventsIn } from '../support/events';
-import { postForm, postMcp } from '../support/http';
+import { postForm, postMcp } from '@/kit/http';
 import {
   connectLikeClaude,
   expectTokenError,
@@ -22,7 +22,7 @@ import {
   type Registration,
   type TokenBody,
 } from '../support/oauth';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 import { dumpRedis } from '../support/redisDump';
 import { runConnectorFlow, type SdkParts } from '../support/sdkFlow';
 import { sdkV1, sdkV2 } from '../support/sdkClients';

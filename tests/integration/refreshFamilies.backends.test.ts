@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdHasher, createRedisClient, KEY_PREFIX, type IdHasher } from '../../lib/redis';
 import { createRedisRefreshFamilies, type RefreshFamilies } from '../../lib/oauth/state/refreshFamilies';
-import { TEST_SECRET } from '../support/app';
+import { TEST_SECRET } from '@/kit/app';
 import { startBlackhole } from '../support/blackhole';
 import { refreshFamiliesContract } from '../support/refreshFamiliesContract';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 const secret = Uint8Array.from(TEST_SECRET.match(/../g)!, (h) => parseInt(h, 16));
 

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
-import { KEY_A, KEY_B, TEST_SECRET } from '../support/app';
-import { clientCredentialsToken, INITIALIZE, postMcp, rpcMessages } from '../support/http';
+import { KEY_A, KEY_B, TEST_SECRET } from '@/kit/app';
+import { clientCredentialsToken, INITIALIZE, postMcp, rpcMessages } from '@/kit/http';
 
 describe('the shared test instance', () => {
   it('serves initialize to a client_credentials token', async () => {

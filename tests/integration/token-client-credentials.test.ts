@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
-import { KEY_A } from '../support/app';
-import { postForm } from '../support/http';
+import { KEY_A } from '@/kit/app';
+import { postForm } from '@/kit/http';
 import { fingerprintOf } from '@/lib/keys';
 
 const endpoint = () => `${inject('appUrl')}/oauth/token`;

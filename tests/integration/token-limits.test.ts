@@ -5,11 +5,11 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
+import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
 import { eventsFor, newRequestId } from '../support/events';
-import { postForm } from '../support/http';
+import { postForm } from '@/kit/http';
 import { authorizeParams, authorizeWithKey, exchangeCode, pkcePair, type TokenBody } from '../support/oauth';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 /** Claude Code's metadata document: one client id for every installation (its pinned copy serves offline). */
 const CLAUDE_CODE = 'https://claude.ai/oauth/claude-code-client-metadata';

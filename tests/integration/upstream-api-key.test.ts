@@ -7,11 +7,11 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '@/lib/keys';
 import { eventsIn } from '../support/events';
-import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
+import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
 import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
-import { clientCredentialsToken } from '../support/http';
+import { clientCredentialsToken } from '@/kit/http';
 import { openConsent, submitConsent } from '../support/oauth';
-import { waitFor } from '../support/ports';
+import { waitFor } from '@/kit/ports';
 import { runConnectorFlow } from '../support/sdkFlow';
 import { sdkV1, sdkV2 } from '../support/sdkClients';
 import { readEvents } from '../support/sse';

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeyTest } from '@/lib/dashboard/keyTest';
-import { KEY_A, startApp, type AppInstance } from '../support/app';
+import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import { startEverything, type EverythingServer } from '../support/everything';
-import { clientCredentialsToken, INITIALIZE } from '../support/http';
+import { clientCredentialsToken, INITIALIZE } from '@/kit/http';
 import { readEvents } from '../support/sse';
 
 let upstream: EverythingServer;

@@ -8,10 +8,10 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '@/lib/keys';
 import { eventsIn } from '../support/events';
-import { KEY_A, startApp, type AppInstance } from '../support/app';
+import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import { startFaultyUpstream, UPSTREAM_ONLY_HEADERS, type FaultyUpstream } from '../support/faultyUpstream';
-import { clientCredentialsToken } from '../support/http';
-import { waitFor } from '../support/ports';
+import { clientCredentialsToken } from '@/kit/http';
+import { waitFor } from '@/kit/ports';
 import { readEvents } from '../support/sse';
 import { pidListeningOn, rssBytes } from '../../scripts/bench/rss';
 

@@ -10,12 +10,12 @@ import { loadConfig } from '@/lib/config';
 import { runKeyTest } from '@/lib/dashboard/keyTest';
 import { createTokenService } from '@/lib/tokens';
 import { createSealer } from '@/lib/tokens/seal';
-import { KEY_A, KEY_B, startApp, type AppInstance } from '../support/app';
+import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
 import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
-import { startRedisStack, type RedisStack } from '../support/redis';
+import { startRedisStack, type RedisStack } from '@/kit/redis';
 import { dumpRedis } from '../support/redisDump';
 import { eventsFor, newRequestId } from '../support/events';
-import { postForm, postMcp, rpcMessages } from '../support/http';
+import { postForm, postMcp, rpcMessages } from '@/kit/http';
 import {
   authorizeParams,
   authorizeUrl,

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { fingerprintOf } from '@/lib/keys';
-import { closeServer, openConnections } from './nodeHttp';
+import { closeServer, openConnections } from '@/kit/nodeHttp';
 
 export type SeenRequest = {
   readonly method: string;

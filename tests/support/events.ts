@@ -1,6 +1,6 @@
 /** Reading the JSON event lines (`lib/observability/log.ts`) out of an instance's captured output. */
 import type { AuthEvent } from '@/lib/observability/log';
-import { waitFor } from './ports';
+import { waitFor } from '@/kit/ports';
 
 /** Every JSON event line in `output`, in order; other lines (Next's banner, stderr) are skipped. */
 export function eventsIn(output: string): AuthEvent[] {

@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { freePort, waitFor } from './ports';
-import { stopProcess } from './processes';
+import { freePort, waitFor } from '@/kit/ports';
+import { stopProcess } from '@/kit/processes';
 
 const require = createRequire(import.meta.url);
 

@@ -5,7 +5,7 @@
  * and records exactly what arrived (method, request target, headers, body bytes).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, openConnections } from './nodeHttp';
+import { closeServer, openConnections } from '@/kit/nodeHttp';
 
 export type FaultMode =
   | { kind: 'echo' }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { closeServer, readBody } from './nodeHttp';
+import { closeServer, readBody } from '@/kit/nodeHttp';
 
 export type Question = { readonly url: string; readonly authorization: string | undefined; readonly body: string };
 /** `yes`: a broken service that says every digest is valid (what the deployment check must catch). */

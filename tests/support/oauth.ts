@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 /** Driving the connector flow over plain HTTP, as claude.ai does it (no browser). */
 import { createHash, randomBytes } from 'node:crypto';
-import { postForm } from './http';
+import { postForm } from '@/kit/http';
 
 import { CLAUDE_REGISTRATION } from '@/lib/dashboard/deploymentCheck';
 

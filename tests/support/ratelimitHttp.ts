@@ -1,6 +1,6 @@
 /** Helpers shared by the rate-limit integration suites. */
 import { expect } from 'vitest';
-import { postForm } from './http';
+import { postForm } from '@/kit/http';
 
 /** A valid-looking API key unique to `name` (≥ 24 characters). */
 export function apiKey(name: string): string {

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { RedisStack } from './redis';
+import type { RedisStack } from '@/kit/redis';
 
 export type RedisEntry = { readonly key: string; readonly type: string; readonly value: unknown };
 

@@ -4,7 +4,7 @@ import { createServices, type Services } from '@/lib/services';
 import type { LimitName, RateLimiter } from '@/lib/limits/decision';
 import { createMemoryRateLimiter } from '@/lib/limits/limiter';
 import { createTokenService } from '@/lib/tokens';
-import { KEY_A, KEY_B, TEST_SECRET } from './app';
+import { KEY_A, KEY_B, TEST_SECRET } from '@/kit/app';
 
 export const ISSUER = 'https://mcp.example.com';
 

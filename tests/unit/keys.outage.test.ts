@@ -11,7 +11,7 @@ import { decideConsent } from '@/lib/oauth/consent';
 import { OAuthError } from '@/lib/oauth/errors';
 import { handleTokenRequest } from '@/lib/oauth/token';
 import type { Services } from '@/lib/services';
-import { KEY_A } from '../support/app';
+import { KEY_A } from '@/kit/app';
 import { ISSUER, recordingLimiter, testServices } from '../support/services';
 
 const WRONG = 'wrong_key_0123456789abcdefghij';

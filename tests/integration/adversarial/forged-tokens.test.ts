@@ -4,9 +4,9 @@
  */
 import { base64url, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
-import { baseEnv, KEY_A, TEST_SECRET } from '../../support/app';
-import { clientCredentialsToken, INITIALIZE, postMcp } from '../../support/http';
-import { tokenServiceFor } from '../../support/mint';
+import { baseEnv, KEY_A, TEST_SECRET } from '@/kit/app';
+import { clientCredentialsToken, INITIALIZE, postMcp } from '@/kit/http';
+import { tokenServiceFor } from '@/kit/mint';
 import { fingerprintOf } from '@/lib/keys';
 import { TOKEN_TYP, type TokenKind } from '@/lib/tokens';
 

@@ -4,8 +4,8 @@
  * whose client or redirect URI does not verify gets an error page, never a redirect.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { KEY_A } from '../../support/app';
-import { rawPost } from '../../support/http';
+import { KEY_A } from '@/kit/app';
+import { rawPost } from '@/kit/http';
 import {
   authorizeParams,
   authorizeUrl,

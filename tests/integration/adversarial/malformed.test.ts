@@ -1,7 +1,7 @@
 /** Malformed input everywhere: each answer is a spec-shaped 4xx, never a 5xx or a hang. */
 import { describe, expect, inject, it } from 'vitest';
-import { KEY_A } from '../../support/app';
-import { rawPost } from '../../support/http';
+import { KEY_A } from '@/kit/app';
+import { rawPost } from '@/kit/http';
 
 const base = () => inject('appUrl');
 

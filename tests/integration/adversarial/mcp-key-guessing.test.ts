@@ -6,8 +6,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { KEY_A, startApp, type AppInstance } from '../../support/app';
-import { INITIALIZE, postForm, postMcp } from '../../support/http';
+import { KEY_A, startApp, type AppInstance } from '@/kit/app';
+import { INITIALIZE, postForm, postMcp } from '@/kit/http';
 import { awaitRoomInWindow } from '../../support/limiterContract';
 import { expectSeconds } from '../../support/ratelimitHttp';
 

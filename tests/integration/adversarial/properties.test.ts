@@ -1,7 +1,7 @@
 /** Property tests over HTTP: whatever a client sends, the answer is a 2xx or a spec-shaped 4xx. */
 import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
-import { KEY_A } from '../../support/app';
+import { KEY_A } from '@/kit/app';
 
 const field = fc.constantFrom(
   'grant_type',

@@ -4,8 +4,8 @@
  * loose bound, so machine noise cannot make it flaky while a prefix-dependent compare would show.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { KEY_A } from '../../support/app';
-import { postForm } from '../../support/http';
+import { KEY_A } from '@/kit/app';
+import { postForm } from '@/kit/http';
 
 const SAMPLES = 120;
 

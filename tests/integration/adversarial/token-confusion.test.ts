@@ -7,9 +7,9 @@
  */
 import { base64url, decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { baseEnv, KEY_A, startApp, TEST_SECRET, type AppInstance } from '../../support/app';
-import { postForm } from '../../support/http';
-import { tokenServiceFor } from '../../support/mint';
+import { baseEnv, KEY_A, startApp, TEST_SECRET, type AppInstance } from '@/kit/app';
+import { postForm } from '@/kit/http';
+import { tokenServiceFor } from '@/kit/mint';
 import {
   authorizeParams,
   authorizeUrl,

@@ -3,7 +3,7 @@
  * authentication, request validation, consent decisions, and the two grants with an injected clock.
  */
 import { describe, expect, it } from 'vitest';
-import { KEY_A } from '../../support/app';
+import { KEY_A } from '@/kit/app';
 import { ISSUER, testServices, withClock } from '../../support/services';
 import { pkcePair, CLAUDE_REGISTRATION, CLAUDE_CALLBACK } from '../../support/oauth';
 import { authenticateClient, resolveClient } from '@/lib/oauth/clients';

@@ -4,7 +4,7 @@
  */
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { KEY_A } from '../../support/app';
+import { KEY_A } from '@/kit/app';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkcePair } from '../../support/oauth';
 import { ISSUER, testServices, withClock } from '../../support/services';
 import { issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freePort, waitFor } from './ports';
-import { stopProcess } from './processes';
+import { ROOT, stopProcess } from './processes';
 
 export type RedisStack = {
   /** The Upstash REST URL and token for the app's environment. */
@@ -24,16 +24,7 @@ export type RedisStack = {
 
 function bridgeScript(): string {
   // The package exports only its ESM entry, so its bin is located by path.
-  return join(
-    import.meta.dirname,
-    '..',
-    '..',
-    'node_modules',
-    '@humanwhocodes',
-    'upstash-redis-server',
-    'dist',
-    'server.js',
-  );
+  return join(ROOT, 'node_modules', '@humanwhocodes', 'upstash-redis-server', 'dist', 'server.js');
 }
 
 export async function startRedisStack(): Promise<RedisStack> {
