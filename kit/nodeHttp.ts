@@ -1,5 +1,5 @@
 /** Small pieces every `node:http` server the tests and the bench start shares. */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The request body as UTF-8 text. */
 export function readBody(req: IncomingMessage): Promise<string> {
@@ -12,17 +12,16 @@ export function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** How many connections `server` holds open now. */
-export function openConnections(server: Server): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
-  );
+/** Answers `body` (JSON, or a string sent as it is) with its Content-Length and `headers`. */
+export function json(res: ServerResponse, body: unknown, headers: Record<string, string> = {}, status = 200): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
 }
 
-/** Closes `server` and every connection it holds, keep-alive ones included. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+/** A request's headers as Fetch `Headers`, less those Node gives as an array (`set-cookie`). */
+export function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+  return headers;
 }

@@ -9,27 +9,16 @@
  * Environment: the app's (same AUTH_SECRET, PUBLIC_URL and keys, so its tokens verify here), plus
  * BENCH_PORT and the Upstash REST URL and token.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { loadConfig } from '@/lib/config';
 import { verifyMcpCredential } from '@/lib/mcp/authenticate';
 import { createServices } from '@/lib/services';
 import { createSeedTokenStore } from './seed';
-import { readBody } from '@/kit/nodeHttp';
+import { startFakeServer } from '@/kit/fakeServers/server';
+import { headersOf, json, readBody } from '@/kit/nodeHttp';
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-store',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-  return headers;
+  json(res, body, { 'Cache-Control': 'no-store' }, status);
 }
 
 export async function main(): Promise<void> {
@@ -37,7 +26,7 @@ export async function main(): Promise<void> {
   const services = await createServices(loadConfig(env));
   const seed = createSeedTokenStore(env.UPSTASH_REDIS_REST_URL!, env.UPSTASH_REDIS_REST_TOKEN!);
 
-  const server = createServer(
+  const server = await startFakeServer(
     (req, res) =>
       void (async () => {
         try {
@@ -60,9 +49,8 @@ export async function main(): Promise<void> {
           send(res, 500, { error: 'server_error' });
         }
       })(),
+    { port: Number(env.BENCH_PORT), keepAliveTimeoutMs: 60_000 },
   );
-  server.keepAliveTimeout = 60_000;
-  const port = Number(env.BENCH_PORT);
-  server.listen(port, '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  process.stdout.write(`listening ${server.port}\n`);
+  process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));
 }

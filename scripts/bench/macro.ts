@@ -4,20 +4,19 @@
  * driven by autocannon. Every case runs against the same instance in the same run, so the
  * authenticated cases can be stated as ratios to the floor.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { KEY_A, ROOT, startApp, type AppInstance } from '@/kit/app';
 import { clientCredentialsToken, form } from '@/kit/http';
-import { freePort, waitFor } from '@/kit/ports';
+import { freePort } from '@/kit/ports';
+import { startServerProcess, type ServerProcess } from '@/kit/processes';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
 import { fingerprintOf } from '@/lib/keys';
 import { TWO_PASS_DIR } from './build';
 import { pidListeningOn, processName, rssBytes } from './rss';
 import { createSeedTokenStore } from './seed';
 import { refreshCase } from './cases';
-import { stopProcess } from '@/kit/processes';
 
 export type MacroOptions = {
   connections: number;
@@ -176,35 +175,23 @@ async function probe(baseUrl: string, c: Case): Promise<void> {
     throw new Error(`${c.label}: expected ${c.expectedStatus}, got ${res.status}: ${text.slice(0, 300)}`);
 }
 
-async function startBaseline(app: AppInstance, redis: RedisStack): Promise<{ url: string; stop(): Promise<void> }> {
+async function startBaseline(app: AppInstance, redis: RedisStack): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/baselineServer.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        ...app.env,
-        NODE_ENV: 'production',
-        BENCH_PORT: String(port),
-        UPSTASH_REDIS_REST_URL: redis.restUrl,
-        UPSTASH_REDIS_REST_TOKEN: redis.restToken,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  return startServerProcess([join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/baselineServer.ts'], {
+    what: 'baseline server',
+    port,
+    cwd: ROOT,
+    env: {
+      ...app.env,
+      NODE_ENV: 'production',
+      BENCH_PORT: String(port),
+      UPSTASH_REDIS_REST_URL: redis.restUrl,
+      UPSTASH_REDIS_REST_TOKEN: redis.restToken,
     },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => (await fetch(`${url}/none`, { method: 'POST', body: '{}' })).status === 404,
-    30_000,
-    'baseline server',
-  );
-  return {
-    url,
-    stop: () => stopProcess(child),
-  };
+    stderr: 'inherit',
+    ready: async (origin) => (await fetch(`${origin}/none`, { method: 'POST', body: '{}' })).status === 404,
+    timeoutMs: 30_000,
+  });
 }
 
 /** Every command redis-server has run so far (`INFO commandstats`), to count a case's Redis calls. */
@@ -217,14 +204,13 @@ async function redisCommandCount(redis: RedisStack): Promise<number> {
  * The two-pass floor: `scripts/bench/two-pass`, a Next app of the same version whose middleware, in
  * the product's middleware runtime, only passes through to a route returning a constant.
  */
-async function startTwoPass(): Promise<{ url: string; stop(): Promise<void> }> {
+async function startTwoPass(): Promise<ServerProcess> {
   const runtimeOf = (file: string) => /runtime:\s*'(\w+)'/.exec(readFileSync(join(ROOT, file), 'utf8'))?.[1] ?? 'edge';
   const [product, twoPass] = [runtimeOf('middleware.ts'), runtimeOf(join(TWO_PASS_DIR, 'middleware.js'))];
   if (product !== twoPass)
     throw new Error(`the two-pass floor's middleware runs on ${twoPass}, the product's on ${product}: make them match`);
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
+  return startServerProcess(
     [
       join(ROOT, 'node_modules/next/dist/bin/next'),
       'start',
@@ -235,33 +221,23 @@ async function startTwoPass(): Promise<{ url: string; stop(): Promise<void> }> {
       '127.0.0.1',
     ],
     {
+      what: 'two-pass floor',
+      port,
       cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        NODE_ENV: 'production',
-        NEXT_TELEMETRY_DISABLED: '1',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+      stdout: 'ignore',
+      stderr: 'inherit',
+      ready: async (origin) => (await fetch(`${origin}/floor`, { method: 'POST', body: '{}' })).status === 200,
+      timeoutMs: 30_000,
     },
   );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => (await fetch(`${url}/floor`, { method: 'POST', body: '{}' })).status === 200,
-    30_000,
-    'two-pass floor',
-  );
-  return {
-    url,
-    stop: () => stopProcess(child),
-  };
 }
 
 export async function runMacro(options: MacroOptions, log: (line: string) => void): Promise<MacroResult> {
   const redis = await startRedisStack();
   let app: AppInstance | undefined;
-  let baseline: Awaited<ReturnType<typeof startBaseline>> | undefined;
-  let twoPass: Awaited<ReturnType<typeof startTwoPass>> | undefined;
+  let baseline: ServerProcess | undefined;
+  let twoPass: ServerProcess | undefined;
   try {
     app = await startApp({
       UPSTASH_REDIS_REST_URL: redis.restUrl,

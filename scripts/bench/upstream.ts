@@ -6,16 +6,15 @@
  * (a second instance with the tools backend, same Redis, same limits), and the time to the first
  * SSE event of a streamed answer, via the gateway and direct.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { KEY_A, KEY_B, ROOT, startApp, type AppInstance } from '@/kit/app';
 import { clientCredentialsToken } from '@/kit/http';
-import { freePort, waitFor } from '@/kit/ports';
+import { freePort } from '@/kit/ports';
+import { startServerProcess, type ServerProcess } from '@/kit/processes';
 import { startRedisStack } from '@/kit/redis';
 import { RAISED_LIMITS, type MacroOptions } from './macro';
 import { pidListeningOn, rssBytes } from './rss';
-import { stopProcess } from '@/kit/processes';
 
 export type UpstreamCase = {
   id: string;
@@ -50,33 +49,19 @@ type Drive = {
 };
 
 /** The bench's upstream MCP server (`upstreamServer.ts`) in its own process; `url` is its `/mcp`. */
-export async function startUpstream(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startUpstream(): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/upstreamServer.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        NODE_ENV: 'production',
-        BENCH_PORT: String(port),
-        BENCH_KEYS: `${KEY_A},${KEY_B}`,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  const url = `http://127.0.0.1:${port}/mcp`;
-  await waitFor(
-    async () => (await fetch(url, { method: 'POST', body: '{}' })).status === 401,
-    30_000,
-    'bench upstream server',
-  );
-  return {
-    url,
-    stop: () => stopProcess(child),
-  };
+  return startServerProcess([join(ROOT, 'scripts/bench/load.mjs'), 'scripts/bench/upstreamServer.ts'], {
+    what: 'bench upstream server',
+    port,
+    path: '/mcp',
+    cwd: ROOT,
+    env: { NODE_ENV: 'production', BENCH_PORT: String(port), BENCH_KEYS: `${KEY_A},${KEY_B}` },
+    stdout: 'inherit',
+    stderr: 'inherit',
+    ready: async (origin) => (await fetch(`${origin}/mcp`, { method: 'POST', body: '{}' })).status === 401,
+    timeoutMs: 30_000,
+  });
 }
 
 function drive(d: Drive, durationSeconds: number): Promise<AutocannonResult> {
@@ -146,7 +131,7 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
   const redis = await startRedisStack();
   let tools: AppInstance | undefined;
   let gateway: AppInstance | undefined;
-  let upstream: Awaited<ReturnType<typeof startUpstream>> | undefined;
+  let upstream: ServerProcess | undefined;
   try {
     upstream = await startUpstream();
     const stores = {

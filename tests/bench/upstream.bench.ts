@@ -1,6 +1,6 @@
 import { afterAll, bench, describe } from 'vitest';
-import { createServer } from 'node:http';
 import { KEY_A } from '@/kit/app';
+import { startFakeServer } from '@/kit/fakeServers/server';
 import { fingerprintOf } from '@/lib/keys';
 import { createUpstreamBackend } from '@/lib/mcp/backends/upstream';
 import type { Identity } from '@/lib/mcp/identity';
@@ -14,16 +14,17 @@ const TOOLS = JSON.stringify({
   id: 1,
   result: { tools: Array.from({ length: 10 }, (_, i) => ({ name: `tool_${i}`, inputSchema: { type: 'object' } })) },
 });
-const upstream = createServer((req, res) => {
-  req.resume();
-  req.on('end', () =>
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(TOOLS) }).end(TOOLS),
-  );
-});
-upstream.keepAliveTimeout = 60_000;
-await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
-const url = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/mcp`;
+const upstream = await startFakeServer(
+  (req, res) => {
+    req.resume();
+    req.on('end', () =>
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(TOOLS) }).end(TOOLS),
+    );
+  },
+  { path: '/mcp', keepAliveTimeoutMs: 60_000 },
+);
+afterAll(() => upstream.stop());
+const url = upstream.url;
 
 const services = await benchServices();
 const backend = createUpstreamBackend({ url, apiKeyHeader: 'authorization', timeoutMs: 30_000 });

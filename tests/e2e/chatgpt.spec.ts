@@ -18,7 +18,7 @@ import {
   withAssertion,
   type Signer,
 } from '../support/chatgpt';
-import { startCimdServer, type CimdServer } from '../support/cimdServer';
+import { startCimdServer, type CimdServer } from '@/kit/fakeServers/cimdServer';
 import { postForm, whoamiWithToken } from '@/kit/http';
 import { authorizeParams, authorizeUrl, pkcePair } from '../support/oauth';
 

@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { KEY_A, startApp, type AppInstance } from '@/kit/app';
-import { startEverything, type EverythingServer } from '../support/everything';
+import { startEverything, type EverythingServer } from '@/kit/fakeServers/everything';
 
 let upstream: EverythingServer;
 let app: AppInstance;

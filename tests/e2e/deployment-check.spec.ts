@@ -10,7 +10,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { freePort } from '@/kit/ports';
 import { startApp } from '@/kit/app';
 import { serveChatGpt, SHARED_DOCUMENT, signer } from '../support/chatgpt';
-import { startCimdServer, type CimdServer } from '../support/cimdServer';
+import { startCimdServer, type CimdServer } from '@/kit/fakeServers/cimdServer';
 
 function baseUrl(): string {
   const url = process.env.E2E_BASE_URL;

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDeployment, type CheckId, type CheckResult } from '@/lib/dashboard/deploymentCheck';
 import { startApp, type AppInstance } from '@/kit/app';
 import { chatGptDocument, PER_APP_DOCUMENT, serveChatGpt, SHARED_DOCUMENT } from '../support/chatgpt';
-import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
+import { json } from '@/kit/nodeHttp';
+import { startCimdServer, type CimdServer } from '@/kit/fakeServers/cimdServer';
 
 let docs: CimdServer;
 let app: AppInstance;

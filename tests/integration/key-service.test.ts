@@ -12,7 +12,7 @@ import { startApp, type AppInstance } from '@/kit/app';
 import { eventsFor, newRequestId } from '../support/events';
 import { postForm, postMcp, rpcMessages } from '@/kit/http';
 import { authorizeParams, authorizeUrl, openConsent, pkcePair, submitConsent } from '../support/oauth';
-import { startKeyService, type KeyServiceFixture } from '../support/keyService';
+import { startKeyService, type KeyServiceFixture } from '@/kit/fakeServers/keyService';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
 import { dumpRedis } from '../support/redisDump';
 

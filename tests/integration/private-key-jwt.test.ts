@@ -19,7 +19,8 @@ import {
   withAssertion,
   type Signer,
 } from '../support/chatgpt';
-import { json, startCimdServer, type CimdServer } from '../support/cimdServer';
+import { json } from '@/kit/nodeHttp';
+import { startCimdServer, type CimdServer } from '@/kit/fakeServers/cimdServer';
 import { eventsFor, newRequestId } from '../support/events';
 import { postForm, whoamiWithToken } from '@/kit/http';
 import { authorizeParams, authorizeWithKey, pkcePair, type TokenBody } from '../support/oauth';

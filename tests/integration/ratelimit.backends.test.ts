@@ -9,7 +9,7 @@ import { createUpstashRateLimiter } from '../../lib/limits/limiter';
 import { createIdHasher, createRedisClient, KEY_PREFIX, REDIS_TIMEOUT_MS, type IdHasher } from '../../lib/redis';
 import { createRedisSingleUseStore } from '../../lib/oauth/state/singleUse';
 import { TEST_SECRET } from '@/kit/app';
-import { startBlackhole } from '../support/blackhole';
+import { startBlackhole } from '@/kit/fakeServers/blackhole';
 import { awaitRoomInWindow, CONTRACT_LIMITS, limiterContract } from '../support/limiterContract';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
 

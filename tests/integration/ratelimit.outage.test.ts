@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
-import { startBlackhole } from '../support/blackhole';
+import { startBlackhole } from '@/kit/fakeServers/blackhole';
 import { eventsIn } from '../support/events';
 import { clientCredentialsToken, INITIALIZE, postMcp, rpcMessages } from '@/kit/http';
 import { apiKey, tokenRequest } from '../support/ratelimitHttp';

@@ -11,7 +11,7 @@ import {
   UnauthorizedError,
   type OAuthClientProvider,
 } from '@modelcontextprotocol/client';
-import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
+import { startApiKeyServer, type ApiKeyServer } from '@/kit/fakeServers/apiKeyServer';
 import { MemoryOAuthProvider } from '../support/sdkFlow';
 import { eventsFor, newRequestId } from '../support/events';
 import { postForm, postMcp, rpcMessages } from '@/kit/http';

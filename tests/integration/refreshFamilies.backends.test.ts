@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdHasher, createRedisClient, KEY_PREFIX, type IdHasher } from '../../lib/redis';
 import { createRedisRefreshFamilies, type RefreshFamilies } from '../../lib/oauth/state/refreshFamilies';
 import { TEST_SECRET } from '@/kit/app';
-import { startBlackhole } from '../support/blackhole';
+import { startBlackhole } from '@/kit/fakeServers/blackhole';
 import { refreshFamiliesContract } from '../support/refreshFamiliesContract';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
 

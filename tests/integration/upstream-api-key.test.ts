@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '@/lib/keys';
 import { eventsIn } from '../support/events';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
-import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
+import { startApiKeyServer, type ApiKeyServer } from '@/kit/fakeServers/apiKeyServer';
 import { clientCredentialsToken } from '@/kit/http';
 import { openConsent, submitConsent } from '../support/oauth';
 import { waitFor } from '@/kit/ports';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '@/lib/keys';
 import { eventsIn } from '../support/events';
 import { KEY_A, startApp, type AppInstance } from '@/kit/app';
-import { startFaultyUpstream, UPSTREAM_ONLY_HEADERS, type FaultyUpstream } from '../support/faultyUpstream';
+import { startFaultyUpstream, UPSTREAM_ONLY_HEADERS, type FaultyUpstream } from '@/kit/fakeServers/faultyUpstream';
 import { clientCredentialsToken } from '@/kit/http';
 import { waitFor } from '@/kit/ports';
 import { readEvents } from '../support/sse';

@@ -11,7 +11,7 @@ import { runKeyTest } from '@/lib/dashboard/keyTest';
 import { createTokenService } from '@/lib/tokens';
 import { createSealer } from '@/lib/tokens/seal';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
-import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
+import { startApiKeyServer, type ApiKeyServer } from '@/kit/fakeServers/apiKeyServer';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
 import { dumpRedis } from '../support/redisDump';
 import { eventsFor, newRequestId } from '../support/events';

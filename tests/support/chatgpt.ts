@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { json, type CimdServer } from './cimdServer';
+import { json } from '@/kit/nodeHttp';
+import type { CimdServer } from '@/kit/fakeServers/cimdServer';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 

@@ -15,8 +15,8 @@ import {
   type Identification,
   type KeySource,
 } from '@/lib/keys';
-import { startApiKeyServer, type ApiKeyServer } from '../support/apiKeyServer';
-import { startKeyService, type KeyServiceFixture } from '../support/keyService';
+import { startApiKeyServer, type ApiKeyServer } from '@/kit/fakeServers/apiKeyServer';
+import { startKeyService, type KeyServiceFixture } from '@/kit/fakeServers/keyService';
 
 const KEY = 'key_alpha_0123456789abcdefghijkl';
 const OTHER = 'key_bravo_0123456789abcdefghijkl';

@@ -10,7 +10,7 @@ import { createToolsBackend } from '@/lib/mcp/backends/inProcess';
 import { createUpstreamBackend } from '@/lib/mcp/backends/upstream';
 import type { Identity } from '@/lib/mcp/identity';
 import { mcpRefusalResponse } from '@/lib/mcp/refusals';
-import { startFaultyUpstream, type FaultyUpstream } from '../../support/faultyUpstream';
+import { startFaultyUpstream, type FaultyUpstream } from '@/kit/fakeServers/faultyUpstream';
 
 const KEY = 'unit_key_0123456789abcdefghijkl';
 const PUBLIC_URL = 'https://mcp.example.com';

@@ -5,15 +5,15 @@
  * gateway's timeout), answering garbage, or saying yes to everything.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { closeServer, readBody } from '@/kit/nodeHttp';
+import type { RequestListener } from 'node:http';
+import { readBody } from '../nodeHttp';
+import { startFakeServer, type FakeServer } from './server';
 
 export type Question = { readonly url: string; readonly authorization: string | undefined; readonly body: string };
 /** `yes`: a broken service that says every digest is valid (what the deployment check must catch). */
 export type Mode = 'ok' | 'down' | 'slow' | 'garbage' | 'yes';
 
-export type KeyServiceFixture = {
-  readonly url: string;
+export type KeyServiceFixture = FakeServer & {
   readonly token: string;
   readonly questions: Question[];
   /** Adds `key` for `subject`, as the operator's dashboard would. */
@@ -21,7 +21,6 @@ export type KeyServiceFixture = {
   /** Revokes `key`: unknown by digest, and its subject no longer active. */
   remove(key: string): void;
   mode: Mode;
-  stop(): Promise<void>;
 };
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -31,7 +30,7 @@ export async function startKeyService(): Promise<KeyServiceFixture> {
   const subjectByDigest = new Map<string, string>();
   const questions: Question[] = [];
   const fixture = { mode: 'ok' as Mode };
-  const server: Server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     void (async () => {
       const body = await readBody(req);
       questions.push({ url: req.url ?? '', authorization: req.headers.authorization, body });
@@ -51,15 +50,12 @@ export async function startKeyService(): Promise<KeyServiceFixture> {
       const subject = fixture.mode === 'yes' ? `cus_any_${digest.slice(0, 8)}` : subjectByDigest.get(digest);
       return answer(200, subject === undefined ? { valid: false } : { valid: true, subject, label: 'Test customer' });
     })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return Object.assign(fixture, {
-    url: `http://127.0.0.1:${port}/v1/mcp-keys`,
+  };
+  const server = await startFakeServer(handler, { path: '/v1/mcp-keys' });
+  return Object.assign(fixture, server, {
     token,
     questions,
     add: (key: string, subject: string) => void subjectByDigest.set(sha256(key), subject),
     remove: (key: string) => void subjectByDigest.delete(sha256(key)),
-    stop: () => closeServer(server),
   });
 }

@@ -3,26 +3,22 @@
  * App instances trust the CA through `NODE_EXTRA_CA_CERTS`, so the gateway's production fetch
  * path (node:https, certificate checks included) runs against it.
  */
-import type { Duplex } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { json } from '../nodeHttp';
+import { startFakeServer, type FakeServer } from './server';
 
 export type Route = (req: IncomingMessage, res: ServerResponse, self: string) => void;
 
-export type CimdServer = {
-  /** `https://127.0.0.1:<port>` */
-  readonly origin: string;
-  readonly port: number;
+export type CimdServer = FakeServer & {
   /** PEM file of the throwaway CA, for `NODE_EXTRA_CA_CERTS`. */
   readonly caFile: string;
   readonly routes: Map<string, Route>;
   /** Requests received per path. */
   readonly hits: Map<string, number>;
-  stop(): Promise<void>;
 };
 
 function makeCertificates(dir: string): { key: string; cert: string; caFile: string } {
@@ -75,43 +71,30 @@ function makeCertificates(dir: string): { key: string; cert: string; caFile: str
   };
 }
 
-/** Answers `body` as JSON with `headers`. */
-export function json(res: ServerResponse, body: unknown, headers: Record<string, string> = {}, status = 200): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
 export async function startCimdServer(): Promise<CimdServer> {
   const dir = mkdtempSync(join(tmpdir(), 'cimd-ca-'));
   const { key, cert, caFile } = makeCertificates(dir);
   const routes = new Map<string, Route>();
   const hits = new Map<string, number>();
-  const sockets = new Set<Duplex>();
-  const server: Server = createServer({ key, cert }, (req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    const route = routes.get(path);
-    // The URL the client asked for, as a CIMD document's client_id must spell it.
-    const self = `https://${req.headers.host}${req.url}`;
-    if (route) route(req, res, self);
-    else json(res, { error: 'not found' }, {}, 404);
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
+  const server = await startFakeServer(
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      hits.set(path, (hits.get(path) ?? 0) + 1);
+      const route = routes.get(path);
+      // The URL the client asked for, as a CIMD document's client_id must spell it.
+      const self = `https://${req.headers.host}${req.url}`;
+      if (route) route(req, res, self);
+      else json(res, { error: 'not found' }, {}, 404);
+    },
+    { tls: { key, cert } },
+  );
   return {
-    origin: `https://127.0.0.1:${port}`,
-    port,
+    ...server,
     caFile,
     routes,
     hits,
     async stop() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

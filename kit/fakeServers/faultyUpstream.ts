@@ -4,8 +4,8 @@
  * redirecting, streaming SSE for as long as asked. In `echo` mode it answers a JSON-RPC result
  * and records exactly what arrived (method, request target, headers, body bytes).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, openConnections } from '@/kit/nodeHttp';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { startFakeServer, type FakeServer } from './server';
 
 export type FaultMode =
   | { kind: 'echo' }
@@ -27,14 +27,11 @@ export type Arrival = {
   body: Buffer;
 };
 
-export type FaultyUpstream = {
-  readonly port: number;
+export type FaultyUpstream = FakeServer & {
   mode: FaultMode;
   readonly arrivals: Arrival[];
   /** Request targets whose client went away before the answer ended. */
   readonly abandoned: string[];
-  openConnections(): Promise<number>;
-  stop(): Promise<void>;
 };
 
 /** Headers a server might send that the gateway must never pass to its client. */
@@ -135,7 +132,7 @@ export async function startFaultyUpstream(keepAliveTimeoutMs = 1000): Promise<Fa
     }
   }
 
-  const server: Server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     res.once('close', () => {
       if (!res.writableFinished) abandoned.push(req.url ?? '');
@@ -143,13 +140,10 @@ export async function startFaultyUpstream(keepAliveTimeoutMs = 1000): Promise<Fa
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => answer(req, res, Buffer.concat(chunks)));
     req.on('error', () => {});
-  });
-  server.keepAliveTimeout = keepAliveTimeoutMs;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('no address');
+  };
+  const server = await startFakeServer(handler, { keepAliveTimeoutMs });
   return {
-    port: address.port,
+    ...server,
     get mode() {
       return state.mode;
     },
@@ -158,7 +152,5 @@ export async function startFaultyUpstream(keepAliveTimeoutMs = 1000): Promise<Fa
     },
     arrivals,
     abandoned,
-    openConnections: () => openConnections(server),
-    stop: () => closeServer(server),
   };
 }

@@ -5,12 +5,13 @@
  * tools report which key called (by fingerprint). Every request's method, URL and headers are
  * recorded, and so is every request the caller abandoned before the answer ended.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { fingerprintOf } from '@/lib/keys';
-import { closeServer, openConnections } from '@/kit/nodeHttp';
+import { headersOf } from '../nodeHttp';
+import { startFakeServer, type FakeServer } from './server';
 
 export type SeenRequest = {
   readonly method: string;
@@ -18,18 +19,13 @@ export type SeenRequest = {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 };
 
-export type ApiKeyServer = {
-  /** The MCP endpoint, e.g. `http://127.0.0.1:PORT/mcp`. */
-  readonly url: string;
+export type ApiKeyServer = FakeServer & {
   /** Every request that reached the server, refused or not. */
   readonly seen: SeenRequest[];
   /** URLs of requests whose client went away before the answer ended. */
   readonly abandoned: string[];
-  /** Connections open right now. */
-  openConnections(): Promise<number>;
   /** Stops accepting `key`, as an API whose customer revoked it. */
   revoke(key: string): void;
-  stop(): Promise<void>;
 };
 
 export type ApiKeyServerOptions = {
@@ -113,8 +109,7 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
       res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'invalid API key' }));
       return;
     }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+    const headers = headersOf(req);
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
       method: req.method,
@@ -142,21 +137,14 @@ export async function startApiKeyServer(options: ApiKeyServerOptions): Promise<A
     res.end();
   }
 
-  const server: Server = createServer((req, res) => {
-    serve(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(String(error));
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('no address');
-  return {
-    url: `http://127.0.0.1:${address.port}/mcp`,
-    seen,
-    abandoned,
-    openConnections: () => openConnections(server),
-    revoke: (key) => void byKey.delete(key),
-    stop: () => closeServer(server),
-  };
+  const server = await startFakeServer(
+    (req, res) => {
+      serve(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500).end(String(error));
+        else res.destroy();
+      });
+    },
+    { path: '/mcp' },
+  );
+  return { ...server, seen, abandoned, revoke: (key) => void byKey.delete(key) };
 }
