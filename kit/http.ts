@@ -1,6 +1,10 @@
-import { request } from 'node:http';
+/**
+ * HTTP for the tests and the bench, in one module: requests to a running instance, reading its
+ * answers (JSON-RPC as JSON or SSE), and what the fake servers answer with.
+ */
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 
-/** Small helpers for talking to a running instance over real HTTP. */
+// --- Requests to a running instance ---
 
 export function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
@@ -35,6 +39,15 @@ export async function clientCredentialsToken(
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
+/** A client_credentials request for `secret`, from `ip` (honoured when the app trusts proxy headers). */
+export function tokenRequest(baseUrl: string, secret: string, ip: string): Promise<Response> {
+  return postForm(
+    `${baseUrl}/oauth/token`,
+    { grant_type: 'client_credentials', client_id: 'mcp', client_secret: secret },
+    { 'X-Real-IP': ip },
+  );
+}
+
 export const INITIALIZE = {
   jsonrpc: '2.0',
   id: 1,
@@ -54,17 +67,16 @@ export async function postMcp(
   });
 }
 
-/** The JSON-RPC messages of a response, whether it came as JSON or as an SSE stream. */
-export async function rpcMessages(res: Response): Promise<Array<Record<string, unknown>>> {
-  const text = await res.text();
-  if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-    return text
-      .split('\n')
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
-  }
-  const parsed = JSON.parse(text) as Record<string, unknown> | Array<Record<string, unknown>>;
-  return Array.isArray(parsed) ? parsed : [parsed];
+/** One POST through `node:http`, which, unlike fetch(), may set any header (`Host` included); its status. */
+export function nodePost(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 const PIECE = 64 * 1024;
@@ -148,4 +160,83 @@ export async function whoamiWithToken(baseUrl: string, accessToken: string): Pro
   if (res.status !== 200) throw new Error(`whoami answered ${res.status}: ${await res.text()}`);
   return ((await rpcMessages(res))[0] as { result: { structuredContent: Record<string, unknown> } }).result
     .structuredContent;
+}
+
+// --- Reading answers ---
+
+/** The JSON-RPC messages of a response, whether it came as JSON or as an SSE stream. */
+export async function rpcMessages(res: Response): Promise<Array<Record<string, unknown>>> {
+  const text = await res.text();
+  if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
+  }
+  const parsed = JSON.parse(text) as Record<string, unknown> | Array<Record<string, unknown>>;
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+export type TimedEvent = { readonly at: number; readonly data: Record<string, unknown> };
+
+/**
+ * The `data:` payloads of `response`'s SSE stream, each stamped with its arrival time
+ * (`performance.now()`), until the stream ends or `stop` says so.
+ */
+export async function readEvents(
+  response: Response,
+  stop: (event: TimedEvent) => boolean = () => false,
+): Promise<TimedEvent[]> {
+  const events: TimedEvent[] = [];
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return events;
+    buffered += value;
+    let boundary: number;
+    while ((boundary = buffered.indexOf('\n\n')) !== -1) {
+      const block = buffered.slice(0, boundary);
+      buffered = buffered.slice(boundary + 2);
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trimStart())
+        .join('\n');
+      if (data === '') continue;
+      const event = { at: performance.now(), data: JSON.parse(data) as Record<string, unknown> };
+      events.push(event);
+      if (stop(event)) {
+        await reader.cancel();
+        return events;
+      }
+    }
+  }
+}
+
+// --- Serving: what the fake servers read and answer with ---
+
+/** The request body as UTF-8 text. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
+/** Answers `body` (JSON, or a string sent as it is) with its Content-Length and `headers`. */
+export function json(res: ServerResponse, body: unknown, headers: Record<string, string> = {}, status = 200): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** A request's headers as Fetch `Headers`, less those Node gives as an array (`set-cookie`). */
+export function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+  return headers;
 }

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { fingerprintOf } from '@/lib/keys';
-import { headersOf } from '../nodeHttp';
+import { headersOf } from '../http';
 import { startFakeServer, type FakeServer } from './server';
 
 export type SeenRequest = {

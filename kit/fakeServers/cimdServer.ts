@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { json } from '../nodeHttp';
+import { json } from '../http';
 import { startFakeServer, type FakeServer } from './server';
 
 export type Route = (req: IncomingMessage, res: ServerResponse, self: string) => void;

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RequestListener } from 'node:http';
-import { readBody } from '../nodeHttp';
+import { readBody } from '../http';
 import { startFakeServer, type FakeServer } from './server';
 
 export type Question = { readonly url: string; readonly authorization: string | undefined; readonly body: string };

@@ -15,7 +15,7 @@ import { verifyMcpCredential } from '@/lib/mcp/authenticate';
 import { createServices } from '@/lib/services';
 import { createSeedTokenStore } from './seed';
 import { startFakeServer } from '@/kit/fakeServers/server';
-import { headersOf, json, readBody } from '@/kit/nodeHttp';
+import { headersOf, json, readBody } from '@/kit/http';
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   json(res, body, { 'Cache-Control': 'no-store' }, status);

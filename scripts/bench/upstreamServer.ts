@@ -9,7 +9,7 @@
  */
 import type { RequestListener } from 'node:http';
 import { startFakeServer } from '@/kit/fakeServers/server';
-import { readBody } from '@/kit/nodeHttp';
+import { readBody } from '@/kit/http';
 
 const keys = new Set((process.env.BENCH_KEYS ?? '').split(',').filter(Boolean));
 const GAP_MS = Number(process.env.BENCH_STREAM_GAP_MS ?? 50);

@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reason } from '@/lib/observability/catalogue';
 import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import { startCimdServer, type CimdServer } from '@/kit/fakeServers/cimdServer';
-import { json } from '@/kit/nodeHttp';
 import { eventsIn } from '../support/events';
-import { postForm, whoamiWithToken } from '@/kit/http';
+import { json, postForm, whoamiWithToken } from '@/kit/http';
 import {
   authorizeParams,
   authorizeUrl,

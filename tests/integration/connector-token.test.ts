@@ -9,12 +9,12 @@ import {
   CLAUDE_REGISTRATION,
   connectLikeClaude,
   exchangeCode,
-  expectTokenError,
   pkcePair,
   register,
   type Registration,
   type TokenBody,
 } from '../support/oauth';
+import { expectTokenError } from '../support/expectations';
 
 const base = () => inject('appUrl');
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDeployment, type CheckId, type CheckResult } from '@/lib/dashboard/deploymentCheck';
 import { startApp, type AppInstance } from '@/kit/app';
 import { chatGptDocument, PER_APP_DOCUMENT, serveChatGpt, SHARED_DOCUMENT } from '../support/chatgpt';
-import { json } from '@/kit/nodeHttp';
+import { json } from '@/kit/http';
 import { startCimdServer, type CimdServer } from '@/kit/fakeServers/cimdServer';
 
 let docs: CimdServer;

@@ -1,7 +1,6 @@
-import { request } from 'node:http';
 import { describe, expect, inject, it } from 'vitest';
 import { baseEnv, KEY_A, TEST_SECRET } from '@/kit/app';
-import { clientCredentialsToken, INITIALIZE, postMcp, rawPost, rpcMessages } from '@/kit/http';
+import { clientCredentialsToken, INITIALIZE, nodePost, postMcp, rawPost, rpcMessages } from '@/kit/http';
 import { tokenServiceFor } from '@/kit/mint';
 import { fingerprintOf } from '@/lib/keys';
 
@@ -185,21 +184,11 @@ describe('the /mcp gate', () => {
   // @req MCP-REBINDING
   it("refuses a Host other than the loopback public URL's (DNS rebinding)", async () => {
     // fetch() cannot set Host; a raw request can, as a rebinding page's browser would.
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(
-        `${base()}/mcp`,
-        {
-          method: 'POST',
-          headers: { Host: `rebind.example:${port()}`, 'X-API-Key': KEY_A, 'Content-Type': 'application/json' },
-        },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(INITIALIZE));
-    });
+    const status = await nodePost(
+      `${base()}/mcp`,
+      { Host: `rebind.example:${port()}`, 'X-API-Key': KEY_A, 'Content-Type': 'application/json' },
+      JSON.stringify(INITIALIZE),
+    );
     expect(status).toBe(403);
   });
 

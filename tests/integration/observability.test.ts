@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, REASONS, type EventName, type Reason } from '@/lib/observability/catalogue';
 import type { Fingerprint } from '@/lib/keys';
@@ -16,7 +15,7 @@ import type { AuthEvent } from '@/lib/observability/log';
 import { createTokenService } from '@/lib/tokens';
 import { KEY_A, KEY_B, ROOT, startApp, TEST_SECRET, type AppInstance } from '@/kit/app';
 import { eventsFor, eventsIn, newRequestId } from '../support/events';
-import { INITIALIZE } from '@/kit/http';
+import { INITIALIZE, nodePost } from '@/kit/http';
 import { tokenServiceFor } from '@/kit/mint';
 import {
   authorizeParams,
@@ -849,21 +848,11 @@ describe('/mcp events', () => {
   // @req OBS-REASONS
   it('logs a request under another Host than the loopback PUBLIC_URL', async () => {
     const rid = newRequestId('rebinding');
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(
-        `${app.url}/mcp`,
-        {
-          method: 'POST',
-          headers: { Host: `localhost:${app.port}`, 'Content-Type': 'application/json', 'X-Request-Id': rid },
-        },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(INITIALIZE));
-    });
+    const status = await nodePost(
+      `${app.url}/mcp`,
+      { Host: `localhost:${app.port}`, 'Content-Type': 'application/json', 'X-Request-Id': rid },
+      JSON.stringify(INITIALIZE),
+    );
     expect(status).toBe(403);
     const events = await eventsFor(app, rid);
     expect(events.map((e) => e.reason)).toEqual(['host_not_allowed']);

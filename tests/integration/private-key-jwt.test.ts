@@ -19,10 +19,9 @@ import {
   withAssertion,
   type Signer,
 } from '../support/chatgpt';
-import { json } from '@/kit/nodeHttp';
 import { startCimdServer, type CimdServer } from '@/kit/fakeServers/cimdServer';
 import { eventsFor, newRequestId } from '../support/events';
-import { postForm, whoamiWithToken } from '@/kit/http';
+import { postForm, whoamiWithToken, json } from '@/kit/http';
 import { authorizeParams, authorizeWithKey, pkcePair, type TokenBody } from '../support/oauth';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
 

@@ -5,10 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leaseBlock } from '../../lib/limits/leases';
-import { startApp, type AppInstance } from '@/kit/app';
+import { apiKey, startApp, type AppInstance } from '@/kit/app';
 import { clientCredentialsToken } from '@/kit/http';
 import { awaitRoomInWindow } from '../support/limiterContract';
-import { apiKey } from '../support/ratelimitHttp';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 const LIMIT = 400;

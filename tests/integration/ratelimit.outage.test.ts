@@ -5,11 +5,10 @@
  * the outage is logged once, not per request; recovery needs no restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
+import { apiKey, KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
 import { startBlackhole } from '@/kit/fakeServers/blackhole';
 import { eventsIn } from '../support/events';
-import { clientCredentialsToken, INITIALIZE, postMcp, rpcMessages } from '@/kit/http';
-import { apiKey, tokenRequest } from '../support/ratelimitHttp';
+import { clientCredentialsToken, INITIALIZE, postMcp, rpcMessages, tokenRequest } from '@/kit/http';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
 
 let stack: RedisStack;

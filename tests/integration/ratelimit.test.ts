@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../lib/keys';
-import { startApp, type AppInstance } from '@/kit/app';
-import { INITIALIZE, postMcp, rpcMessages } from '@/kit/http';
+import { apiKey, startApp, type AppInstance } from '@/kit/app';
+import { INITIALIZE, postMcp, rpcMessages, tokenRequest } from '@/kit/http';
 import { awaitRoomInWindow } from '../support/limiterContract';
-import { apiKey, expectOAuthTooManyRequests, tokenRequest } from '../support/ratelimitHttp';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
+import { expectOAuthTooManyRequests } from '../support/expectations';
 
 const KEYS = {
   exact: apiKey('exact'),

@@ -15,7 +15,6 @@ import { eventsIn } from '../support/events';
 import { postForm, postMcp } from '@/kit/http';
 import {
   connectLikeClaude,
-  expectTokenError,
   openConsent,
   register,
   submitConsent,
@@ -26,6 +25,7 @@ import { startRedisStack, type RedisStack } from '@/kit/redis';
 import { dumpRedis } from '../support/redisDump';
 import { runConnectorFlow, type SdkParts } from '../support/sdkFlow';
 import { sdkV1, sdkV2 } from '../support/sdkClients';
+import { expectTokenError } from '../support/expectations';
 
 const shared = () => inject('appUrl');
 const GRACE = 2;

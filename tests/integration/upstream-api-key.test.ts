@@ -9,12 +9,11 @@ import { fingerprintOf } from '@/lib/keys';
 import { eventsIn } from '../support/events';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
 import { startApiKeyServer, type ApiKeyServer } from '@/kit/fakeServers/apiKeyServer';
-import { clientCredentialsToken } from '@/kit/http';
+import { clientCredentialsToken, readEvents } from '@/kit/http';
 import { openConsent, submitConsent } from '../support/oauth';
 import { waitFor } from '@/kit/ports';
 import { runConnectorFlow } from '../support/sdkFlow';
 import { sdkV1, sdkV2 } from '../support/sdkClients';
-import { readEvents } from '../support/sse';
 
 /** A key the gateway accepts and the upstream does not know. */
 const KEY_UNKNOWN_UPSTREAM = 'key_charlie_0123456789abcdefghij';

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeyTest } from '@/lib/dashboard/keyTest';
 import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import { startEverything, type EverythingServer } from '@/kit/fakeServers/everything';
-import { clientCredentialsToken, INITIALIZE } from '@/kit/http';
-import { readEvents } from '../support/sse';
+import { clientCredentialsToken, INITIALIZE, readEvents } from '@/kit/http';
 
 let upstream: EverythingServer;
 let app: AppInstance;

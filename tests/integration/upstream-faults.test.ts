@@ -10,9 +10,8 @@ import { fingerprintOf } from '@/lib/keys';
 import { eventsIn } from '../support/events';
 import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import { startFaultyUpstream, UPSTREAM_ONLY_HEADERS, type FaultyUpstream } from '@/kit/fakeServers/faultyUpstream';
-import { clientCredentialsToken } from '@/kit/http';
+import { clientCredentialsToken, readEvents } from '@/kit/http';
 import { waitFor } from '@/kit/ports';
-import { readEvents } from '../support/sse';
 import { pidListeningOn, rssBytes } from '../../scripts/bench/rss';
 
 // Long enough for 100 concurrent streams on a busy machine, short enough to wait for.

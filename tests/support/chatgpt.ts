@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { json } from '@/kit/nodeHttp';
+import { json } from '@/kit/http';
 import type { CimdServer } from '@/kit/fakeServers/cimdServer';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 /** Driving the connector flow over plain HTTP, as claude.ai does it (no browser). */
 import { createHash, randomBytes } from 'node:crypto';
 import { postForm } from '@/kit/http';
@@ -176,14 +175,4 @@ export async function connectLikeClaude(
   });
   if (res.status !== 200) throw new Error(`exchange failed: ${res.status} ${await res.text()}`);
   return { client, tokens: (await res.json()) as TokenBody };
-}
-
-/** An RFC 6749 §5.2 token error with no token in it. */
-export async function expectTokenError(res: Response, status: number, error: string): Promise<void> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('cache-control')).toBe('no-store');
-  const body = (await res.json()) as Record<string, unknown>;
-  expect(body.error).toBe(error);
-  expect(body).not.toHaveProperty('access_token');
-  expect(body).not.toHaveProperty('refresh_token');
 }

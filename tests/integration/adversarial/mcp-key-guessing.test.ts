@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import { INITIALIZE, postForm, postMcp } from '@/kit/http';
 import { awaitRoomInWindow } from '../../support/limiterContract';
-import { expectSeconds } from '../../support/ratelimitHttp';
+import { expectSeconds } from '../../support/expectations';
 
 const LIMIT = 3;
 const WRONG_KEY = 'key_wrong_0123456789abcdefghijkl';

@@ -16,7 +16,6 @@ import {
   authorizeWithKey,
   CLAUDE_CALLBACK,
   connectLikeClaude,
-  expectTokenError,
   openConsent,
   pkcePair,
   register,
@@ -24,6 +23,7 @@ import {
   type TokenBody,
 } from '../../support/oauth';
 import { fingerprintOf, type Fingerprint } from '@/lib/keys';
+import { expectTokenError } from '../../support/expectations';
 
 const base = () => inject('appUrl');
 const env = () => baseEnv(Number(new URL(base()).port));

@@ -1,19 +1,14 @@
-/** Helpers shared by the rate-limit integration suites. */
+/** Assertions on the wire shapes several suites check: OAuth errors, 429s, header values. */
 import { expect } from 'vitest';
-import { postForm } from '@/kit/http';
 
-/** A valid-looking API key unique to `name` (≥ 24 characters). */
-export function apiKey(name: string): string {
-  return `key_${name}_`.padEnd(32, 'x');
-}
-
-/** A client_credentials request for `secret`, from `ip` (honoured when the app trusts proxy headers). */
-export function tokenRequest(baseUrl: string, secret: string, ip: string): Promise<Response> {
-  return postForm(
-    `${baseUrl}/oauth/token`,
-    { grant_type: 'client_credentials', client_id: 'mcp', client_secret: secret },
-    { 'X-Real-IP': ip },
-  );
+/** An RFC 6749 §5.2 token error with no token in it. */
+export async function expectTokenError(res: Response, status: number, error: string): Promise<void> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('cache-control')).toBe('no-store');
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(body.error).toBe(error);
+  expect(body).not.toHaveProperty('access_token');
+  expect(body).not.toHaveProperty('refresh_token');
 }
 
 /** A whole number of seconds in `[min, max]`, as a header value. */
