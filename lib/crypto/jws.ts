@@ -4,7 +4,7 @@
  *
  * Written out rather than through jose's `jwtVerify` so the MAC can be Node's synchronous one
  * (`mac.ts`): jose's HMAC verification is a Web Crypto job per token. jose still signs, and
- * `tests/unit/crypto/jws.differential.test.ts` holds this verifier's verdicts to jose's own.
+ * `tests/unit/crypto/jws-differential.test.ts` holds this verifier's verdicts to jose's own.
  */
 import { base64UrlDecode, base64UrlEncode } from './encoding';
 import type { Mac } from './mac';

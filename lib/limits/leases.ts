@@ -9,7 +9,7 @@
  * N instances up to N × (block − 1) requests of a window can be counted and never served. The
  * limit is never exceeded; a caller may be limited early by at most that much. The block is 5% of
  * the limit (1 for limits under 40, which makes them exact), so two instances stay within 10% of
- * the configured limit (tested in tests/integration/ratelimit.leases.test.ts).
+ * the configured limit (tested in tests/integration/ratelimit-leases.test.ts).
  */
 import { KEY_PREFIX, REDIS_TIMEOUT_MS, withDeadline, type IdHasher, type RedisClient } from '../redis';
 import { decide, type LimitDecision } from './decision';

@@ -127,7 +127,7 @@ export async function createTokenService(options: TokenServiceOptions) {
    * (`lib/crypto/jws.ts`: `alg` HS256 only, the kind's `typ`, no `crit`, a known `kid`, the
    * signature under that generation's key for the kind); only then the claims: `iss`, `aud`, `exp`
    * (expired beyond the clock tolerance), `nbf`, `iat` (not in the future), the claims the kind
-   * requires, and the claim shape of the kind. `tests/unit/crypto/jws.differential.test.ts` holds
+   * requires, and the claim shape of the kind. `tests/unit/crypto/jws-differential.test.ts` holds
    * the verdicts to jose's `jwtVerify` with the same options.
    * @see RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725
    */
