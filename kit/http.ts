@@ -55,6 +55,9 @@ export const INITIALIZE = {
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'test', version: '1.0.0' } },
 } as const;
 
+/** What a Streamable HTTP client sends with every POST to `/mcp`. */
+export const MCP_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+
 export async function postMcp(
   baseUrl: string,
   message: unknown,
@@ -62,8 +65,20 @@ export async function postMcp(
 ): Promise<Response> {
   return fetch(`${baseUrl}/mcp`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+    headers: { ...MCP_HEADERS, ...headers },
     body: JSON.stringify(message),
+  });
+}
+
+/** A CORS preflight for a POST from `origin` that will send `requestHeaders`. */
+export async function preflight(url: string, origin: string, requestHeaders: string): Promise<Response> {
+  return fetch(url, {
+    method: 'OPTIONS',
+    headers: {
+      Origin: origin,
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': requestHeaders,
+    },
   });
 }
 

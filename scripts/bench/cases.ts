@@ -1,6 +1,6 @@
 /** The request shapes the profiling scripts drive (`profile.ts`, `memory.ts`, `macro.ts`), by name. */
 import { KEY_A } from '@/kit/app';
-import { form } from '@/kit/http';
+import { form, MCP_HEADERS } from '@/kit/http';
 import { tokenServiceFor } from '@/kit/mint';
 import { CLAUDE_REGISTRATION } from '@/lib/dashboard/deploymentCheck';
 import { fingerprintOf } from '@/lib/keys';
@@ -15,21 +15,22 @@ export type LoadCase = {
   nextBody?: () => string;
 };
 
-const MCP = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-const PING = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
+/** The JSON-RPC bodies the load cases send. */
+export const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+export const TOOLS_LIST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 
 /** The named case for an access token `token`; throws naming the choices when `which` is unknown. */
 export function loadCase(which: string, token: string): LoadCase {
   const cases: Record<string, LoadCase> = {
     floor: { path: '/.well-known/oauth-authorization-server', method: 'GET' },
-    ping: { path: '/mcp', method: 'POST', headers: { ...MCP, Authorization: `Bearer ${token}` }, body: PING },
+    ping: { path: '/mcp', method: 'POST', headers: { ...MCP_HEADERS, Authorization: `Bearer ${token}` }, body: PING },
     tools: {
       path: '/mcp',
       method: 'POST',
-      headers: { ...MCP, Authorization: `Bearer ${token}` },
-      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+      headers: { ...MCP_HEADERS, Authorization: `Bearer ${token}` },
+      body: TOOLS_LIST,
     },
-    apikey: { path: '/mcp', method: 'POST', headers: { ...MCP, 'X-API-Key': KEY_A }, body: PING },
+    apikey: { path: '/mcp', method: 'POST', headers: { ...MCP_HEADERS, 'X-API-Key': KEY_A }, body: PING },
   };
   const chosen = cases[which];
   if (!chosen) throw new TypeError(`unknown case ${which}; one of ${Object.keys(cases).join(', ')}`);

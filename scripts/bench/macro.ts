@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { KEY_A, ROOT, startApp, type AppInstance } from '@/kit/app';
-import { clientCredentialsToken, form } from '@/kit/http';
+import { clientCredentialsToken, form, MCP_HEADERS } from '@/kit/http';
 import { freePort } from '@/kit/ports';
 import { startServerProcess, type ServerProcess } from '@/kit/processes';
 import { startRedisStack, type RedisStack } from '@/kit/redis';
@@ -16,7 +16,7 @@ import { fingerprintOf } from '@/lib/keys';
 import { TWO_PASS_DIR } from './build';
 import { pidListeningOn, processName, rssBytes } from './rss';
 import { createSeedTokenStore } from './seed';
-import { refreshCase } from './cases';
+import { PING, refreshCase, TOOLS_LIST } from './cases';
 
 export type MacroOptions = {
   connections: number;
@@ -91,9 +91,6 @@ export const RAISED_LIMITS = {
   RATE_LIMIT_MCP_PER_MINUTE: '1000000',
 };
 
-const MCP_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
-
 const WHOAMI_CALL = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
@@ -118,7 +115,6 @@ function sessionMix(): () => string {
   let next = 0;
   return () => session[next++ % session.length]!;
 }
-const TOOLS_LIST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 
 async function drive(
   baseUrl: string,

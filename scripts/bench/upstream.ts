@@ -9,10 +9,11 @@
 import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { KEY_A, KEY_B, ROOT, startApp, type AppInstance } from '@/kit/app';
-import { clientCredentialsToken } from '@/kit/http';
+import { clientCredentialsToken, MCP_HEADERS } from '@/kit/http';
 import { freePort } from '@/kit/ports';
 import { startServerProcess, type ServerProcess } from '@/kit/processes';
 import { startRedisStack } from '@/kit/redis';
+import { PING, TOOLS_LIST } from './cases';
 import { RAISED_LIMITS, type MacroOptions } from './macro';
 import { pidListeningOn, rssBytes } from './rss';
 
@@ -29,9 +30,6 @@ export type UpstreamCase = {
 export type FirstEvent = { via: 'gateway' | 'direct'; samples: number; p50Ms: number; p99Ms: number };
 export type UpstreamResult = { cases: UpstreamCase[]; firstEvent: FirstEvent[]; gatewayRssEndBytes: number | null };
 
-const MCP = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
-const TOOLS_LIST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 const STREAM_CALL = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
@@ -145,8 +143,8 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
       clientCredentialsToken(gateway.url, KEY_A),
       clientCredentialsToken(gateway.url, KEY_A, 'mcp', 'mcp:read'),
     ]);
-    const viaGateway = { ...MCP, Authorization: `Bearer ${gatewayToken}` };
-    const direct = { ...MCP, Authorization: `Bearer ${KEY_A}` };
+    const viaGateway = { ...MCP_HEADERS, Authorization: `Bearer ${gatewayToken}` };
+    const direct = { ...MCP_HEADERS, Authorization: `Bearer ${KEY_A}` };
     const drives: Drive[] = [
       {
         id: 'upstream-direct-1c',
@@ -168,7 +166,7 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
         id: 'ping-bearer-1c',
         label: 'gateway in-process ping, Bearer JWT, 1 connection',
         url: `${tools.url}/mcp`,
-        headers: { ...MCP, Authorization: `Bearer ${toolsToken}` },
+        headers: { ...MCP_HEADERS, Authorization: `Bearer ${toolsToken}` },
         body: PING,
         connections: 1,
       },
@@ -176,7 +174,7 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
         id: 'ping-bearer',
         label: 'gateway in-process ping, Bearer JWT',
         url: `${tools.url}/mcp`,
-        headers: { ...MCP, Authorization: `Bearer ${toolsToken}` },
+        headers: { ...MCP_HEADERS, Authorization: `Bearer ${toolsToken}` },
         body: PING,
         connections: options.connections,
       },
@@ -193,7 +191,7 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
         id: 'upstream-proxied-read-only',
         label: 'upstream tools/list, via gateway, read-only token',
         url: `${gateway.url}/mcp`,
-        headers: { ...MCP, Authorization: `Bearer ${readOnlyToken}` },
+        headers: { ...MCP_HEADERS, Authorization: `Bearer ${readOnlyToken}` },
         body: TOOLS_LIST,
         connections: options.connections,
       },

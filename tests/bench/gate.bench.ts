@@ -1,19 +1,14 @@
 import { afterAll, bench, describe } from 'vitest';
-import { KEY_A } from '@/kit/app';
 import { startRedisStack } from '@/kit/redis';
-import { fingerprintOf } from '@/lib/keys';
 import { mcpGate } from '@/lib/mcp/gate';
 import { createSeedTokenStore } from '../../scripts/bench/seed';
-import { benchServices, OPTIONS, pingRequest } from './support';
+import { benchServices, keyAClaims, OPTIONS, pingRequest } from './support';
 
 // The middleware's whole decision for a valid token, with the in-memory limiter (Redis excluded):
 // rebinding guard, header parsing, JWT verify, key-source re-check, scope, limiter hit.
 const services = await benchServices();
-const { token } = await services.tokens.issue(
-  'access',
-  { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' },
-  3600,
-);
+const claims = await keyAClaims();
+const { token } = await services.tokens.issue('access', claims, 3600);
 const request = pingRequest(services, token);
 if ((await mcpGate(request(), services)) !== null) throw new Error('the gate refused a valid token');
 
@@ -22,7 +17,7 @@ if ((await mcpGate(request(), services)) !== null) throw new Error('the gate ref
 const redis = await startRedisStack();
 afterAll(() => redis.stop());
 const seed = createSeedTokenStore(redis.restUrl, redis.restToken);
-const seedToken = await seed.issue({ sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' }, 3600);
+const seedToken = await seed.issue(claims, 3600);
 const seedAuthorization = `Bearer ${seedToken}`;
 if ((await seed.authenticate(seedAuthorization, services.keys)) === null)
   throw new Error('the seed store lost its token');

@@ -1,22 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { bench, describe } from 'vitest';
-import { KEY_A } from '@/kit/app';
-import { fingerprintOf } from '@/lib/keys';
 import { mcpGate } from '@/lib/mcp/gate';
 import { observe } from '@/lib/observability/context';
 import { emit } from '@/lib/observability/log';
-import { benchServices, OPTIONS, pingRequest } from './support';
+import { benchServices, keyAClaims, OPTIONS, pingRequest } from './support';
 
 // What logging adds to an authenticated /mcp request: the request context around the handler
 // (`observe`: id, AsyncLocalStorage, X-Request-Id header) and the one count a served request
 // costs, against the gate's own work on the same request. A refused request's line (JSON to a
 // console that goes nowhere here) is measured apart: refusals are not the hot path.
 const services = await benchServices();
-const { token } = await services.tokens.issue(
-  'access',
-  { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' },
-  3600,
-);
+const { token } = await services.tokens.issue('access', await keyAClaims(), 3600);
 const request = pingRequest(services, token);
 const passed = new Response(null);
 const gateOnly = async () => (await mcpGate(request(), services)) ?? passed;

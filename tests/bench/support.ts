@@ -1,11 +1,17 @@
 /** Services for the micro-benchmarks: the production configuration of the test harness, in-process. */
 import { loadConfig } from '@/lib/config';
+import { fingerprintOf, type Fingerprint } from '@/lib/keys';
 import { createServices, type Services } from '@/lib/services';
-import { baseEnv } from '@/kit/app';
+import { baseEnv, KEY_A } from '@/kit/app';
 
 /** Limits raised so the memory limiter runs on every call but never refuses one. */
 export async function benchServices(overrides: Record<string, string> = {}): Promise<Services> {
   return createServices(loadConfig({ ...baseEnv(3000), RATE_LIMIT_MCP_PER_MINUTE: '1000000', ...overrides }));
+}
+
+/** KEY_A's full-access claims, as `client_credentials` issues them. */
+export async function keyAClaims(): Promise<{ sub: Fingerprint; client_id: string; scope: string }> {
+  return { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' };
 }
 
 /** `count` distinct well-formed API keys. */

@@ -1,10 +1,8 @@
 import { bench, describe } from 'vitest';
-import { KEY_A } from '@/kit/app';
-import { fingerprintOf } from '@/lib/keys';
-import { benchServices, OPTIONS } from './support';
+import { benchServices, keyAClaims, OPTIONS } from './support';
 
 const services = await benchServices();
-const claims = { sub: await fingerprintOf(KEY_A), client_id: 'mcp', scope: 'mcp' };
+const claims = await keyAClaims();
 const { token } = await services.tokens.issue('access', claims, 3600);
 await services.tokens.verify('access', token);
 

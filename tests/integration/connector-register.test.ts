@@ -1,5 +1,6 @@
 /** Dynamic client registration (RFC 7591) against a real `next start`. */
 import { describe, expect, inject, it } from 'vitest';
+import { preflight } from '@/kit/http';
 import { CLAUDE_REGISTRATION, register } from '../support/oauth';
 
 const base = () => inject('appUrl');
@@ -178,14 +179,7 @@ describe('POST /oauth/register', () => {
 
   // @req CONN-REG-CORS
   it('answers a CORS preflight so browser-based MCP clients can register', async () => {
-    const res = await fetch(`${base()}/oauth/register`, {
-      method: 'OPTIONS',
-      headers: {
-        Origin: 'https://inspector.example',
-        'Access-Control-Request-Method': 'POST',
-        'Access-Control-Request-Headers': 'content-type',
-      },
-    });
+    const res = await preflight(`${base()}/oauth/register`, 'https://inspector.example', 'content-type');
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
   });

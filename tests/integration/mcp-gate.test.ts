@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { baseEnv, KEY_A, TEST_SECRET } from '@/kit/app';
-import { clientCredentialsToken, INITIALIZE, nodePost, postMcp, rawPost, rpcMessages } from '@/kit/http';
+import { clientCredentialsToken, INITIALIZE, nodePost, postMcp, preflight, rawPost, rpcMessages } from '@/kit/http';
 import { tokenServiceFor } from '@/kit/mint';
 import { fingerprintOf } from '@/lib/keys';
 
@@ -104,14 +104,11 @@ describe('the /mcp gate', () => {
 
   // @req MCP-CORS
   it('answers a preflight without credentials and never allows credentials', async () => {
-    const res = await fetch(`${base()}/mcp`, {
-      method: 'OPTIONS',
-      headers: {
-        Origin: 'https://claude.ai',
-        'Access-Control-Request-Method': 'POST',
-        'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version',
-      },
-    });
+    const res = await preflight(
+      `${base()}/mcp`,
+      'https://claude.ai',
+      'authorization, content-type, mcp-protocol-version',
+    );
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-headers')).toContain('authorization');

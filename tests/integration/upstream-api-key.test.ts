@@ -9,7 +9,7 @@ import { fingerprintOf } from '@/lib/keys';
 import { eventsIn } from '../support/events';
 import { KEY_A, KEY_B, startApp, type AppInstance } from '@/kit/app';
 import { startApiKeyServer, type ApiKeyServer } from '@/kit/fakeServers/apiKeyServer';
-import { clientCredentialsToken, readEvents } from '@/kit/http';
+import { clientCredentialsToken, postMcp, readEvents } from '@/kit/http';
 import { openConsent, submitConsent } from '../support/oauth';
 import { waitFor } from '@/kit/ports';
 import { runConnectorFlow } from '../support/sdkFlow';
@@ -39,11 +39,7 @@ afterAll(async () => {
 });
 
 function call(headers: Record<string, string>, message: unknown): Promise<Response> {
-  return fetch(`${app.url}/mcp`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
-    body: JSON.stringify(message),
-  });
+  return postMcp(app.url, message, headers);
 }
 
 const WHOAMI = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'whoami', arguments: {} } };

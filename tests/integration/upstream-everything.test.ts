@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeyTest } from '@/lib/dashboard/keyTest';
 import { KEY_A, startApp, type AppInstance } from '@/kit/app';
 import { startEverything, type EverythingServer } from '@/kit/fakeServers/everything';
-import { clientCredentialsToken, INITIALIZE, readEvents } from '@/kit/http';
+import { clientCredentialsToken, INITIALIZE, postMcp, readEvents } from '@/kit/http';
 
 let upstream: EverythingServer;
 let app: AppInstance;
@@ -25,16 +25,7 @@ afterAll(async () => {
 });
 
 function post(message: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${app.url}/mcp`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-      Authorization: `Bearer ${token}`,
-      ...headers,
-    },
-    body: JSON.stringify(message),
-  });
+  return postMcp(app.url, message, { Authorization: `Bearer ${token}`, ...headers });
 }
 
 /** The JSON-RPC messages of an answer: JSON, or SSE (whose priming events carry no data). */

@@ -1,4 +1,4 @@
-/** Assertions on the wire shapes several suites check: OAuth errors, 429s, header values. */
+/** Assertions several suites share: the wire shapes of OAuth errors and 429s, header values, rejections. */
 import { expect } from 'vitest';
 
 /** An RFC 6749 §5.2 token error with no token in it. */
@@ -34,4 +34,17 @@ export async function expectOAuthTooManyRequests(res: Response, limit: number): 
   expect(body.request_id).toBe(res.headers.get('x-request-id'));
   expect(body.error).toBe('too_many_requests');
   expect(typeof body.error_description).toBe('string');
+}
+
+/** What `promise` rejects with; the test fails unless it rejects, and with a `type`. */
+export async function rejectionOf<E>(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  return error as E;
 }

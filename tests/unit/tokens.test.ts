@@ -1,6 +1,7 @@
 import { SignJWT, decodeProtectedHeader, decodeJwt, base64url } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createTokenService, TOKEN_TYP, TokenError, type TokenKind, type TokenService } from '@/lib/tokens';
+import { rejectionOf } from '../support/expectations';
 
 const SECRET = new Uint8Array(32).fill(1);
 const OTHER = new Uint8Array(32).fill(2);
@@ -40,15 +41,7 @@ const SAMPLE: { [K in TokenKind]: Parameters<Awaited<ReturnType<typeof service>>
 
 const KINDS = Object.keys(TOKEN_TYP) as TokenKind[];
 
-async function rejection(promise: Promise<unknown>): Promise<TokenError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TokenError) return error;
-    throw error;
-  }
-  throw new Error('expected a TokenError, but the token verified');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, TokenError);
 
 describe('createTokenService', () => {
   // @req TOK-ACCESS-CLAIMS

@@ -8,6 +8,7 @@ import { createMcpServer } from '@/lib/mcp/server';
 import { defineTool } from '@/lib/mcp/defineTool';
 import { createToolsBackend } from '@/lib/mcp/backends/inProcess';
 import { createServices } from '@/lib/services';
+import { MCP_HEADERS, rpcMessages } from '@/kit/http';
 
 const KEY = 'unit_key_0123456789abcdefghijkl';
 const PUBLIC_URL = 'https://mcp.example.com';
@@ -145,45 +146,26 @@ describe('the tools backend', () => {
       { type: 'image', data: PNG, mimeType: 'image/png' },
       { type: 'resource_link', uri: 'https://example.com/report', name: 'report' },
     ]);
+    // `steps` called over plain HTTP, 2025-era, with `meta` as the call's `_meta` when given.
+    const callSteps = (id: number, meta?: Record<string, unknown>) =>
+      fetchCustom(`${PUBLIC_URL}/mcp`, {
+        method: 'POST',
+        headers: { 'X-API-Key': KEY, ...MCP_HEADERS, 'MCP-Protocol-Version': '2025-11-25' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'steps', arguments: { count: 2 }, ...(meta ? { _meta: meta } : {}) },
+        }),
+      });
     // Without a progress token the answer is plain JSON, and progress() does nothing.
-    const plain = await fetchCustom(`${PUBLIC_URL}/mcp`, {
-      method: 'POST',
-      headers: {
-        'X-API-Key': KEY,
-        'Content-Type': 'application/json',
-        Accept: 'application/json, text/event-stream',
-        'MCP-Protocol-Version': '2025-11-25',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 7,
-        method: 'tools/call',
-        params: { name: 'steps', arguments: { count: 2 } },
-      }),
-    });
+    const plain = await callSteps(7);
     expect(plain.headers.get('content-type')).toContain('application/json');
     expect(await plain.json()).toMatchObject({ id: 7, result: { structuredContent: { done: 2 } } });
     // A 2025-era request with a progress token is answered as an SSE stream: progress, then the result.
-    const streamed = await fetchCustom(`${PUBLIC_URL}/mcp`, {
-      method: 'POST',
-      headers: {
-        'X-API-Key': KEY,
-        'Content-Type': 'application/json',
-        Accept: 'application/json, text/event-stream',
-        'MCP-Protocol-Version': '2025-11-25',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 8,
-        method: 'tools/call',
-        params: { name: 'steps', arguments: { count: 2 }, _meta: { progressToken: 'p8' } },
-      }),
-    });
+    const streamed = await callSteps(8, { progressToken: 'p8' });
     expect(streamed.headers.get('content-type')).toContain('text/event-stream');
-    const events = (await streamed.text())
-      .split('\n')
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
+    const events = await rpcMessages(streamed);
     expect(events.map((e) => e.method ?? 'result')).toEqual([
       'notifications/progress',
       'notifications/progress',

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KEY_A } from '@/kit/app';
-import { ISSUER, testServices, withClock } from '../../support/services';
+import { authorizationParams, consentedCode, ISSUER, testServices, withClock } from '../../support/services';
 import { pkcePair, CLAUDE_REGISTRATION, CLAUDE_CALLBACK } from '../../support/oauth';
 import { authenticateClient, resolveClient } from '@/lib/oauth/clients';
 import {
@@ -20,52 +20,13 @@ import { authorizationCodeGrant } from '@/lib/oauth/grants/authorizationCode';
 import { refreshTokenGrant } from '@/lib/oauth/grants/refreshToken';
 import { registerClient } from '@/lib/oauth/register';
 import type { Services } from '@/lib/services';
+import { rejectionOf } from '../../support/expectations';
 
 async function registered(services: Services, metadata: unknown = CLAUDE_REGISTRATION) {
   return (await registerClient(metadata, services)) as { client_id: string; client_secret?: string };
 }
 
-function params(clientId: string, challenge: string, extra: Record<string, string> = {}) {
-  return new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: CLAUDE_CALLBACK,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: 's1',
-    resource: `${ISSUER}/mcp`,
-    ...extra,
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OAuthError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OAuthError);
-  return error as OAuthError;
-}
-
-/** A code for a claude.ai-style client, via the real consent decision. */
-async function codeFor(services: Services) {
-  const client = await registered(services);
-  const { verifier, challenge } = pkcePair();
-  const request = await validateAuthorizationRequest(params(client.client_id, challenge), services);
-  const consent = await decideConsent(
-    { request: await issueConsentToken(request, services), apiKey: KEY_A, action: 'authorize', viaFetch: false },
-    services,
-    'ip',
-  );
-  if (consent.kind !== 'redirect') throw new Error('no code');
-  const code = new URL(consent.location).searchParams.get('code')!;
-  const presented = {
-    method: 'client_secret_post' as const,
-    clientId: client.client_id,
-    secret: client.client_secret!,
-  };
-  return { client, verifier, code, presented };
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, OAuthError);
 
 describe('resolveClient', () => {
   it('resolves a registered id and the pre-registered id, and nothing else', async () => {
@@ -141,13 +102,13 @@ describe('validateAuthorizationRequest', () => {
     const client = await registered(services);
     const { challenge } = pkcePair();
     const early = await validateAuthorizationRequest(
-      params(client.client_id, challenge, { redirect_uri: 'https://evil.example/cb' }),
+      authorizationParams(client.client_id, challenge, { redirect_uri: 'https://evil.example/cb' }),
       services,
     ).catch((e: unknown) => e);
     expect(early).toBeInstanceOf(AuthorizationError);
     expect((early as AuthorizationError).delivery).toEqual({ mode: 'render' });
     const late = await validateAuthorizationRequest(
-      params(client.client_id, challenge, { response_type: 'token' }),
+      authorizationParams(client.client_id, challenge, { response_type: 'token' }),
       services,
     ).catch((e: unknown) => e);
     expect((late as AuthorizationError).delivery).toEqual({
@@ -163,7 +124,7 @@ describe('validateAuthorizationRequest', () => {
     const services = await testServices();
     const client = await registered(services);
     const { challenge } = pkcePair();
-    const p = params(client.client_id, challenge);
+    const p = authorizationParams(client.client_id, challenge);
     const request = await validateAuthorizationRequest(p, services);
     expect(request.scopes).toEqual(['mcp', 'offline_access']);
     expect(request.resource).toBe(`${ISSUER}/mcp`);
@@ -184,7 +145,10 @@ describe('decideConsent', () => {
   it('refuses a blocked IP before looking at the key, so it cannot learn a right key', async () => {
     const services = await testServices({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '1' });
     const client = await registered(services);
-    const request = await validateAuthorizationRequest(params(client.client_id, pkcePair().challenge), services);
+    const request = await validateAuthorizationRequest(
+      authorizationParams(client.client_id, pkcePair().challenge),
+      services,
+    );
     const token = await issueConsentToken(request, services);
     const wrong = await decideConsent(
       { request: token, apiKey: 'wrong-key-0123456789abcdefgh', action: 'authorize', viaFetch: false },
@@ -203,7 +167,10 @@ describe('decideConsent', () => {
     let now = Date.now();
     const services = await withClock(await testServices(), () => now);
     const client = await registered(services);
-    const request = await validateAuthorizationRequest(params(client.client_id, pkcePair().challenge), services);
+    const request = await validateAuthorizationRequest(
+      authorizationParams(client.client_id, pkcePair().challenge),
+      services,
+    );
     const token = await issueConsentToken(request, services);
     now += 11 * 60 * 1000;
     const outcome = await decideConsent(
@@ -216,7 +183,7 @@ describe('decideConsent', () => {
 });
 
 describe('authorizationCodeGrant', () => {
-  const exchange = (services: Services, c: Awaited<ReturnType<typeof codeFor>>) =>
+  const exchange = (services: Services, c: Awaited<ReturnType<typeof consentedCode>>) =>
     authorizationCodeGrant(
       {
         grant_type: 'authorization_code',
@@ -235,7 +202,7 @@ describe('authorizationCodeGrant', () => {
   it('refuses a code older than 60 seconds with invalid_grant', async () => {
     let now = Date.now();
     const services = await withClock(await testServices(), () => now);
-    const c = await codeFor(services);
+    const c = await consentedCode(services);
     now += 61_000 + 5_000;
     expect((await rejection(exchange(services, c))).code).toBe('invalid_grant');
   });
@@ -243,7 +210,7 @@ describe('authorizationCodeGrant', () => {
   // @req CONN-CODE-SINGLE-USE
   it('answers 503 with Retry-After, not a token, when the single-use store cannot answer', async () => {
     const services = await testServices();
-    const c = await codeFor(services);
+    const c = await consentedCode(services);
     // The store's outage outcome, as the Upstash backend reports an unreachable Redis.
     const down: Services = { ...services, singleUse: { claim: async () => 'unavailable' } };
     const error = await rejection(exchange(down, c));
@@ -255,7 +222,7 @@ describe('authorizationCodeGrant', () => {
   // @req CONN-CODE-SINGLE-USE
   it('records the code for no longer than its remaining lifetime', async () => {
     const services = await testServices();
-    const c = await codeFor(services);
+    const c = await consentedCode(services);
     const ttls: number[] = [];
     const recording: Services = {
       ...services,
@@ -273,7 +240,7 @@ describe('refreshTokenGrant', () => {
   it('refuses an expired refresh token with invalid_grant only', async () => {
     let now = Date.now();
     const services = await withClock(await testServices({ REFRESH_TOKEN_TTL_SECONDS: '120' }), () => now);
-    const c = await codeFor(services);
+    const c = await consentedCode(services);
     const res = await authorizationCodeGrant(
       {
         grant_type: 'authorization_code',

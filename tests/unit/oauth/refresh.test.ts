@@ -4,21 +4,17 @@
  */
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { KEY_A } from '@/kit/app';
-import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkcePair } from '../../support/oauth';
-import { ISSUER, testServices, withClock } from '../../support/services';
-import { issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';
-import { decideConsent } from '@/lib/oauth/consent';
+import { consentedCode, ISSUER, testServices, withClock } from '../../support/services';
 import { OAuthError } from '@/lib/oauth/errors';
 import { createGrantMeter } from '@/lib/oauth/grantLimit';
 import { authorizationCodeGrant } from '@/lib/oauth/grants/authorizationCode';
 import { refreshTokenGrant } from '@/lib/oauth/grants/refreshToken';
-import { registerClient } from '@/lib/oauth/register';
 import { handleRevocationRequest } from '@/lib/oauth/revoke';
 import { handleTokenRequest } from '@/lib/oauth/token';
 import type { PresentedClient } from '@/lib/oauth/tokenRequest';
 import type { Services } from '@/lib/services';
 import { createMemoryRateLimiter } from '@/lib/limits/limiter';
+import { rejectionOf } from '../../support/expectations';
 
 type Tokens = { access_token: string; refresh_token: string; expires_in: number; scope: string };
 
@@ -30,26 +26,7 @@ async function clocked(env: Record<string, string> = {}) {
 }
 
 async function connect(services: Services): Promise<{ presented: PresentedClient; tokens: Tokens }> {
-  const client = (await registerClient(CLAUDE_REGISTRATION, services)) as { client_id: string; client_secret: string };
-  const { verifier, challenge } = pkcePair();
-  const params = new URLSearchParams({
-    response_type: 'code',
-    client_id: client.client_id,
-    redirect_uri: CLAUDE_CALLBACK,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: 's1',
-    resource: `${ISSUER}/mcp`,
-  });
-  const request = await validateAuthorizationRequest(params, services);
-  const consent = await decideConsent(
-    { request: await issueConsentToken(request, services), apiKey: KEY_A, action: 'authorize', viaFetch: false },
-    services,
-    'ip',
-  );
-  if (consent.kind !== 'redirect') throw new Error('no code');
-  const code = new URL(consent.location).searchParams.get('code')!;
-  const presented = { method: 'client_secret_post' as const, clientId: client.client_id, secret: client.client_secret };
+  const { presented, code, verifier } = await consentedCode(services);
   const res = await authorizationCodeGrant(
     {
       grant_type: 'authorization_code',
@@ -91,14 +68,7 @@ async function refreshed(
   return { text, tokens: JSON.parse(text) as Tokens };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<OAuthError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OAuthError);
-  return error as OAuthError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, OAuthError);
 
 function revocation(
   presented: PresentedClient,

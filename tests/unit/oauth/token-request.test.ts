@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OAuthError } from '@/lib/oauth/errors';
 import { parseTokenRequest } from '@/lib/oauth/tokenRequest';
+import { rejectionOf } from '../../support/expectations';
 
 const url = 'https://mcp.example.com/oauth/token';
 const formRequest = (body: string, headers: Record<string, string> = {}) =>
@@ -10,15 +11,7 @@ const formRequest = (body: string, headers: Record<string, string> = {}) =>
     body,
   });
 
-async function oauthError(promise: Promise<unknown>): Promise<OAuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof OAuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an OAuthError');
-}
+const oauthError = (promise: Promise<unknown>) => rejectionOf(promise, OAuthError);
 
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
