@@ -1,6 +1,6 @@
 /**
  * The gateway in front of an MCP server that understands only an API-key header (the SDK v2
- * fixture in tests/support/apiKeyServer.ts), configured WorldMonitor-style with a custom key
+ * fixture in kit/fakeServers/apiKeyServer.ts), configured WorldMonitor-style with a custom key
  * header. What reaches that server is read from its own record of every request.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';

@@ -1,5 +1,5 @@
 /**
- * The gateway in front of an upstream that misbehaves on demand (tests/support/faultyUpstream.ts):
+ * The gateway in front of an upstream that misbehaves on demand (kit/fakeServers/faultyUpstream.ts):
  * failures, then what a hostile client tries to push through. The upstream URL carries a path and
  * a query of its own, so "exactly the configured URL" is visible in what arrives.
  */
