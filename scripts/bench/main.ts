@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { ROOT } from '@/kit/app';
 import { buildIfNeeded } from './build';
 import { INTERLEAVED_CASES, mb, runMacro, type CaseResult, type MacroResult } from './macro';
-import { runMicro, type MicroResult } from './micro';
+import { runMicro, type MicroResult } from './runMicro';
 import { runUpstreamMacro, type UpstreamResult } from './upstream';
 
 const CONNECTIONS = 16;

@@ -11,6 +11,6 @@ export default defineConfig({
     include: [],
     environment: 'node',
     hookTimeout: 60_000,
-    benchmark: { include: ['tests/bench/**/*.bench.ts'] },
+    benchmark: { include: ['scripts/bench/micro/**/*.bench.ts'] },
   },
 });

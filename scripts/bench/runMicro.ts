@@ -1,4 +1,4 @@
-/** Runs the micro-benchmarks (`vitest bench`, tests/bench/*.bench.ts) and reads their medians. */
+/** Runs the micro-benchmarks (`vitest bench`, scripts/bench/micro/*.bench.ts) and reads their medians. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ type VitestBenchJson = {
 };
 
 export function runMicro(root: string, outputJson: string, log: (line: string) => void): MicroResult[] {
-  log('micro-benchmarks: vitest bench tests/bench/*.bench.ts');
+  log('micro-benchmarks: vitest bench scripts/bench/micro/*.bench.ts');
   const result = spawnSync(
     process.execPath,
     [

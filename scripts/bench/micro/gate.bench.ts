@@ -1,7 +1,7 @@
 import { afterAll, bench, describe } from 'vitest';
 import { startRedisStack } from '@/kit/redis';
 import { mcpGate } from '@/lib/mcp/gate';
-import { createSeedTokenStore } from '../../scripts/bench/seed';
+import { createSeedTokenStore } from '../seed';
 import { benchServices, keyAClaims, OPTIONS, pingRequest } from './support';
 
 // The middleware's whole decision for a valid token, with the in-memory limiter (Redis excluded):
