@@ -19,11 +19,13 @@ export const MAX_SEAL_LENGTH = 1024;
 const MAX_KEY_LENGTH = 512;
 const encoder = new TextEncoder();
 
-type SealKeys = { readonly enc: Uint8Array; readonly iv: Mac };
+type SealKeys = { readonly enc: CryptoKey; readonly iv: Mac };
 
 async function sealKeysOf(secret: Uint8Array): Promise<SealKeys> {
   const [enc, iv] = await Promise.all([hkdf(secret, SALT, 'enc', 32), hkdf(secret, SALT, 'iv', 32)]);
-  return { enc, iv: await createMac(iv) };
+  // Imported once: handed raw bytes, jose would import them again on every seal and open.
+  const key = await crypto.subtle.importKey('raw', new Uint8Array(enc), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  return { enc: key, iv: await createMac(iv) };
 }
 
 export type Sealer = {
