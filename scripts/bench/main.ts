@@ -134,6 +134,7 @@ function upstreamTable(result: UpstreamResult): string {
     String(c.p99Ms),
     String(c.total),
     String(c.unexpected),
+    c.keyServiceCallsPerRequest === null ? '' : c.keyServiceCallsPerRequest.toFixed(4),
   ]);
   const events = result.firstEvent.map((f) => [
     `time to first SSE event, ${f.via}`,
@@ -143,8 +144,12 @@ function upstreamTable(result: UpstreamResult): string {
     f.p99Ms.toFixed(2),
     String(f.samples),
     '',
+    '',
   ]);
-  return table(['proxied case', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'unexpected'], [...rows, ...events]);
+  return table(
+    ['proxied case', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'unexpected', 'key service/req'],
+    [...rows, ...events],
+  );
 }
 
 function upstreamBudget(result: UpstreamResult): Budget[] {
@@ -160,7 +165,28 @@ function upstreamBudget(result: UpstreamResult): Budget[] {
     result.firstEvent.find((f) => f.via === 'direct')!,
   ];
   const unexpected = result.cases.reduce((a, c) => a + c.unexpected, 0);
+  const keyService = by('ping-bearer-key-service');
+  const serviceRatio = keyService.requestsPerSecond / by('ping-bearer').requestsPerSecond;
+  const judgeRatio = by('upstream-proxied-judge').requestsPerSecond / by('upstream-proxied').requestsPerSecond;
   return [
+    {
+      check: `in-process ping, key-service source vs list source (req/s, ${CONNECTIONS} conns)`,
+      target: '>= 0.90x',
+      measured: `${serviceRatio.toFixed(2)}x`,
+      met: serviceRatio >= 0.9,
+    },
+    {
+      check: 'key-service questions per /mcp request, warm cache',
+      target: '~0 (< 0.001)',
+      measured: (keyService.keyServiceCallsPerRequest ?? NaN).toFixed(4),
+      met: (keyService.keyServiceCallsPerRequest ?? 1) < 0.001,
+    },
+    {
+      check: `proxied tools/list, upstream judge (sealed key) vs list source (req/s, ${CONNECTIONS} conns)`,
+      target: 'reported',
+      measured: `${judgeRatio.toFixed(2)}x`,
+      met: null,
+    },
     {
       check: `proxied tools/list, read-only token vs full access (req/s, ${CONNECTIONS} conns)`,
       target: '>= 0.95x',
@@ -286,6 +312,23 @@ function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[
         measured: `${verify.medianMicros.toFixed(1)} µs`,
         met: verify.medianMicros < 30,
       });
+    const named = (name: string) => micro.find((m) => m.name === name);
+    const [plain, sealed, open] = [
+      named('verify (tokens.verify)'),
+      named('verify (tokens.verify), sealed'),
+      named('open the seal (tokens.openSeal)'),
+    ];
+    if (plain && sealed && open) {
+      // What a proxied request with a sealed key pays over one without: the longer token's
+      // verify, and opening the seal (jose compactDecrypt, dir + A256GCM).
+      const added = sealed.medianMicros - plain.medianMicros + open.medianMicros;
+      out.push({
+        check: 'the seal, added to a proxied request, p50 (verify sealed - verify + open)',
+        target: '< 30 µs',
+        measured: `${added.toFixed(1)} µs`,
+        met: added < 30,
+      });
+    }
     for (const op of ['identify', 'isActive']) {
       const rows = micro.filter((m) => m.name.startsWith(op));
       if (rows.length < 2) continue;

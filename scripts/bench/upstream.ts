@@ -4,7 +4,10 @@
  * run. Reported: the latency the gateway adds at one connection (p50, p99), proxied `tools/list`
  * throughput at `connections` as a ratio to the gateway's own authenticated in-process `ping`
  * (a second instance with the tools backend, same Redis, same limits), and the time to the first
- * SSE event of a streamed answer, via the gateway and direct.
+ * SSE event of a streamed answer, via the gateway and direct. Keys in the operator's own system:
+ * the in-process ping with a key-service source against the list source (and the questions the
+ * service was asked per request), and proxied `tools/list` with the upstream as judge (the key
+ * sealed in the token) against the list source.
  */
 import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
@@ -12,6 +15,7 @@ import { KEY_A, KEY_B, ROOT, startApp, type AppInstance } from '@/kit/app';
 import { clientCredentialsToken, MCP_HEADERS } from '@/kit/http';
 import { freePort } from '@/kit/ports';
 import { startServerProcess, type ServerProcess } from '@/kit/processes';
+import { startKeyService, type KeyServiceFixture } from '@/kit/fakeServers/keyService';
 import { startRedisStack } from '@/kit/redis';
 import { PING, TOOLS_LIST } from './cases';
 import { RAISED_LIMITS, type MacroOptions } from './macro';
@@ -26,6 +30,8 @@ export type UpstreamCase = {
   p99Ms: number;
   total: number;
   unexpected: number;
+  /** Questions the key service was asked per request during the case (key-service cases only). */
+  keyServiceCallsPerRequest: number | null;
 };
 export type FirstEvent = { via: 'gateway' | 'direct'; samples: number; p50Ms: number; p99Ms: number };
 export type UpstreamResult = { cases: UpstreamCase[]; firstEvent: FirstEvent[]; gatewayRssEndBytes: number | null };
@@ -44,6 +50,8 @@ type Drive = {
   headers: Record<string, string>;
   body: string;
   connections: number;
+  /** How many questions the key service has been asked so far, for cases whose gateway asks one. */
+  keyServiceQuestions?: () => number;
 };
 
 /** The bench's upstream MCP server (`upstreamServer.ts`) in its own process; `url` is its `/mcp`. */
@@ -73,7 +81,7 @@ function drive(d: Drive, durationSeconds: number): Promise<AutocannonResult> {
   });
 }
 
-function summarize(d: Drive, r: AutocannonResult): UpstreamCase {
+function summarize(d: Drive, r: AutocannonResult, keyServiceCalls: number | null): UpstreamCase {
   const counts = Object.fromEntries(Object.entries(r.statusCodeStats).map(([status, { count }]) => [status, count]));
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   return {
@@ -85,6 +93,7 @@ function summarize(d: Drive, r: AutocannonResult): UpstreamCase {
     p99Ms: r.latency.p99,
     total,
     unexpected: total - (counts['200'] ?? 0) + r.errors + r.timeouts,
+    keyServiceCallsPerRequest: keyServiceCalls === null ? null : keyServiceCalls / Math.max(1, total),
   };
 }
 
@@ -129,20 +138,40 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
   const redis = await startRedisStack();
   let tools: AppInstance | undefined;
   let gateway: AppInstance | undefined;
+  let service: AppInstance | undefined;
+  let judge: AppInstance | undefined;
   let upstream: ServerProcess | undefined;
+  let keyService: KeyServiceFixture | undefined;
   try {
-    upstream = await startUpstream();
+    [upstream, keyService] = await Promise.all([startUpstream(), startKeyService()]);
+    keyService.add(KEY_A, 'cus_bench_a');
     const stores = {
       UPSTASH_REDIS_REST_URL: redis.restUrl,
       UPSTASH_REDIS_REST_TOKEN: redis.restToken,
       ...RAISED_LIMITS,
     };
-    [tools, gateway] = await Promise.all([startApp(stores), startApp({ ...stores, MCP_UPSTREAM_URL: upstream.url })]);
-    const [toolsToken, gatewayToken, readOnlyToken] = await Promise.all([
+    // Four instances on one Redis: the list source in process and proxied, a key service (its
+    // answers cached, as in production) in process, and the upstream as judge (the key sealed in
+    // the token, opened on every proxied request).
+    [tools, gateway, service, judge] = await Promise.all([
+      startApp(stores),
+      startApp({ ...stores, MCP_UPSTREAM_URL: upstream.url }),
+      startApp({
+        ...stores,
+        MCP_API_KEYS: undefined,
+        MCP_KEY_SERVICE_URL: keyService.url,
+        MCP_KEY_SERVICE_TOKEN: keyService.token,
+      }),
+      startApp({ ...stores, MCP_API_KEYS: undefined, MCP_KEY_SOURCE: 'upstream', MCP_UPSTREAM_URL: upstream.url }),
+    ]);
+    const [toolsToken, gatewayToken, readOnlyToken, serviceToken, judgeToken] = await Promise.all([
       clientCredentialsToken(tools.url, KEY_A),
       clientCredentialsToken(gateway.url, KEY_A),
       clientCredentialsToken(gateway.url, KEY_A, 'mcp', 'mcp:read'),
+      clientCredentialsToken(service.url, KEY_A),
+      clientCredentialsToken(judge.url, KEY_A),
     ]);
+    const serviceQuestions = () => keyService!.questions.length;
     const viaGateway = { ...MCP_HEADERS, Authorization: `Bearer ${gatewayToken}` };
     const direct = { ...MCP_HEADERS, Authorization: `Bearer ${KEY_A}` };
     const drives: Drive[] = [
@@ -179,6 +208,16 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
         connections: options.connections,
       },
       {
+        // The same ping through a gateway whose keys live in a key service (warm cache).
+        id: 'ping-bearer-key-service',
+        label: 'gateway in-process ping, Bearer JWT, key-service source',
+        url: `${service.url}/mcp`,
+        headers: { ...MCP_HEADERS, Authorization: `Bearer ${serviceToken}` },
+        body: PING,
+        connections: options.connections,
+        keyServiceQuestions: serviceQuestions,
+      },
+      {
         id: 'upstream-proxied',
         label: 'upstream tools/list, via gateway',
         url: `${gateway.url}/mcp`,
@@ -192,6 +231,15 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
         label: 'upstream tools/list, via gateway, read-only token',
         url: `${gateway.url}/mcp`,
         headers: { ...MCP_HEADERS, Authorization: `Bearer ${readOnlyToken}` },
+        body: TOOLS_LIST,
+        connections: options.connections,
+      },
+      {
+        // The upstream as judge: no key list; the key rides sealed in the token.
+        id: 'upstream-proxied-judge',
+        label: 'upstream tools/list, via gateway, upstream judge (sealed key)',
+        url: `${judge.url}/mcp`,
+        headers: { ...MCP_HEADERS, Authorization: `Bearer ${judgeToken}` },
         body: TOOLS_LIST,
         connections: options.connections,
       },
@@ -216,7 +264,9 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
       log(
         `measuring ${d.label} (${options.durationSeconds} s, ${d.connections} connection${d.connections === 1 ? '' : 's'})`,
       );
-      cases.push(summarize(d, await drive(d, options.durationSeconds)));
+      const asked = d.keyServiceQuestions?.();
+      const result = await drive(d, options.durationSeconds);
+      cases.push(summarize(d, result, asked === undefined ? null : d.keyServiceQuestions!() - asked));
     }
     const samples = Math.max(50, options.durationSeconds * 25);
     log(`time to first SSE event: ${samples} sequential samples each`);
@@ -228,8 +278,8 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
     ];
     return { cases, firstEvent: firstEvents, gatewayRssEndBytes: rssBytes(pidListeningOn(gateway.port)) };
   } finally {
-    await Promise.all([tools?.stop(), gateway?.stop()]);
-    await upstream?.stop();
+    await Promise.all([tools?.stop(), gateway?.stop(), service?.stop(), judge?.stop()]);
+    await Promise.all([upstream?.stop(), keyService?.stop()]);
     await redis.stop();
   }
 }
