@@ -1,29 +1,28 @@
 /**
- * The authorization endpoint's request validation (RFC 6749 §4.1.1, §4.1.2.1; RFC 7636; RFC 8707;
- * RFC 9207) and the pieces of its responses. The client and redirect URI are checked first: until
- * both verify, an error is shown to the user and never redirected (RFC 6749 §4.1.2.1), which the
- * `ErrorDelivery` type makes explicit.
+ * The authorization endpoint: its request validation (RFC 6749 §4.1.1, §4.1.2.1; RFC 7636;
+ * RFC 8707) and its error delivery. The client and redirect URI are checked first: until both
+ * verify, an error is shown to the user and never redirected (RFC 6749 §4.1.2.1), which the
+ * `ErrorDelivery` type makes explicit. A valid request goes on to the consent page
+ * (`consentRequest.ts`); responses to the client are built in `authorizationResponse.ts`.
  */
 import type { Config } from '../config';
 import type { Services } from '../services';
-import { CONSENT_TTL_SECONDS, type Claims } from '../tokens';
 import type { Reason } from '../observability/catalogue';
 import { errorPageResponse } from '../http/errors';
+import { prefersJson } from '../http/negotiation';
 import { annotate } from '../observability/context';
 import { emit } from '../observability/log';
 import { OAuthError, oauthErrorResponse, reasonOf, unexpectedErrorResponse, type OAuthErrorCode } from './errors';
 import { AUTHORIZATION_PAGE_HEADERS } from './pageHeaders';
-import { resolveClient, resolveRedirectUri, type Client } from './clients';
+import { resolveClient, resolveRedirectUri } from './clients';
 import { isS256Challenge } from './pkce';
 import { assertOurResource } from './resource';
-import { formatScope, parseScope, type Scope } from './scope';
+import { parseScope, type Scope } from './scope';
+import { authorizationResponseUrl, redirectResponse } from './authorizationResponse';
+import { CONSENT_PAGE_PATH, type AuthorizationRequest } from './consentRequest';
 import { accessOf } from '../tokens/access';
 
 const MAX_STATE_LENGTH = 1024;
-/** Where the validated request is shown to the user (React page, `app/oauth/authorize/consent/`). */
-export const CONSENT_PAGE_PATH = '/oauth/authorize/consent';
-export const CONSENT_SUBMIT_PATH = '/oauth/authorize/submit';
-
 /** How an authorization error reaches the user: rendered until client and redirect URI verify. */
 export type ErrorDelivery =
   | { readonly mode: 'redirect'; readonly redirectUri: string; readonly state: string | undefined }
@@ -38,17 +37,6 @@ export class AuthorizationError extends Error {
     super(error.message);
   }
 }
-
-/** A request that passed every check, ready for the user's consent. */
-export type AuthorizationRequest = {
-  readonly client: Client;
-  readonly redirectUri: string;
-  readonly state: string | undefined;
-  readonly codeChallenge: string;
-  readonly scopes: readonly Scope[];
-  /** Canonical form (no trailing slash). */
-  readonly resource: string;
-};
 
 const SINGLE_VALUED = [
   'client_id',
@@ -168,54 +156,6 @@ export async function validateAuthorizationRequest(
 }
 
 /**
- * `redirectUri` with `params` and `iss` appended to its query (RFC 9207 §2), keeping the query the
- * client registered as it is.
- */
-export function authorizationResponseUrl(
-  redirectUri: string,
-  params: Record<string, string | undefined>,
-  config: Pick<Config, 'issuer'>,
-): string {
-  const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, value);
-  query.set('iss', config.issuer);
-  const separator = redirectUri.includes('?') ? (/[?&]$/.test(redirectUri) ? '' : '&') : '?';
-  return `${redirectUri}${separator}${query.toString()}`;
-}
-
-/** 302 to the client (never 307: that would re-POST to the callback after a form submission). */
-export function redirectResponse(location: string, status: 302 | 303 = 302): Response {
-  return new Response(null, { status, headers: { ...AUTHORIZATION_PAGE_HEADERS, Location: location } });
-}
-
-/** The q-value `accept` gives `type` (RFC 9110 §12.5.1), through its own range, its major type wildcard, or the full wildcard. */
-function qualityOf(accept: string, type: string): number {
-  const [major] = type.split('/');
-  let best = { specificity: -1, q: 0 };
-  for (const part of accept.split(',')) {
-    const [range, ...params] = part.trim().toLowerCase().split(';');
-    const specificity = range === type ? 2 : range === `${major}/*` ? 1 : range === '*/*' ? 0 : -1;
-    if (specificity <= best.specificity) continue;
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
-    best = { specificity, q: Number.isFinite(q) ? q : 0 };
-  }
-  return best.q;
-}
-
-/**
- * Whether the caller prefers JSON to HTML: a program checking the authorization URL before it
- * opens a browser (mcp-remote sends `Accept: application/json` and re-registers on a JSON
- * `invalid_client`). Browsers ask for `text/html` first and keep the page.
- */
-export function prefersJson(request: Request): boolean {
-  const accept = request.headers.get('accept');
-  if (accept === null) return false;
-  const json = qualityOf(accept, 'application/json');
-  return json > 0 && json > qualityOf(accept, 'text/html');
-}
-
-/**
  * Delivers an authorization error the way its `delivery` allows. A refusal shown to the user is a
  * page, or, for a caller that prefers JSON, the same refusal as RFC 6749 §5.2 JSON; neither ever
  * carries a `Location`.
@@ -236,39 +176,6 @@ function authorizationErrorResponse(error: AuthorizationError, config: Pick<Conf
       config,
     ),
   );
-}
-
-/** The signed consent-request token: the validated request, so the submission cannot alter it. */
-export async function issueConsentToken(request: AuthorizationRequest, services: Services): Promise<string> {
-  const { token } = await services.tokens.issue(
-    'consent',
-    {
-      client_id: request.client.clientId,
-      ...(request.client.name !== undefined ? { client_name: request.client.name } : {}),
-      redirect_uri: request.redirectUri,
-      code_challenge: request.codeChallenge,
-      scope: formatScope(request.scopes),
-      resource: request.resource,
-      ...(request.state !== undefined ? { state: request.state } : {}),
-    },
-    CONSENT_TTL_SECONDS,
-  );
-  return token;
-}
-
-/** The authorization request a consent token holds, as query parameters of the consent page. */
-export function consentPageQuery(claims: Claims<'consent'>): URLSearchParams {
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: claims.client_id,
-    redirect_uri: claims.redirect_uri,
-    code_challenge: claims.code_challenge,
-    code_challenge_method: 'S256',
-    scope: claims.scope,
-    resource: claims.resource,
-  });
-  if (claims.state !== undefined) query.set('state', claims.state);
-  return query;
 }
 
 /**

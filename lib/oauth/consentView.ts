@@ -3,7 +3,7 @@
  * authorization, security considerations: the redirect host must be shown clearly, and a
  * localhost-only redirect gets a warning; OAuth 2.1 §7.12.2).
  */
-import type { AuthorizationRequest } from './authorize';
+import type { AuthorizationRequest } from './consentRequest';
 import { KNOWN_CIMD_CLIENTS, knownClientOfRedirectUri } from './knownClients';
 import { withoutLoopbackPort } from './redirectUri';
 

@@ -13,6 +13,7 @@ import { randomBase64Url } from '../crypto/random';
 import { ClaimSchemas, CLOCK_TOLERANCE_SECONDS, TOKEN_TYP, type Claims, type Issued, type TokenKind } from './claims';
 import { deriveGeneration, type SecretGeneration } from './signingKeys';
 import { createSealer } from './seal';
+import { ExpiringMap } from '../keys/answerCache';
 
 export * from './claims';
 
@@ -60,6 +61,7 @@ export async function createTokenService(options: TokenServiceOptions) {
   if (previous && previous.kid !== current.kid) generations.set(previous.kid, previous);
   const now = options.now ?? Date.now;
   const nowSeconds = () => Math.floor(now() / 1000);
+  const openedAccessSeals = new ExpiringMap<string>(now);
   const sealer = await createSealer(
     options.previousSecret ? [options.secret, options.previousSecret] : [options.secret],
   );
@@ -97,9 +99,25 @@ export async function createTokenService(options: TokenServiceOptions) {
     return sign(kind, claims, nowSeconds(), randomBase64Url(kind === 'client' ? 8 : 16), ttlSeconds, sealKey);
   }
 
-  /** The key sealed in a verified token, or `null` when it has none or the seal does not open. */
-  async function openSeal(kind: 'access' | 'refresh' | 'code', claims: { readonly ks?: string; readonly jti: string }) {
-    return claims.ks === undefined ? null : sealer.open(kind, claims.jti, claims.ks);
+  /**
+   * The key sealed in a verified token, or `null` when it has none or the seal does not open. An
+   * access token's opened seal is kept in process until the token expires: a session sends every
+   * request with the same token, and opening (WebCrypto AES-GCM) is the largest cost a sealed key
+   * adds to a request. Keyed by the token's `jti` and the seal itself, so only that exact seal in
+   * that token finds it; the key stays in this process's memory only, never in Redis or a log.
+   */
+  async function openSeal(
+    kind: 'access' | 'refresh' | 'code',
+    claims: { readonly ks?: string; readonly jti: string; readonly exp?: number },
+  ) {
+    if (claims.ks === undefined) return null;
+    if (kind !== 'access' || claims.exp === undefined) return sealer.open(kind, claims.jti, claims.ks);
+    const cacheKey = `${claims.jti}.${claims.ks}`;
+    const opened = openedAccessSeals.get(cacheKey);
+    if (opened !== undefined) return opened;
+    const key = await sealer.open(kind, claims.jti, claims.ks);
+    if (key !== null) openedAccessSeals.set(cacheKey, key, claims.exp * 1000 - now());
+    return key;
   }
 
   /**

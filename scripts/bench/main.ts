@@ -313,20 +313,29 @@ function budget(macro: MacroResult | null, micro: MicroResult[] | null): Budget[
         met: verify.medianMicros < 30,
       });
     const named = (name: string) => micro.find((m) => m.name === name);
-    const [plain, sealed, open] = [
+    const [plain, sealed, firstOpen, laterOpen] = [
       named('verify (tokens.verify)'),
       named('verify (tokens.verify), sealed'),
-      named('open the seal (tokens.openSeal)'),
+      named("open a seal (sealer.open): a token's first request on an instance"),
+      named("open the seal (tokens.openSeal): the token's later requests"),
     ];
-    if (plain && sealed && open) {
+    if (plain && sealed && firstOpen && laterOpen) {
       // What a proxied request with a sealed key pays over one without: the longer token's
-      // verify, and opening the seal (jose compactDecrypt, dir + A256GCM).
-      const added = sealed.medianMicros - plain.medianMicros + open.medianMicros;
+      // verify, and the seal's key (jose compactDecrypt, dir + A256GCM, on a token's first request
+      // on an instance; kept for the token's later requests).
+      const longer = sealed.medianMicros - plain.medianMicros;
+      const later = longer + laterOpen.medianMicros;
       out.push({
-        check: 'the seal, added to a proxied request, p50 (verify sealed - verify + open)',
+        check: "the seal, added to a proxied request, p50: a token's later requests",
         target: '< 30 µs',
-        measured: `${added.toFixed(1)} µs`,
-        met: added < 30,
+        measured: `${later.toFixed(1)} µs`,
+        met: later < 30,
+      });
+      out.push({
+        check: "the seal, added to a proxied request, p50: a token's first request on an instance",
+        target: 'reported',
+        measured: `${(longer + firstOpen.medianMicros).toFixed(1)} µs`,
+        met: null,
       });
     }
     for (const op of ['identify', 'isActive']) {

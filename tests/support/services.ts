@@ -1,6 +1,7 @@
 /** Real services (real key source, real jose, real limiter) built from a test configuration. */
 import { loadConfig, type Config } from '@/lib/config';
-import { issueConsentToken, validateAuthorizationRequest } from '@/lib/oauth/authorize';
+import { validateAuthorizationRequest } from '@/lib/oauth/authorize';
+import { issueConsentToken } from '@/lib/oauth/consentRequest';
 import { decideConsent } from '@/lib/oauth/consent';
 import { registerClient } from '@/lib/oauth/register';
 import { createServices, type Services } from '@/lib/services';

@@ -1,5 +1,6 @@
 import { bench, describe } from 'vitest';
 import { KEY_A } from '@/kit/app';
+import { createSealer } from '@/lib/tokens/seal';
 import { benchServices, keyAClaims, OPTIONS } from './support';
 
 const services = await benchServices();
@@ -13,6 +14,10 @@ const { token: sealedToken } = await services.tokens.issue('access', claims, 360
 const verified = await services.tokens.verify('access', sealedToken);
 if ((await services.tokens.openSeal('access', verified)) !== KEY_A)
   throw new Error('the sealed bench token does not open to its key');
+// The sealer alone keeps nothing: every call opens, as the first request with a token does.
+const sealer = await createSealer([services.config.authSecret]);
+if ((await sealer.open('access', verified.jti, verified.ks!)) !== KEY_A)
+  throw new Error('the bench sealer does not open the seal of the bench token');
 
 describe('access token', () => {
   bench(
@@ -47,7 +52,14 @@ describe('sealed access token', () => {
     OPTIONS,
   );
   bench(
-    'open the seal (tokens.openSeal)',
+    "open a seal (sealer.open): a token's first request on an instance",
+    async () => {
+      await sealer.open('access', verified.jti, verified.ks!);
+    },
+    OPTIONS,
+  );
+  bench(
+    "open the seal (tokens.openSeal): the token's later requests",
     async () => {
       await services.tokens.openSeal('access', verified);
     },

@@ -1,6 +1,6 @@
 /** What the consent page says about a request, and when /oauth/authorize answers JSON. */
 import { describe, expect, it } from 'vitest';
-import { prefersJson } from '@/lib/oauth/authorize';
+import { prefersJson } from '@/lib/http/negotiation';
 import type { Client } from '@/lib/oauth/clients';
 import { consentView } from '@/lib/oauth/consentView';
 

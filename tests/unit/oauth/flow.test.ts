@@ -7,12 +7,9 @@ import { KEY_A } from '@/kit/app';
 import { authorizationParams, consentedCode, ISSUER, testServices, withClock } from '../../support/services';
 import { pkcePair, CLAUDE_REGISTRATION, CLAUDE_CALLBACK } from '../../support/oauth';
 import { authenticateClient, resolveClient } from '@/lib/oauth/clients';
-import {
-  AuthorizationError,
-  authorizationResponseUrl,
-  issueConsentToken,
-  validateAuthorizationRequest,
-} from '@/lib/oauth/authorize';
+import { AuthorizationError, validateAuthorizationRequest } from '@/lib/oauth/authorize';
+import { authorizationResponseUrl } from '@/lib/oauth/authorizationResponse';
+import { issueConsentToken } from '@/lib/oauth/consentRequest';
 import { decideConsent } from '@/lib/oauth/consent';
 import { OAuthError } from '@/lib/oauth/errors';
 import { createGrantMeter } from '@/lib/oauth/grantLimit';

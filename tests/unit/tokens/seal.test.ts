@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createSealer } from '@/lib/tokens/seal';
 import { createTokenService } from '@/lib/tokens';
 
@@ -89,5 +89,44 @@ describe('tokens with a sealed key', () => {
       const verified = await tokens.verify(kind, token);
       expect(await tokens.openSeal(kind, verified)).toBe(KEY);
     }
+  });
+});
+
+describe("an access token's opened seal", () => {
+  // @req KEYS-SEALED
+  it('is kept until the token expires, for that exact seal in that token only', async () => {
+    let nowMs = Date.UTC(2026, 11, 6, 12);
+    const tokens = await createTokenService({
+      secret: SECRET,
+      issuer: 'https://as.example',
+      resource: 'https://as.example/mcp',
+      now: () => nowMs,
+    });
+    const { token } = await tokens.issue('access', { sub: 'cus_1', client_id: 'c', scope: 'mcp' }, 60, KEY);
+    const claims = await tokens.verify('access', token);
+    // jose opens an A256GCM seal with WebCrypto's decrypt: count those.
+    const decrypt = vi.spyOn(crypto.subtle, 'decrypt');
+    expect(await tokens.openSeal('access', claims)).toBe(KEY);
+    expect(decrypt).toHaveBeenCalledTimes(1);
+    // Kept: the same answer without decrypting again, also for the claims of a second
+    // verification (a session's next request).
+    expect(await tokens.openSeal('access', await tokens.verify('access', token))).toBe(KEY);
+    expect(decrypt).toHaveBeenCalledTimes(1);
+    // Another seal under the same jti (tampered, or from another token) is opened on its own merits.
+    const other = await tokens.issue(
+      'access',
+      { sub: 'cus_2', client_id: 'c', scope: 'mcp' },
+      60,
+      'other_key_0123456789',
+    );
+    const otherClaims = await tokens.verify('access', other.token);
+    expect(await tokens.openSeal('access', { ...claims, ks: otherClaims.ks })).toBeNull();
+    expect(await tokens.openSeal('access', { ...claims, ks: `${claims.ks!.slice(0, -2)}AA` })).toBeNull();
+    // Past the token's expiry the kept key is gone: opening runs again (and still works).
+    const before = decrypt.mock.calls.length;
+    nowMs += 61_000;
+    expect(await tokens.openSeal('access', claims)).toBe(KEY);
+    expect(decrypt).toHaveBeenCalledTimes(before + 1);
+    decrypt.mockRestore();
   });
 });

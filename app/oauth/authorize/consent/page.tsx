@@ -5,12 +5,8 @@
  */
 import type { Metadata } from 'next';
 import { headers } from 'next/headers';
-import {
-  AuthorizationError,
-  CONSENT_SUBMIT_PATH,
-  issueConsentToken,
-  validateAuthorizationRequest,
-} from '@/lib/oauth/authorize';
+import { AuthorizationError, validateAuthorizationRequest } from '@/lib/oauth/authorize';
+import { CONSENT_SUBMIT_PATH, issueConsentToken } from '@/lib/oauth/consentRequest';
 import { accessChoices, WRONG_KEY_MESSAGE } from '@/lib/oauth/consent';
 import { accessOf } from '@/lib/tokens/access';
 import { consentView } from '@/lib/oauth/consentView';
