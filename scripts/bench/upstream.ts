@@ -34,7 +34,22 @@ export type UpstreamCase = {
   keyServiceCallsPerRequest: number | null;
 };
 export type FirstEvent = { via: 'gateway' | 'direct'; samples: number; p50Ms: number; p99Ms: number };
-export type UpstreamResult = { cases: UpstreamCase[]; firstEvent: FirstEvent[]; gatewayRssEndBytes: number | null };
+export type UpstreamResult = {
+  cases: UpstreamCase[];
+  firstEvent: FirstEvent[];
+  gatewayRssEndBytes: number | null;
+  /** Requests per second of `INTERLEAVED_UPSTREAM_CASES`, per interleaved round. */
+  rounds: Array<Record<string, number>>;
+};
+
+/** The cases the proxied ratios compare, measured again in short interleaved rounds. */
+export const INTERLEAVED_UPSTREAM_CASES = [
+  'ping-bearer',
+  'ping-bearer-key-service',
+  'upstream-proxied',
+  'upstream-proxied-read-only',
+  'upstream-proxied-judge',
+] as const;
 
 const STREAM_CALL = JSON.stringify({
   jsonrpc: '2.0',
@@ -268,6 +283,19 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
       const result = await drive(d, options.durationSeconds);
       cases.push(summarize(d, result, asked === undefined ? null : d.keyServiceQuestions!() - asked));
     }
+    // As in macro.ts: each ratio also from cases measured seconds apart, in rotated order, since
+    // this machine's speed drifts by tens of percent between cases measured minutes apart.
+    const rounds: Array<Record<string, number>> = [];
+    const interleaved = INTERLEAVED_UPSTREAM_CASES.map((id) => drives.find((d) => d.id === id)!);
+    for (let r = 0; r < (options.rounds ?? 0); r++) {
+      log(`proxied interleaved round ${r + 1}/${options.rounds}: ${options.roundSeconds} s per case`);
+      const rates: Record<string, number> = {};
+      for (let i = 0; i < interleaved.length; i++) {
+        const d = interleaved[(i + r) % interleaved.length]!;
+        rates[d.id] = summarize(d, await drive(d, options.roundSeconds ?? 2), null).requestsPerSecond;
+      }
+      rounds.push(rates);
+    }
     const samples = Math.max(50, options.durationSeconds * 25);
     log(`time to first SSE event: ${samples} sequential samples each`);
     await firstEvent('gateway', `${gateway.url}/mcp`, viaGateway, 20);
@@ -276,7 +304,7 @@ export async function runUpstreamMacro(options: MacroOptions, log: (line: string
       await firstEvent('gateway', `${gateway.url}/mcp`, viaGateway, samples),
       await firstEvent('direct', upstream.url, direct, samples),
     ];
-    return { cases, firstEvent: firstEvents, gatewayRssEndBytes: rssBytes(pidListeningOn(gateway.port)) };
+    return { cases, firstEvent: firstEvents, gatewayRssEndBytes: rssBytes(pidListeningOn(gateway.port)), rounds };
   } finally {
     await Promise.all([tools?.stop(), gateway?.stop(), service?.stop(), judge?.stop()]);
     await Promise.all([upstream?.stop(), keyService?.stop()]);
