@@ -18,6 +18,10 @@ export type IdentifyOptions = {
   readonly fresh?: boolean;
 };
 
+export type SourceKind = 'list' | 'digests' | 'service' | 'upstream';
+/** A key service's last question: what `/api/health` and the deployment check say about it. */
+export type KeyServiceStatus = 'answered' | 'unavailable' | 'bad answer' | 'not asked yet';
+
 type SourceBase = {
   /** How many keys the source knows (for health and tests), `null` when it cannot tell. */
   readonly size: number | null;
@@ -31,7 +35,7 @@ type SourceBase = {
   /** The public name of a verified token's subject, for events and limits. */
   fingerprintOfSubject(subject: string): Fingerprint;
   /** What `/api/health` says about the source: its kind and, for a service, its last answer. Nothing secret. */
-  health(): { readonly keySource: string; readonly keyService?: string };
+  health(): { readonly keySource: SourceKind; readonly keyService?: KeyServiceStatus };
 };
 
 /**
@@ -45,4 +49,4 @@ export type KeySource =
       /** The key behind a fingerprint, for forwarding to the configured upstream only. */
       keyFor(fingerprint: Fingerprint): Promise<string | null>;
     })
-  | (SourceBase & { readonly kind: 'digests' | 'service' | 'upstream'; readonly holdsKeys: false });
+  | (SourceBase & { readonly kind: Exclude<SourceKind, 'list'>; readonly holdsKeys: false });
