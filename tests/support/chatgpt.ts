@@ -21,7 +21,10 @@ export const PER_APP_DOCUMENT = {
   redirect: 'https://chatgpt.com/connector/oauth/app-7',
 };
 
-export type Signer = { alg: 'RS256' | 'ES256'; kid: string; privateKey: CryptoKey; jwk: JWK };
+/** The algorithms a client assertion may be signed with here (lib/oauth/assertions/keySet.ts). */
+export type AssertionAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA';
+
+export type Signer = { alg: AssertionAlgorithm; kid: string; privateKey: CryptoKey; jwk: JWK };
 
 export async function signer(alg: Signer['alg'], kid: string): Promise<Signer> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });

@@ -3,39 +3,22 @@
  * real RSA, EC and Ed25519 keys signed by jose as a client signs them. The refusals over HTTP, with
  * fetched key sets, are in tests/integration/private-key-jwt.test.ts.
  */
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { exportJWK, generateKeyPair, jwtVerify, createLocalJWKSet, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validatePublicKeySet, KeySetError } from '@/lib/oauth/assertions/keySet';
 import { verifyClientAssertion } from '@/lib/oauth/assertions/verify';
 import { OAuthError } from '@/lib/oauth/errors';
 import type { Services } from '@/lib/services';
+import { clientAssertion, signer, type Signer } from '../../support/chatgpt';
 import { ISSUER, testServices } from '../../support/services';
 
 const CLIENT = 'https://chatgpt.example/oauth/client.json';
 const TOKEN_ENDPOINT = `${ISSUER}/oauth/token`;
 
-type Signer = { alg: string; kid: string; privateKey: CryptoKey; jwk: JWK };
-
-async function signer(alg: 'RS256' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA', kid: string): Promise<Signer> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { alg, kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, use: 'sig' } };
-}
-
-function assertion(s: Signer, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) {
-  const now = Math.floor(Date.now() / 1000);
-  const payload = {
-    iss: CLIENT,
-    sub: CLIENT,
-    aud: TOKEN_ENDPOINT,
-    iat: now,
-    exp: now + 60,
-    jti: randomUUID(),
-    ...claims,
-  };
-  return new SignJWT(payload).setProtectedHeader({ alg: s.alg, kid: s.kid, typ: 'JWT', ...header }).sign(s.privateKey);
-}
+const assertion = (s: Signer, claims?: Record<string, unknown>, header?: Record<string, unknown>) =>
+  clientAssertion(TOKEN_ENDPOINT, CLIENT, s, claims, header);
 
 let services: Services;
 let signers: Signer[];
