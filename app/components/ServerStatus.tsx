@@ -11,6 +11,8 @@ type Health = {
   limiter: 'upstash' | 'memory';
   issuer: string;
   backend?: 'tools' | 'upstream';
+  keySource?: 'list' | 'digests' | 'service' | 'upstream';
+  keyService?: 'answered' | 'unavailable' | 'bad answer' | 'not asked yet';
   upstream?: { host: string; reached: boolean | null };
   events?: EventCounts;
 };
@@ -89,7 +91,30 @@ function EventCountsTable({ events }: { events: EventCounts }) {
   );
 }
 
-/** This instance as `/api/health` reports it: limiter backend, issuer, version, event counts. */
+const KEY_SOURCES = {
+  list: 'The keys in MCP_API_KEYS',
+  digests: 'Key digests in MCP_API_KEY_HASHES',
+  service: 'Your key service',
+  upstream: 'The upstream MCP server (it judges each key)',
+} as const;
+
+const KEY_SERVICE_ANSWERS = {
+  answered: 'answered its last question',
+  unavailable: 'did not answer its last question',
+  'bad answer': 'answered its last question outside the contract',
+  'not asked yet': 'not asked yet',
+} as const;
+
+/** Where valid keys live, and for a key service how its last question went. */
+function keySourceText(health: Health): string | null {
+  if (health.keySource === undefined || !(health.keySource in KEY_SOURCES)) return null;
+  const source = KEY_SOURCES[health.keySource];
+  if (health.keySource !== 'service' || health.keyService === undefined || !(health.keyService in KEY_SERVICE_ANSWERS))
+    return source;
+  return `${source}: ${KEY_SERVICE_ANSWERS[health.keyService]}`;
+}
+
+/** This instance as `/api/health` reports it: limiter backend, key source, issuer, version, event counts. */
 export function ServerStatus() {
   const [state, setState] = useState<State>({ phase: 'loading' });
   const [pageOrigin, setPageOrigin] = useState<string | null>(null);
@@ -132,6 +157,12 @@ export function ServerStatus() {
         <dd>
           {health.limiter === 'upstash' ? 'Upstash Redis (shared by all instances)' : 'In-memory (this process only)'}
         </dd>
+        {keySourceText(health) !== null ? (
+          <>
+            <dt>API keys</dt>
+            <dd>{keySourceText(health)}</dd>
+          </>
+        ) : null}
         <dt>Serves /mcp</dt>
         <dd>
           {health.backend === 'upstream' && health.upstream ? (
