@@ -11,11 +11,14 @@ import { checkDeployment, type CheckId, type CheckResult } from '@/lib/dashboard
 import { startApp, type AppInstance } from '@/kit/app';
 import { chatGptDocument, PER_APP_DOCUMENT, serveChatGpt, SHARED_DOCUMENT } from '../support/chatgpt';
 import { json } from '@/kit/http';
+import { eventsFor, newRequestId } from '../support/events';
 import { startCimdServer, type CimdServer } from '@/kit/fakeServers/cimdServer';
 
 let docs: CimdServer;
 let app: AppInstance;
 let limited: AppInstance;
+/** No CIMD_ALLOW_PRIVATE_HOSTS: documents on loopback are refused, as in production. */
+let strict: AppInstance;
 let publicKey: Record<string, unknown>;
 let privateKey: Record<string, unknown>;
 
@@ -39,18 +42,26 @@ beforeAll(async () => {
   });
   serveChatGpt(docs, PER_APP, PER_APP_DOCUMENT.redirect, () => ({ keys: [publicKey, ecKey] }));
   const env = { NODE_EXTRA_CA_CERTS: docs.caFile, CIMD_ALLOW_PRIVATE_HOSTS: '1' };
-  [app, limited] = await Promise.all([startApp(env), startApp({ ...env, RATE_LIMIT_REGISTER_PER_MINUTE: '2' })]);
+  [app, limited, strict] = await Promise.all([
+    startApp(env),
+    startApp({ ...env, RATE_LIMIT_REGISTER_PER_MINUTE: '2' }),
+    startApp({ NODE_EXTRA_CA_CERTS: docs.caFile }),
+  ]);
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([app?.stop(), limited?.stop()]);
+  await Promise.all([app?.stop(), limited?.stop(), strict?.stop()]);
   await docs?.stop();
 });
 
-async function checkDocument(clientId: unknown, instance = app): Promise<{ status: number; body: CheckResult }> {
+async function checkDocument(
+  clientId: unknown,
+  instance = app,
+  requestId = newRequestId('check-doc'),
+): Promise<{ status: number; body: CheckResult }> {
   const res = await fetch(`${instance.url}/api/check/client-document`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', 'X-Request-Id': requestId },
     body: JSON.stringify({ client_id: clientId }),
   });
   return { status: res.status, body: (await res.json()) as CheckResult };
@@ -128,6 +139,27 @@ describe('the client-document step', () => {
     expect(body.fix).toBe(
       `This deployment could not reach 127.0.0.1:${closed.port}: allow outbound HTTPS to it, then check again.`,
     );
+  });
+
+  // @req DASH-DEPLOY-CHECK
+  it('tells anyone only that a host has no public address; which, and why, goes to the log', async () => {
+    const expected = (host: string) => ({
+      ok: false,
+      detail: 'the document could not be fetched: its host does not resolve to a public address',
+      fix: `Check the host name ${host}: clients publish their documents on the public internet (CIMD_ALLOW_PRIVATE_HOSTS=1 is for tests only).`,
+    });
+    const loopback = newRequestId('check-private');
+    expect((await checkDocument(`${docs.origin}${SHARED}`, strict, loopback)).body).toEqual(
+      expected(new URL(docs.origin).host),
+    );
+    const nowhere = newRequestId('check-nowhere');
+    expect((await checkDocument('https://no-such-host.invalid/client.json', strict, nowhere)).body).toEqual(
+      expected('no-such-host.invalid'),
+    );
+    expect((await eventsFor(strict, loopback)).map((e) => [e.event, e.reason])).toEqual([
+      ['cimd', 'cimd_blocked_address'],
+    ]);
+    expect((await eventsFor(strict, nowhere)).map((e) => [e.event, e.reason])).toEqual([['cimd', 'cimd_unreachable']]);
   });
 
   // @req DASH-DEPLOY-CHECK

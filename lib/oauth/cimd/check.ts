@@ -8,19 +8,34 @@ import { z } from 'zod';
 import { KeySetError, validatePublicKeySet } from '../assertions/keySet';
 import { CimdDocumentError, isCimdClientId, validateCimdDocument, type CimdDocument } from './document';
 import { CimdFetchError, fetchCimdDocument } from './fetch';
+import { fetchFailureCode } from './index';
 import { PINNED_CIMD_DOCUMENTS } from './pinned';
+import { emit, hostOf } from '../../observability/log';
 
 export type DocumentVerdict = { readonly ok: boolean; readonly detail: string; readonly fix?: string };
 
 /** What the check needs from the configuration: `CIMD_ALLOW_PRIVATE_HOSTS`. */
 export type DocumentCheckPolicy = { readonly dangerouslyAllowPrivateCimdHosts: boolean };
 
+const NO_PUBLIC_ADDRESS = 'its host does not resolve to a public address';
+
+/**
+ * The fetch failure as this unauthenticated check may tell it. Whether a name does not resolve or
+ * resolves to a private address, and which, goes only to the log (a `cimd` event): told to anyone,
+ * it would map the deployment's internal DNS.
+ */
+function publicReason(reason: string): string {
+  return reason.startsWith('host resolves to a non-public address') || reason === 'host name does not resolve'
+    ? NO_PUBLIC_ADDRESS
+    : reason;
+}
+
 function fetchFix(reason: string, host: string): string {
-  if (reason.startsWith('host resolves to a non-public address'))
-    return `${host} resolves to a private address; clients publish their documents on the public internet (CIMD_ALLOW_PRIVATE_HOSTS=1 is for tests only).`;
+  if (reason === NO_PUBLIC_ADDRESS)
+    return `Check the host name ${host}: clients publish their documents on the public internet (CIMD_ALLOW_PRIVATE_HOSTS=1 is for tests only).`;
   if (reason === 'TLS certificate not trusted')
     return `${host}'s certificate is not trusted here: it must chain to a public CA (or NODE_EXTRA_CA_CERTS in tests).`;
-  if (/^(timed out|connection failed|host name does not resolve)/.test(reason))
+  if (/^(timed out|connection failed)/.test(reason))
     return `This deployment could not reach ${host}: allow outbound HTTPS to it, then check again.`;
   return 'The URL must serve the document itself: status 200, application/json, at most 64 KiB, no redirect.';
 }
@@ -48,12 +63,14 @@ async function judgeKeySet(document: CimdDocument, policy: DocumentCheckPolicy):
     });
     return `${keyKinds(validatePublicKeySet(fetched.body).keys)} from ${uri}`;
   } catch (error) {
-    if (error instanceof CimdFetchError)
+    if (error instanceof CimdFetchError) {
+      const reason = publicReason(error.reason);
       return {
         ok: false,
-        detail: `the document is valid, but its key set at ${uri} could not be fetched: ${error.reason}`,
-        fix: fetchFix(error.reason, host),
+        detail: `the document is valid, but its key set at ${uri} could not be fetched: ${reason}`,
+        fix: fetchFix(reason, host),
       };
+    }
     if (error instanceof KeySetError)
       return {
         ok: false,
@@ -82,14 +99,17 @@ export async function checkClientDocument(clientId: string, policy: DocumentChec
     document = validateCimdDocument(fetched.body, clientId);
   } catch (error) {
     if (error instanceof CimdFetchError) {
+      // The precise reason goes to the log, as when the token endpoint meets it.
+      emit('cimd', fetchFailureCode(error.reason), { client_kind: 'cimd', redirect_host: hostOf(clientId) });
       const pinned =
         PINNED_CIMD_DOCUMENTS[clientId] !== undefined
           ? '; this server keeps a copy of it, which it uses meanwhile'
           : '';
+      const reason = publicReason(error.reason);
       return {
         ok: false,
-        detail: `the document could not be fetched: ${error.reason}${pinned}`,
-        fix: fetchFix(error.reason, host),
+        detail: `the document could not be fetched: ${reason}${pinned}`,
+        fix: fetchFix(reason, host),
       };
     }
     if (error instanceof CimdDocumentError)

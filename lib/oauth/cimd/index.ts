@@ -20,7 +20,7 @@ export type CimdResolution =
   { readonly ok: true; readonly document: CimdDocument } | { readonly ok: false; readonly reason: Reason };
 
 /** The event code of a fetch failure, from the fixed texts `fetch.ts` gives its `CimdFetchError`s. */
-function fetchFailureCode(reason: string): Reason {
+export function fetchFailureCode(reason: string): Reason {
   if (reason.startsWith('timed out')) return 'cimd_timeout';
   if (reason.startsWith('document larger than')) return 'cimd_too_large';
   if (reason.startsWith('host resolves to a non-public address')) return 'cimd_blocked_address';
