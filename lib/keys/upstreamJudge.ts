@@ -36,17 +36,42 @@ type Verdict = 'valid' | 'invalid' | 'unavailable';
  */
 const NOT_MODERN = new Set([400, 404, 405, 406]);
 
-export function createUpstreamJudgeSource(
-  settings: UpstreamSettings,
-  fetchFn: typeof fetch = fetch,
-  now: () => number = Date.now,
-): KeySource {
-  const answers = new ExpiringMap<boolean>(now);
-  const once = singleFlight<Identification>();
-  const keyHeader = (key: string) => (settings.apiKeyHeader === 'authorization' ? `Bearer ${key}` : key);
-
+type SharedState = {
+  readonly answers: ExpiringMap<boolean>;
+  readonly once: (key: string, run: () => Promise<Identification>) => Promise<Identification>;
   /** Whether the upstream answered `server/discover` last time; an older one is asked with `initialize` directly. */
-  let modern = true;
+  modern: boolean;
+};
+
+/**
+ * As the key service's (`service.ts`): one state per upstream URL on `globalThis`, so the
+ * middleware and the route handlers of one `next start` process ask the upstream once per key
+ * and period, not once per wall.
+ */
+function sharedState(url: string, now: () => number): SharedState {
+  const holder = globalThis as { __mcpUpstreamJudgeState?: Map<string, SharedState> };
+  holder.__mcpUpstreamJudgeState ??= new Map();
+  let state = holder.__mcpUpstreamJudgeState.get(url);
+  if (state === undefined) {
+    state = { answers: new ExpiringMap(now), once: singleFlight<Identification>(), modern: true };
+    holder.__mcpUpstreamJudgeState.set(url, state);
+  }
+  return state;
+}
+
+export type UpstreamJudgeOptions = {
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  /** State of its own instead of the process's shared one (tests of the source alone). */
+  readonly isolated?: boolean;
+};
+
+export function createUpstreamJudgeSource(settings: UpstreamSettings, options: UpstreamJudgeOptions = {}): KeySource {
+  const fetchFn = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const state = options.isolated ? sharedState(`isolated:${Math.random()}`, now) : sharedState(settings.url, now);
+  const { answers, once } = state;
+  const keyHeader = (key: string) => (settings.apiKeyHeader === 'authorization' ? `Bearer ${key}` : key);
 
   /** `modern`: the 2026-07-28 headers (the revision, and the method named outside the body). */
   async function post(
@@ -105,10 +130,10 @@ export function createUpstreamJudgeSource(
   }
 
   async function ask(key: string): Promise<Verdict> {
-    if (modern) {
+    if (state.modern) {
       const verdict = await askModern(key);
       if (verdict !== null) return verdict;
-      modern = false;
+      state.modern = false;
     }
     return askLegacy(key);
   }

@@ -107,6 +107,21 @@ describe('the upstream as judge (MCP_KEY_SOURCE=upstream)', () => {
   });
 
   // @req KEYS-UPSTREAM-JUDGE
+  it('asks the upstream once per key for both walls of an X-API-Key request, with server/discover', async () => {
+    const before = upstream.seen.length;
+    const res = await postMcp(
+      judge.url,
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+      { 'X-API-Key': KEY_B, 'Mcp-Protocol-Version': '2025-11-25' },
+    );
+    expect(res.status).toBe(200);
+    await res.text();
+    const seen = upstream.seen.slice(before);
+    // One question (the middleware's; the route finds its answer), then the forwarded call.
+    expect(seen.map((r) => r.headers['mcp-method'] ?? r.method)).toEqual(['server/discover', 'POST']);
+  });
+
+  // @req KEYS-UPSTREAM-JUDGE
   it('tells the user a key the upstream refuses was not accepted, with no 500', async () => {
     const { res, code } = await consent(judge, 'key_unknown_0123456789abcdefgh');
     // Back to the consent page with its "not valid" message, no code, nothing logged as a 500.

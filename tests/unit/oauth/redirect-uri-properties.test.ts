@@ -124,14 +124,21 @@ describe('redirectUriMatches under arbitrary and mutated URIs', () => {
 
   // @req ADV-PROPERTY-REDIRECT
   it('matches a registered URI itself, and a loopback one on any other port', () => {
+    // Port 80 written out is not http's normalized form, which the syntax rules refuse
+    // (lib/url/safeRedirectUri.ts: the authority must be exactly the parsed host).
+    expect(redirectUriMatches('http://localhost/cb', 'http://localhost:80/cb', config)).toBe(false);
     fc.assert(
-      fc.property(registered, fc.integer({ min: 1, max: 65535 }), (reg, port) => {
-        expect(redirectUriMatches(reg, reg, config)).toBe(true);
-        if (reg.startsWith('http:')) {
-          const moved = reg.replace(/^(http:\/\/(?:\[::1\]|[^/:?]+))(:\d+)?/, `$1:${port}`);
-          expect(redirectUriMatches(reg, moved, config)).toBe(true);
-        }
-      }),
+      fc.property(
+        registered,
+        fc.integer({ min: 1, max: 65535 }).filter((p) => p !== 80),
+        (reg, port) => {
+          expect(redirectUriMatches(reg, reg, config)).toBe(true);
+          if (reg.startsWith('http:')) {
+            const moved = reg.replace(/^(http:\/\/(?:\[::1\]|[^/:?]+))(:\d+)?/, `$1:${port}`);
+            expect(redirectUriMatches(reg, moved, config)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
