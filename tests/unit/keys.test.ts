@@ -40,7 +40,10 @@ afterAll(async () => {
 async function upstreamJudgeSource(keys: string[]): Promise<KeySource> {
   const upstream = await startApiKeyServer({ header: 'x-api-key', keys });
   upstreams.push(upstream);
-  return createUpstreamJudgeSource({ url: upstream.url, apiKeyHeader: 'x-api-key', timeoutMs: 5000 }, { isolated: true });
+  return createUpstreamJudgeSource(
+    { url: upstream.url, apiKeyHeader: 'x-api-key', timeoutMs: 5000 },
+    { isolated: true },
+  );
 }
 
 /** A real key service (node:http) holding `keys`, each under a subject of its own, and a source asking it. */
@@ -130,7 +133,10 @@ describe('the upstream as judge', () => {
   it('asks a modern upstream with server/discover, no session; a removed key is a fresh "no"', async () => {
     const upstream = await startApiKeyServer({ header: 'x-api-key', keys: [KEY] });
     upstreams.push(upstream);
-    const judge = createUpstreamJudgeSource({ url: upstream.url, apiKeyHeader: 'x-api-key', timeoutMs: 5000 }, { isolated: true });
+    const judge = createUpstreamJudgeSource(
+      { url: upstream.url, apiKeyHeader: 'x-api-key', timeoutMs: 5000 },
+      { isolated: true },
+    );
     const subject = subjectOf(await judge.identify(KEY));
     expect(subject).toBe(await fingerprintOf(KEY));
     expect(upstream.seen.map((r) => [r.method, r.headers['mcp-protocol-version']])).toEqual([['POST', '2026-07-28']]);
