@@ -1,6 +1,7 @@
 /**
  * The in-process answer caches of the remote key sources (`service.ts`, `upstreamJudge.ts`): a
- * bounded map with an expiry per entry, and one call per key at a time.
+ * bounded map with an expiry per entry, one call per key at a time, and state shared by the whole
+ * process.
  */
 const MAX_ENTRIES = 10_000;
 
@@ -36,4 +37,24 @@ export function singleFlight<T>(): (key: string, run: () => Promise<T>) => Promi
     }
     return pending;
   };
+}
+
+/**
+ * The state `create` makes, once per process for `slot` and `key` (a source kind and its URL):
+ * it lives on `globalThis` because `next start` loads the middleware and the route handlers as
+ * separate bundles in one process, and both walls must share one cache, so a remote source is
+ * asked once per period, not once per wall. `isolated` gives a state of its own (tests of a
+ * source alone).
+ */
+export function processState<S>(slot: string, key: string, create: () => S, isolated = false): S {
+  if (isolated) return create();
+  const holder = globalThis as { __mcpProcessState?: Map<string, unknown> };
+  holder.__mcpProcessState ??= new Map();
+  const id = `${slot}\0${key}`;
+  let state = holder.__mcpProcessState.get(id) as S | undefined;
+  if (state === undefined) {
+    state = create();
+    holder.__mcpProcessState.set(id, state);
+  }
+  return state;
 }

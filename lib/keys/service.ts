@@ -25,7 +25,7 @@ import { emit } from '../observability/log';
 import { failure, ok, type Result } from '../result';
 import type { Fingerprint } from './fingerprint';
 import type { Activity, Identification, KeySource } from './source';
-import { ExpiringMap, singleFlight } from './answerCache';
+import { ExpiringMap, processState, singleFlight } from './answerCache';
 
 const MAX_SUBJECT_LENGTH = 128;
 const MAX_PRESENTED_KEY_LENGTH = 512;
@@ -62,27 +62,15 @@ type SharedState = {
   lastCall: 'answered' | CallFailure | null;
 };
 
-/**
- * The caches live on `globalThis`, one set per service URL: `next start` loads the middleware and
- * the route handlers as separate bundles in one process, and both walls must share one cache, so
- * the service is asked once per period, not once per wall.
- */
-function sharedState(url: string, now: () => number): SharedState {
-  const holder = globalThis as { __mcpKeyServiceState?: Map<string, SharedState> };
-  holder.__mcpKeyServiceState ??= new Map();
-  let state = holder.__mcpKeyServiceState.get(url);
-  if (state === undefined) {
-    state = {
-      identified: new ExpiringMap(now),
-      activity: new ExpiringMap(now),
-      lastSeenActive: new ExpiringMap(now),
-      identifyOnce: singleFlight<Identification>(),
-      activeOnce: singleFlight<Activity>(),
-      lastCall: null,
-    };
-    holder.__mcpKeyServiceState.set(url, state);
-  }
-  return state;
+function newState(now: () => number): SharedState {
+  return {
+    identified: new ExpiringMap(now),
+    activity: new ExpiringMap(now),
+    lastSeenActive: new ExpiringMap(now),
+    identifyOnce: singleFlight<Identification>(),
+    activeOnce: singleFlight<Activity>(),
+    lastCall: null,
+  };
 }
 
 export type KeyServiceOptions = {
@@ -103,7 +91,8 @@ export function createKeyServiceSource(options: KeyServiceOptions): KeySource {
   if (!node) throw new TypeError('The key service source needs the Node.js runtime');
   const hashKey = node.createSecretKey(options.subjectHashKey);
 
-  const state = options.isolated ? sharedState(`isolated:${Math.random()}`, now) : sharedState(settings.url, now);
+  // One cache per process and service URL, shared by both walls (`processState`).
+  const state = processState('key-service', settings.url, () => newState(now), options.isolated);
   const { identified, activity, lastSeenActive, identifyOnce, activeOnce } = state;
 
   const fingerprintOfSubject = (subject: string): Fingerprint =>

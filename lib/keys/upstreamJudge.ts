@@ -16,7 +16,7 @@ import { sha256Hex } from '../crypto/sha256';
 import { discoverRequest, initializeRequest, MODERN_PROTOCOL_VERSION } from '../protocol';
 import { fingerprintOfDigest, type Fingerprint } from './fingerprint';
 import type { Identification, KeySource } from './source';
-import { ExpiringMap, singleFlight } from './answerCache';
+import { ExpiringMap, processState, singleFlight } from './answerCache';
 
 const MAX_PRESENTED_KEY_LENGTH = 512;
 const POSITIVE_CACHE_MS = 60_000;
@@ -43,22 +43,6 @@ type SharedState = {
   modern: boolean;
 };
 
-/**
- * As the key service's (`service.ts`): one state per upstream URL on `globalThis`, so the
- * middleware and the route handlers of one `next start` process ask the upstream once per key
- * and period, not once per wall.
- */
-function sharedState(url: string, now: () => number): SharedState {
-  const holder = globalThis as { __mcpUpstreamJudgeState?: Map<string, SharedState> };
-  holder.__mcpUpstreamJudgeState ??= new Map();
-  let state = holder.__mcpUpstreamJudgeState.get(url);
-  if (state === undefined) {
-    state = { answers: new ExpiringMap(now), once: singleFlight<Identification>(), modern: true };
-    holder.__mcpUpstreamJudgeState.set(url, state);
-  }
-  return state;
-}
-
 export type UpstreamJudgeOptions = {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
@@ -69,7 +53,13 @@ export type UpstreamJudgeOptions = {
 export function createUpstreamJudgeSource(settings: UpstreamSettings, options: UpstreamJudgeOptions = {}): KeySource {
   const fetchFn = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  const state = options.isolated ? sharedState(`isolated:${Math.random()}`, now) : sharedState(settings.url, now);
+  // One state per process and upstream URL, shared by both walls (`processState`).
+  const state = processState<SharedState>(
+    'upstream-judge',
+    settings.url,
+    () => ({ answers: new ExpiringMap(now), once: singleFlight<Identification>(), modern: true }),
+    options.isolated,
+  );
   const { answers, once } = state;
   const keyHeader = (key: string) => (settings.apiKeyHeader === 'authorization' ? `Bearer ${key}` : key);
 
